@@ -1,0 +1,1 @@
+//! Shared HTTP runtime for the billing SDK (work in progress).
