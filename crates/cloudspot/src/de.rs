@@ -1,0 +1,212 @@
+//! Lenient serde helpers shared by every model.
+//!
+//! The workspace enables serde_json's `arbitrary_precision` (through `rust_decimal`), and
+//! the vendor sends undocumented value types, so every lenient field goes through a
+//! [`serde_json::Value`] first: that handles numbers correctly in both serde_json modes and
+//! lets one function accept several JSON types.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, de::Error as _};
+use serde_json::Value;
+
+/// A list that is empty when the key is missing (with `#[serde(default)]`) **or** `null`
+/// (CS-Q04).
+pub(crate) fn vec_or_null<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Parses a decimal from its text, accepting scientific notation (`1e2`).
+pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
+    let text = text.trim();
+    Decimal::from_str(text)
+        .ok()
+        .or_else(|| Decimal::from_scientific(text).ok())
+}
+
+/// Decimal from a JSON number or a numeric string; `null` and `""` give `None` (CS-Q03).
+///
+/// A JSON number is converted through its decimal text (as serde_json prints it), never
+/// through binary float arithmetic, so `12.1` stays exactly 12.1. Anything else is an
+/// error, so a price that cannot be read never silently becomes "no price".
+pub(crate) fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => parse_decimal(&s)
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("invalid decimal string {s:?}"))),
+        Value::Number(n) => parse_decimal(&n.to_string())
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("decimal out of range: {n}"))),
+        other => Err(D::Error::custom(format!(
+            "expected a number or a numeric string, found {}",
+            json_type(&other)
+        ))),
+    }
+}
+
+/// An `i64` from a JSON integer or a numeric string (ids, CS-Q16); `null` and `""` give `None`.
+pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => s
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("expected an integer id, found {s:?}"))),
+        Value::Number(n) => integral(&n)
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("expected an integer id, found {n}"))),
+        other => Err(D::Error::custom(format!(
+            "expected an integer or a numeric string, found {}",
+            json_type(&other)
+        ))),
+    }
+}
+
+/// An id newtype from a JSON integer or a numeric string; `null` and `""` give `None`.
+pub(crate) fn opt_id<'de, D: Deserializer<'de>, T: From<i64>>(d: D) -> Result<Option<T>, D::Error> {
+    Ok(opt_i64(d)?.map(T::from))
+}
+
+/// An integer from a JSON number such as `5`, `5.0` or `5e0`.
+fn integral(n: &serde_json::Number) -> Option<i64> {
+    if let Some(i) = n.as_i64() {
+        return Some(i);
+    }
+    let d = parse_decimal(&n.to_string())?;
+    if d.fract().is_zero() {
+        i64::try_from(d.trunc()).ok()
+    } else {
+        None
+    }
+}
+
+/// Text from a JSON string; a number or boolean is kept as its JSON text so that one odd
+/// value (`"postcode": 9000`) does not fail a whole list. `null` gives `None`; objects and
+/// arrays are an error.
+pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        other => Err(D::Error::custom(format!(
+            "expected a string, found {}",
+            json_type(&other)
+        ))),
+    }
+}
+
+/// A boolean from `true`/`false`, `0`/`1`, or the strings `"true"`, `"false"`, `"1"`,
+/// `"0"`, `"True"`, `"False"`; `null` and `""` give `None`.
+pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(b)),
+        Value::Number(n) => match integral(&n) {
+            Some(0) => Ok(Some(false)),
+            Some(1) => Ok(Some(true)),
+            _ => Err(D::Error::custom(format!("expected a boolean, found {n}"))),
+        },
+        Value::String(s) => match s.trim() {
+            "" => Ok(None),
+            "true" | "True" | "TRUE" | "1" => Ok(Some(true)),
+            "false" | "False" | "FALSE" | "0" => Ok(Some(false)),
+            _ => Err(D::Error::custom(format!("expected a boolean, found {s:?}"))),
+        },
+        other => Err(D::Error::custom(format!(
+            "expected a boolean, found {}",
+            json_type(&other)
+        ))),
+    }
+}
+
+/// The JSON type name of a value, for error messages (never the value itself).
+pub(crate) fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use rust_decimal::Decimal;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct D {
+        #[serde(default, deserialize_with = "opt_decimal")]
+        v: Option<Decimal>,
+    }
+
+    #[derive(Deserialize)]
+    struct I {
+        #[serde(default, deserialize_with = "opt_i64")]
+        v: Option<i64>,
+    }
+
+    #[derive(Deserialize)]
+    struct B {
+        #[serde(default, deserialize_with = "opt_bool")]
+        v: Option<bool>,
+    }
+
+    fn dec(json: &str) -> Result<Option<Decimal>, serde_json::Error> {
+        serde_json::from_str::<D>(json).map(|d| d.v)
+    }
+
+    #[test]
+    fn decimal_accepts_scientific_and_keeps_precision() {
+        assert_eq!(dec(r#"{"v": 1e2}"#).unwrap(), Some(Decimal::from(100)));
+        assert_eq!(
+            dec(r#"{"v": "0.1"}"#).unwrap(),
+            Some(Decimal::new(1, 1)),
+            "string form"
+        );
+        assert_eq!(dec(r#"{"v": 0.1}"#).unwrap(), Some(Decimal::new(1, 1)));
+        assert_eq!(dec(r#"{"v": " 7.5 "}"#).unwrap(), Some(Decimal::new(75, 1)));
+        assert_eq!(dec(r#"{}"#).unwrap(), None);
+    }
+
+    #[test]
+    fn decimal_rejects_bool_object_and_garbage() {
+        assert!(dec(r#"{"v": true}"#).is_err());
+        assert!(dec(r#"{"v": {}}"#).is_err());
+        assert!(dec(r#"{"v": "12,50"}"#).is_err());
+    }
+
+    #[test]
+    fn ids_accept_integers_integral_floats_and_numeric_strings() {
+        let id = |j: &str| serde_json::from_str::<I>(j).map(|i| i.v);
+        assert_eq!(id(r#"{"v": 5}"#).unwrap(), Some(5));
+        assert_eq!(id(r#"{"v": 5.0}"#).unwrap(), Some(5));
+        assert_eq!(id(r#"{"v": " 17 "}"#).unwrap(), Some(17));
+        assert_eq!(id(r#"{"v": ""}"#).unwrap(), None);
+        assert!(id(r#"{"v": 5.5}"#).is_err());
+        assert!(id(r#"{"v": "abc"}"#).is_err());
+    }
+
+    #[test]
+    fn bools_accept_common_wire_forms() {
+        let b = |j: &str| serde_json::from_str::<B>(j).map(|i| i.v);
+        assert_eq!(b(r#"{"v": 1}"#).unwrap(), Some(true));
+        assert_eq!(b(r#"{"v": "False"}"#).unwrap(), Some(false));
+        assert_eq!(b(r#"{"v": null}"#).unwrap(), None);
+        assert!(b(r#"{"v": 2}"#).is_err());
+    }
+}

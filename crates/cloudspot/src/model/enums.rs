@@ -1,0 +1,186 @@
+//! Vendor enums. Matching is exact and case-sensitive; an unrecognised value becomes
+//! `Unknown(String)` with the raw text kept, and serialisation writes the exact wire string
+//! back (CS-Q22). Variant names follow the Dutch wire values; the docs give the meaning.
+
+use std::{convert::Infallible, fmt, str::FromStr};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $wire:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this crate does not know yet. The raw wire text is kept and written
+            /// back unchanged.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Every wire value this crate knows, in documentation order.
+            pub const KNOWN: &'static [&'static str] = &[$($wire),+];
+
+            /// The exact wire text of this value.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $wire, )+
+                    Self::Unknown(raw) => raw,
+                }
+            }
+
+            /// Maps a wire string exactly (case-sensitive) to a variant, else `Unknown`.
+            pub fn from_wire(raw: &str) -> Self {
+                match raw {
+                    $( $wire => Self::$variant, )+
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+
+            /// True for `Unknown(_)`.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Infallible;
+            fn from_str(s: &str) -> Result<Self, Infallible> {
+                Ok(Self::from_wire(s))
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self::from_wire(s)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Ok(match Value::deserialize(d)? {
+                    Value::String(s) => Self::from_wire(&s),
+                    // A non-string never fails the record: keep its JSON text.
+                    other => Self::Unknown(other.to_string()),
+                })
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// How stock is tracked for an article: JSON key `voorraad_bijhouden` ("keep track of
+    /// stock") on [`Artikel`](crate::model::Artikel).
+    VoorraadBijhouden {
+        /// `NIET` ("not"): stock is not tracked.
+        Niet => "NIET",
+        /// `FYSIEK` ("physical"): physical stock is tracked and `op_voorraad` holds the count.
+        Fysiek => "FYSIEK",
+        /// `DIGITAAL` ("digital"): a digital product without physical stock (exact semantics
+        /// undocumented).
+        Digitaal => "DIGITAAL",
+    }
+);
+
+wire_enum!(
+    /// Ordering mode of an article: JSON key `bestellingtype` ("order type") on
+    /// [`Artikel`](crate::model::Artikel). The vendor lists the values without meanings.
+    Bestellingtype {
+        /// `IDEAAL` ("ideal"): probably restocking towards an ideal stock level.
+        Ideaal => "IDEAAL",
+        /// `BESTELLING` ("order"): probably ordering from the supplier on demand, with
+        /// `units_per_bestelling` as the minimum quantity.
+        Bestelling => "BESTELLING",
+    }
+);
+
+wire_enum!(
+    /// Sales status of an article: JSON key `status` on [`Artikel`](crate::model::Artikel).
+    ArtikelStatus {
+        /// `ZICHTBAAR` ("visible"): active and offered for sale.
+        Zichtbaar => "ZICHTBAAR",
+        /// `NIET_VERKOOPBAAR` ("not sellable"): exists but cannot be sold.
+        NietVerkoopbaar => "NIET_VERKOOPBAAR",
+        /// `GEDEACTIVEERD` ("deactivated").
+        Gedeactiveerd => "GEDEACTIVEERD",
+    }
+);
+
+wire_enum!(
+    /// Form of address (salutation) of a customer: JSON key `aanspreektitel` on
+    /// [`Klant`](crate::model::Klant). Note the full stops and the spelling: `Mijnh.`, not
+    /// `Dhr.` (CS-Q22).
+    Aanspreektitel {
+        /// `Mijnh.`: Mr (short for "Mijnheer").
+        Mijnheer => "Mijnh.",
+        /// `Mevr.`: Mrs or Ms (short for "Mevrouw").
+        Mevrouw => "Mevr.",
+    }
+);
+
+wire_enum!(
+    /// A status string the server defines (taken from a top-level `status` key of an error
+    /// body when present, CS-Q20). It never outranks the HTTP status.
+    ApiStatus {
+        /// `OK` (HTTP 200): success.
+        Ok => "OK",
+        /// `RECEIVED` (HTTP 200): received.
+        Received => "RECEIVED",
+        /// `OBJECT_CREATED` (HTTP 200): object created.
+        ObjectCreated => "OBJECT_CREATED",
+        /// `OBJECT_UPDATED` (HTTP 200): object updated.
+        ObjectUpdated => "OBJECT_UPDATED",
+        /// `OBJECT_DELETED` (HTTP 200): object deleted.
+        ObjectDeleted => "OBJECT_DELETED",
+        /// `INVALID_FORMAT` (HTTP 400): malformed input.
+        InvalidFormat => "INVALID_FORMAT",
+        /// `EXPECTED_VALUE` (HTTP 400): a required value is missing.
+        ExpectedValue => "EXPECTED_VALUE",
+        /// `UNEXPECTED_VALUE` (HTTP 400): a value is not allowed.
+        UnexpectedValue => "UNEXPECTED_VALUE",
+        /// `NOT_AUTHORIZED` (HTTP 401): not authorised.
+        NotAuthorized => "NOT_AUTHORIZED",
+        /// `NOT_FOUND` (HTTP 404): not found.
+        NotFound => "NOT_FOUND",
+        /// `NOT_ALLOWED` (HTTP 405): method not allowed.
+        NotAllowed => "NOT_ALLOWED",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn unknown_keeps_raw_text_and_non_strings_never_fail() {
+        let v: VoorraadBijhouden = serde_json::from_str("\"fysiek\"").unwrap();
+        assert_eq!(v, VoorraadBijhouden::Unknown("fysiek".into()));
+        let n: ArtikelStatus = serde_json::from_str("3").unwrap();
+        assert_eq!(n, ArtikelStatus::Unknown("3".into()));
+        assert_eq!(
+            "Mevr.".parse::<Aanspreektitel>(),
+            Ok(Aanspreektitel::Mevrouw)
+        );
+        assert_eq!(Bestellingtype::Ideaal.to_string(), "IDEAAL");
+    }
+}
