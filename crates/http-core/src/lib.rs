@@ -1,1 +1,67 @@
-//! Shared HTTP runtime for the billing SDK (work in progress).
+//! # http-core: the shared runtime of the billing SDK
+//!
+//! Every vendor crate of the workspace (`ppms`, `pax8`, `cloudspot`) describes its calls as
+//! plain data and runs them through this crate:
+//!
+//! ```text
+//! Request (data) -> rate limiter -> auth -> transport -> classify -> retry decision -> Response
+//! ```
+//!
+//! | stage | module | what it does |
+//! |---|---|---|
+//! | request | [`request`] | method, path, query, form/JSON body, headers, [`RetrySafety`] |
+//! | rate limiter | [`rate_limit`] | GCRA quota shared by all clones; callers wait, 429 slows it down |
+//! | auth | [`auth`] | static keys and tokens, placed as bearer, header, form field or query |
+//! | transport | [`transport`] | reqwest + rustls, timeouts, body size limit; swappable for tests |
+//! | classify | [`classify`] | status and vendor-body classification into one [`Error`] |
+//! | retry | [`retry`] | a pure decision function: backoff with full jitter, `Retry-After`, deadlines |
+//! | time | [`clock`] | injectable clock and sleep |
+//!
+//! ## Example
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use http_core::{Client, Request, auth::{Placement, StaticKey}, rate_limit::{GcraLimiter, Quota}};
+//!
+//! # async fn run() -> Result<(), http_core::Error> {
+//! let client = Client::builder("ppms", "https://ppms.eu/site/pumapi/")
+//!     .auth(Arc::new(StaticKey::new("my-key".to_owned(), Placement::FormField("apikey".into()))))
+//!     .rate_limiter(Arc::new(GcraLimiter::new(Quota::per_second(10))))
+//!     .build()?;
+//! let response = client.execute(Request::post("", "getusers").form("action", "getusers")).await?;
+//! println!("{}", response.text()?);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Retries and safety
+//!
+//! Reads are retried after timeouts, resets, 5xx and 429. A request marked
+//! [`RetrySafety::NotIdempotent`] (an order without an idempotency key) is retried **only**
+//! when it provably never reached the server — connection refused, DNS failure, TLS handshake —
+//! and a failed one reports [`Error::may_have_reached_server`] so the caller can look for the
+//! object before trying again.
+//!
+//! ## Secrets
+//!
+//! Secrets are [`secrecy::SecretString`]s, marked secret in [`request::Value`], and redacted in
+//! every `Debug`, `Display`, error and log line of this crate.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod classify;
+pub mod client;
+pub mod clock;
+pub mod error;
+pub mod rate_limit;
+pub mod request;
+pub mod retry;
+pub mod transport;
+
+pub use client::{Client, ClientBuilder, Response};
+pub use error::{Error, ErrorKind};
+pub use http::{Method, StatusCode};
+pub use request::{Body, Request, RetrySafety, Value};
+pub use secrecy::{ExposeSecret, SecretString};
+pub use transport::{HttpRequest, HttpResponse, Transport, TransportConfig};

@@ -1,0 +1,160 @@
+//! Credentials: how a request is authorised.
+//!
+//! Every vendor crate authorises requests through one trait, [`Auth`], whatever the vendor
+//! uses: a static API key in the form body (PPMS `apikey`), a token header (Cloudspot
+//! `X-ERP-TOKEN`) or an OAuth2 bearer token (Pax8). [`Placement`] says where the secret goes.
+//!
+//! The client calls [`Auth::authorize`] before every attempt; when the server answers with an
+//! auth failure it calls [`Auth::unauthorized`] with the [`AuthTicket`] of the credential that
+//! was used. A static key answers `false` (retrying cannot help); a token cache drops that token
+//! and answers `true`, and the client retries exactly once with a fresh token.
+
+use std::fmt;
+
+use futures::future::BoxFuture;
+use secrecy::SecretString;
+
+use crate::error::Error;
+use crate::request::{Request, Value};
+
+/// Where a credential goes on the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Placement {
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// A header with the raw value (e.g. `X-ERP-TOKEN`).
+    Header(String),
+    /// A form field (e.g. PUMAPI's `apikey`); the request body becomes a form if empty.
+    FormField(String),
+    /// A query parameter.
+    Query(String),
+}
+
+impl Placement {
+    /// Puts `secret` onto `request` at this place.
+    pub fn apply(&self, request: &mut Request, secret: &SecretString) {
+        let value = Value::Secret(secret.clone());
+        match self {
+            Placement::Bearer => {
+                use secrecy::ExposeSecret;
+                let bearer = SecretString::from(format!("Bearer {}", secret.expose_secret()));
+                request
+                    .headers
+                    .push(("authorization".to_owned(), Value::Secret(bearer)));
+            }
+            Placement::Header(name) => request.headers.push((name.clone(), value)),
+            Placement::FormField(name) => request.push_form(name.clone(), value),
+            Placement::Query(name) => request.query.push((name.clone(), value)),
+        }
+    }
+}
+
+/// Identifies the credential used for one attempt, so that a rejection invalidates that
+/// credential and not a newer one fetched meanwhile by another task.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AuthTicket(pub u64);
+
+/// Authorises requests.
+pub trait Auth: Send + Sync + fmt::Debug {
+    /// Adds credentials to `request` and returns the ticket of the credential used.
+    fn authorize<'a>(
+        &'a self,
+        request: &'a mut Request,
+    ) -> BoxFuture<'a, Result<AuthTicket, Error>>;
+
+    /// The server rejected the credential of `ticket`. Returns `true` if retrying with a fresh
+    /// credential can help (the rejected one has then been dropped).
+    fn unauthorized(&self, ticket: AuthTicket) -> BoxFuture<'_, bool> {
+        let _ = ticket;
+        Box::pin(futures::future::ready(false))
+    }
+}
+
+/// No credentials (token endpoints, public calls).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoAuth;
+
+impl Auth for NoAuth {
+    fn authorize<'a>(
+        &'a self,
+        _request: &'a mut Request,
+    ) -> BoxFuture<'a, Result<AuthTicket, Error>> {
+        Box::pin(futures::future::ready(Ok(AuthTicket::default())))
+    }
+}
+
+/// A static secret (API key, master password) placed on every request.
+///
+/// `Debug` never shows the secret.
+#[derive(Clone)]
+pub struct StaticKey {
+    secret: SecretString,
+    placement: Placement,
+}
+
+impl StaticKey {
+    /// A static key placed at `placement`.
+    pub fn new(secret: impl Into<SecretString>, placement: Placement) -> Self {
+        StaticKey {
+            secret: secret.into(),
+            placement,
+        }
+    }
+}
+
+impl fmt::Debug for StaticKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticKey")
+            .field("secret", &"[REDACTED]")
+            .field("placement", &self.placement)
+            .finish()
+    }
+}
+
+impl Auth for StaticKey {
+    fn authorize<'a>(
+        &'a self,
+        request: &'a mut Request,
+    ) -> BoxFuture<'a, Result<AuthTicket, Error>> {
+        self.placement.apply(request, &self.secret);
+        Box::pin(futures::future::ready(Ok(AuthTicket::default())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Body;
+    use secrecy::ExposeSecret;
+
+    #[tokio::test]
+    async fn static_key_goes_into_the_form_and_is_redacted() {
+        let auth = StaticKey::new("k-123".to_owned(), Placement::FormField("apikey".into()));
+        let mut req = Request::post("", "getuser").form("action", "getuser");
+        auth.authorize(&mut req)
+            .await
+            .expect("static key never fails");
+        assert_eq!(
+            req.body.form_field("apikey").map(|v| v.expose()),
+            Some("k-123")
+        );
+        assert!(matches!(req.body, Body::Form(ref f) if f.len() == 2));
+        assert!(!format!("{req:?}").contains("k-123"));
+        assert!(!format!("{auth:?}").contains("k-123"));
+        assert!(!auth.unauthorized(AuthTicket::default()).await);
+    }
+
+    #[test]
+    fn bearer_placement_builds_authorization_header() {
+        let mut req = Request::get("companies", "companies.list");
+        Placement::Bearer.apply(&mut req, &SecretString::from("tok"));
+        let (name, value) = &req.headers[0];
+        assert_eq!(name, "authorization");
+        assert_eq!(value.expose(), "Bearer tok");
+        let Value::Secret(s) = value else {
+            panic!("bearer must be secret")
+        };
+        assert_eq!(s.expose_secret(), "Bearer tok");
+    }
+}

@@ -1,0 +1,527 @@
+//! The client: runs a [`Request`] through every stage.
+//!
+//! ```text
+//! Request (plain data) -> rate limiter -> auth -> transport -> classify -> retry decision
+//! ```
+//!
+//! [`Client`] is cheap to clone; clones share the transport, the rate limiter and the auth
+//! provider (and so the token cache). Vendor crates wrap it in their own typed client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use http::{HeaderMap, StatusCode};
+use tracing::Instrument;
+use url::Url;
+
+use crate::auth::{Auth, NoAuth};
+use crate::classify::{Classifier, DefaultClassifier, RequestInfo};
+use crate::clock::{Clock, TokioClock};
+use crate::error::{Error, ErrorKind};
+use crate::rate_limit::RateLimiter;
+use crate::request::{Body, Request};
+use crate::retry::{RetryDecision, RetryPolicy};
+use crate::transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportConfig};
+
+/// A successful response, with the vendor and operation it belongs to (for decode errors).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Response {
+    /// HTTP status (always a success by the classifier's rules).
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+    vendor: &'static str,
+    operation: String,
+}
+
+impl Response {
+    /// Wraps a raw response (vendor crates use this in tests of their decoders).
+    pub fn new(vendor: &'static str, operation: impl Into<String>, raw: HttpResponse) -> Self {
+        Response {
+            status: raw.status,
+            headers: raw.headers,
+            body: raw.body,
+            vendor,
+            operation: operation.into(),
+        }
+    }
+
+    /// Decodes the body as JSON into `T`; a failure is a decode error naming the failing field
+    /// and keeping a snippet of the body.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
+        Error::decode_json(&self.body).map_err(|e| self.tag(e))
+    }
+
+    /// The body as UTF-8 text; invalid UTF-8 is a decode error.
+    pub fn text(&self) -> Result<&str, Error> {
+        std::str::from_utf8(&self.body).map_err(|e| {
+            self.tag(Error::decode(
+                format!("body is not valid utf-8: {e}"),
+                &self.body,
+                None,
+            ))
+        })
+    }
+
+    /// Adds this response's vendor and operation to an error (for vendor decoders).
+    pub fn tag(&self, e: Error) -> Error {
+        e.with_vendor(self.vendor)
+            .with_operation(self.operation.clone())
+    }
+
+    /// A header value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+struct Inner {
+    vendor: &'static str,
+    base_url: Url,
+    transport: Arc<dyn Transport>,
+    limiter: Option<Arc<dyn RateLimiter>>,
+    retry: RetryPolicy,
+    classifier: Arc<dyn Classifier>,
+    auth: Arc<dyn Auth>,
+    clock: Arc<dyn Clock>,
+}
+
+/// Executes requests for one vendor. See the [module docs](self).
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("vendor", &self.inner.vendor)
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("transport", &self.inner.transport)
+            .field("limiter", &self.inner.limiter)
+            .field("retry", &self.inner.retry)
+            .field("auth", &self.inner.auth)
+            .finish()
+    }
+}
+
+/// Builds a [`Client`].
+pub struct ClientBuilder {
+    vendor: &'static str,
+    base_url: String,
+    transport: Option<Arc<dyn Transport>>,
+    transport_config: TransportConfig,
+    limiter: Option<Arc<dyn RateLimiter>>,
+    retry: RetryPolicy,
+    classifier: Arc<dyn Classifier>,
+    auth: Arc<dyn Auth>,
+    clock: Arc<dyn Clock>,
+}
+
+impl ClientBuilder {
+    /// Sets the transport (default: [`ReqwestTransport`] from the transport config).
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+    /// Sets the settings of the default reqwest transport.
+    pub fn transport_config(mut self, config: TransportConfig) -> Self {
+        self.transport_config = config;
+        self
+    }
+    /// Sets the rate limiter (default: none).
+    pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+    /// Sets the retry policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+    /// Sets the classifier (default: by HTTP status).
+    pub fn classifier(mut self, classifier: Arc<dyn Classifier>) -> Self {
+        self.classifier = classifier;
+        self
+    }
+    /// Sets the auth provider (default: none).
+    pub fn auth(mut self, auth: Arc<dyn Auth>) -> Self {
+        self.auth = auth;
+        self
+    }
+    /// Sets the clock (default: tokio's).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Builds the client. Fails on a base URL that is not absolute http(s), or carries a query
+    /// or fragment, or if the transport cannot be built.
+    pub fn build(self) -> Result<Client, Error> {
+        let vendor = self.vendor;
+        let base_url = parse_base_url(&self.base_url).map_err(|e| e.with_vendor(vendor))?;
+        let transport = match self.transport {
+            Some(t) => t,
+            None => Arc::new(
+                ReqwestTransport::new(&self.transport_config)
+                    .map_err(|e| Error::from(e).with_vendor(vendor))?,
+            ),
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                vendor,
+                base_url,
+                transport,
+                limiter: self.limiter,
+                retry: self.retry,
+                classifier: self.classifier,
+                auth: self.auth,
+                clock: self.clock,
+            }),
+        })
+    }
+}
+
+/// Parses and normalises a base URL: absolute http(s), no query or fragment, ending in `/`.
+pub fn parse_base_url(raw: &str) -> Result<Url, Error> {
+    let mut url = Url::parse(raw.trim())
+        .map_err(|e| Error::config(format!("invalid base url {raw:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::config(format!(
+            "base url {raw:?} must be http or https"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::config(format!(
+            "base url {raw:?} must not have a query or fragment"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config("base url must not carry credentials"));
+    }
+    if !url.path().ends_with('/') {
+        let p = format!("{}/", url.path());
+        url.set_path(&p);
+    }
+    Ok(url)
+}
+
+impl Client {
+    /// Starts a builder for `vendor` (`ppms`, `pax8`, `cloudspot`) at `base_url`.
+    pub fn builder(vendor: &'static str, base_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            vendor,
+            base_url: base_url.into(),
+            transport: None,
+            transport_config: TransportConfig::default(),
+            limiter: None,
+            retry: RetryPolicy::default(),
+            classifier: Arc::new(DefaultClassifier),
+            auth: Arc::new(NoAuth),
+            clock: Arc::new(TokioClock),
+        }
+    }
+
+    /// The vendor name.
+    pub fn vendor(&self) -> &'static str {
+        self.inner.vendor
+    }
+    /// The normalised base URL (ends in `/`).
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+    /// The transport.
+    pub fn transport(&self) -> Arc<dyn Transport> {
+        self.inner.transport.clone()
+    }
+    /// The shared rate limiter, if any.
+    pub fn rate_limiter(&self) -> Option<Arc<dyn RateLimiter>> {
+        self.inner.limiter.clone()
+    }
+    /// The clock.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
+    }
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// A client identical to this one (same transport, limiter, policy) with other credentials.
+    pub fn with_auth(&self, auth: Arc<dyn Auth>) -> Client {
+        self.rebuild(|i| i.auth = auth)
+    }
+
+    /// A client identical to this one at another base URL (e.g. PPMS API2 beside PUMAPI).
+    pub fn with_base_url(&self, base_url: &str) -> Result<Client, Error> {
+        let url = parse_base_url(base_url).map_err(|e| e.with_vendor(self.inner.vendor))?;
+        Ok(self.rebuild(|i| i.base_url = url))
+    }
+
+    fn rebuild(&self, change: impl FnOnce(&mut Inner)) -> Client {
+        let i = &self.inner;
+        let mut inner = Inner {
+            vendor: i.vendor,
+            base_url: i.base_url.clone(),
+            transport: i.transport.clone(),
+            limiter: i.limiter.clone(),
+            retry: i.retry.clone(),
+            classifier: i.classifier.clone(),
+            auth: i.auth.clone(),
+            clock: i.clock.clone(),
+        };
+        change(&mut inner);
+        Client {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Builds the wire request for `request` (auth already applied). Public so that request
+    /// shapes can be checked in unit tests.
+    pub fn to_http(&self, request: &Request) -> Result<HttpRequest, Error> {
+        let path = request.path.trim_start_matches('/');
+        let mut url = Url::parse(&format!("{}{}", self.inner.base_url, path))
+            .map_err(|e| Error::invalid_input(format!("invalid path {path:?}: {e}")))?;
+        if !request.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in &request.query {
+                pairs.append_pair(k, v.expose());
+            }
+        }
+        let mut http = HttpRequest::new(request.method.clone(), url);
+        match &request.body {
+            Body::Empty => {}
+            Body::Form(fields) => {
+                let pairs: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.expose()))
+                    .collect();
+                let encoded = serde_urlencoded::to_string(pairs)
+                    .map_err(|e| Error::invalid_input(format!("cannot encode form: {e}")))?;
+                http.headers.insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                );
+                http.body = Bytes::from(encoded);
+            }
+            Body::Json(value) => {
+                let bytes = serde_json::to_vec(value)
+                    .map_err(|e| Error::invalid_input(format!("cannot encode json: {e}")))?;
+                http.headers
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                http.body = Bytes::from(bytes);
+            }
+        }
+        for (name, value) in &request.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid_input(format!("invalid header name {name:?}")))?;
+            let mut hv = HeaderValue::from_str(value.expose())
+                .map_err(|_| Error::invalid_input(format!("invalid value for header {name}")))?;
+            if value.is_secret() {
+                hv.set_sensitive(true);
+            }
+            http.headers.append(name, hv);
+        }
+        Ok(http)
+    }
+
+    /// Executes `request`: waits for the rate limiter, authorises, sends, classifies and
+    /// retries as the policy allows. Returns the successful response or the last error.
+    pub async fn execute(&self, request: Request) -> Result<Response, Error> {
+        let span = tracing::info_span!(
+            "http_call",
+            vendor = self.inner.vendor,
+            operation = %request.operation,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        self.execute_inner(request).instrument(span).await
+    }
+
+    async fn execute_inner(&self, request: Request) -> Result<Response, Error> {
+        let inner = &*self.inner;
+        let vendor = inner.vendor;
+        let op = request.operation.to_string();
+        let tag = |e: Error, attempts: u32| {
+            e.with_vendor(vendor)
+                .with_operation(op.clone())
+                .with_attempts(attempts)
+        };
+        let start = inner.clock.now();
+        let mut sends: u32 = 0;
+        let mut retries_counted: u32 = 0;
+        let mut auth_retried = false;
+        loop {
+            sends += 1;
+            retries_counted += 1;
+            if let Some(limiter) = &inner.limiter {
+                limiter.acquire().await;
+            }
+            let mut req = request.clone();
+            let ticket = inner
+                .auth
+                .authorize(&mut req)
+                .await
+                .map_err(|e| tag(e, sends))?;
+            let http_req = self.to_http(&req).map_err(|e| tag(e, sends))?;
+            let attempt_span = tracing::debug_span!(
+                "http_attempt",
+                attempt = sends,
+                status = tracing::field::Empty,
+                latency_ms = tracing::field::Empty,
+                retry_reason = tracing::field::Empty,
+            );
+            let t0 = inner.clock.now();
+            let sent = inner
+                .transport
+                .send(http_req)
+                .instrument(attempt_span.clone())
+                .await;
+            let latency = inner.clock.now().saturating_duration_since(t0);
+            attempt_span.record("latency_ms", latency.as_millis() as u64);
+            let outcome = match sent {
+                Ok(resp) => {
+                    attempt_span.record("status", resp.status.as_u16());
+                    tracing::Span::current().record("status", resp.status.as_u16());
+                    let info = RequestInfo {
+                        operation: &op,
+                        path: &request.path,
+                    };
+                    match inner
+                        .classifier
+                        .classify(info, &resp, inner.clock.system_now())
+                    {
+                        Ok(()) => Ok(resp),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(te) => Err(Error::from(te)),
+            };
+            let err = match outcome {
+                Ok(resp) => {
+                    tracing::Span::current().record("attempts", sends);
+                    return Ok(Response::new(vendor, op.clone(), resp));
+                }
+                Err(e) => tag(e, sends),
+            };
+            if err.kind() == ErrorKind::RateLimited {
+                if let Some(limiter) = &inner.limiter {
+                    limiter.penalize(err.retry_after());
+                }
+            }
+            if err.is_auth() && !auth_retried && inner.auth.unauthorized(ticket).await {
+                auth_retried = true;
+                retries_counted -= 1;
+                attempt_span.in_scope(|| {
+                    tracing::info!(
+                        retry_reason = "unauthorized",
+                        "credential rejected, retrying once with a fresh one"
+                    )
+                });
+                continue;
+            }
+            let elapsed = inner.clock.now().saturating_duration_since(start);
+            match inner.retry.decide(
+                retries_counted,
+                elapsed,
+                &err,
+                &request.retry_safety,
+                fastrand::f64(),
+            ) {
+                RetryDecision::Retry { after, reason } => {
+                    attempt_span.record("retry_reason", tracing::field::debug(reason));
+                    attempt_span.in_scope(|| {
+                        tracing::info!(
+                            error_kind = ?err.kind(),
+                            status = err.status().map(|s| s.as_u16()),
+                            delay_ms = after.as_millis() as u64,
+                            retry_reason = ?reason,
+                            "retrying"
+                        )
+                    });
+                    inner.clock.sleep(after).await;
+                }
+                RetryDecision::Stop(reason) => {
+                    tracing::Span::current().record("attempts", sends);
+                    tracing::debug!(stop_reason = ?reason, error_kind = ?err.kind(), "giving up");
+                    return Err(err);
+                }
+            }
+        }
+    }
+}
+
+/// Convenience: a total-timeout transport config.
+pub fn transport_with_timeout(timeout: Duration) -> TransportConfig {
+    TransportConfig::default().timeout(timeout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Value;
+
+    fn client(base: &str) -> Client {
+        Client::builder("test", base).build().expect("valid client")
+    }
+
+    #[test]
+    fn base_url_is_normalised_and_validated() {
+        assert_eq!(
+            client("https://ppms.eu/site/pumapi").base_url().as_str(),
+            "https://ppms.eu/site/pumapi/"
+        );
+        assert_eq!(
+            client("https://api.pax8.com/v1/").base_url().as_str(),
+            "https://api.pax8.com/v1/"
+        );
+        for bad in [
+            "ftp://x/",
+            "https://x/?a=1",
+            "https://x/#f",
+            "not a url",
+            "https://u:p@x/",
+        ] {
+            let err = Client::builder("test", bad).build().expect_err(bad);
+            assert_eq!(err.kind(), ErrorKind::Config, "{bad}");
+        }
+    }
+
+    #[test]
+    fn form_request_is_encoded_with_content_type() {
+        let c = client("https://ppms.eu/site/pumapi/");
+        let req = Request::post("", "getuser")
+            .form("action", "getuser")
+            .form("login", "j doe&x");
+        let http = c.to_http(&req).expect("encodes");
+        assert_eq!(http.url.as_str(), "https://ppms.eu/site/pumapi/");
+        assert_eq!(&http.body[..], b"action=getuser&login=j+doe%26x");
+        assert_eq!(
+            http.headers[CONTENT_TYPE],
+            "application/x-www-form-urlencoded"
+        );
+    }
+
+    #[test]
+    fn json_request_with_query_and_secret_header() {
+        let c = client("https://api.pax8.com/v1");
+        let req = Request::get("/companies", "companies.list")
+            .query("page", "0")
+            .query("sort", "name,desc")
+            .header("X-ERP-TOKEN", Value::Secret("t0k".to_owned().into()))
+            .json(serde_json::json!({"a": 1}));
+        let http = c.to_http(&req).expect("encodes");
+        assert_eq!(
+            http.url.as_str(),
+            "https://api.pax8.com/v1/companies?page=0&sort=name%2Cdesc"
+        );
+        assert_eq!(&http.body[..], br#"{"a":1}"#);
+        assert!(http.headers["x-erp-token"].is_sensitive());
+        assert!(!format!("{http:?}").contains("t0k"));
+    }
+}

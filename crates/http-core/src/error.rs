@@ -1,0 +1,407 @@
+//! The one error type of the SDK.
+//!
+//! Every failure — transport, HTTP status, vendor error body, decoding, configuration — is an
+//! [`Error`]: it names the vendor and operation, keeps the HTTP status and a bounded snippet of
+//! the raw body (so you can see what the server really said), and answers predicates such as
+//! [`Error::is_retryable`] or [`Error::is_not_found`]. Secrets are never part of an error.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::transport::{TransportError, TransportErrorKind};
+
+/// Longest body snippet kept in an error, in bytes.
+pub const SNIPPET_LIMIT: usize = 512;
+
+/// What kind of failure an [`Error`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The connection could not be made; the request never reached the server.
+    Connect,
+    /// The request or its response timed out (transport timeout, HTTP 408 or 504).
+    Timeout,
+    /// The connection broke during the exchange.
+    Transport,
+    /// The response body was larger than the configured limit.
+    BodyTooLarge,
+    /// Credentials missing, wrong or expired (HTTP 401 or a vendor's auth error body).
+    Auth,
+    /// Authenticated but not allowed (HTTP 403, missing rights).
+    Forbidden,
+    /// The resource does not exist.
+    NotFound,
+    /// The server refused because of a rate limit (HTTP 429).
+    RateLimited,
+    /// The request was rejected as invalid (HTTP 400, 422, vendor validation errors).
+    Validation,
+    /// The request conflicts with the server's state (HTTP 409).
+    Conflict,
+    /// Any other 4xx.
+    Client,
+    /// The server failed (5xx, or a vendor body that says to try again).
+    Server,
+    /// The response could not be decoded into the expected shape.
+    Decode,
+    /// The caller passed invalid input; nothing was sent.
+    InvalidInput,
+    /// The client is misconfigured (bad base URL, missing credentials).
+    Config,
+    /// A token could not be obtained or stored.
+    Token,
+    /// A vendor error that fits no other kind.
+    Vendor,
+}
+
+impl ErrorKind {
+    /// `true` for kinds worth retrying when the request is safe to repeat.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Connect
+                | ErrorKind::Timeout
+                | ErrorKind::Transport
+                | ErrorKind::RateLimited
+                | ErrorKind::Server
+        )
+    }
+}
+
+/// An SDK error. See the [module docs](self).
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    vendor: &'static str,
+    operation: String,
+    status: Option<StatusCode>,
+    message: String,
+    vendor_message: Option<String>,
+    body_snippet: Option<String>,
+    decode_path: Option<String>,
+    retry_after: Option<Duration>,
+    reached_server: Option<bool>,
+    attempts: u32,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    /// A new error of the given kind with a human message (lower-case, no trailing period).
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                vendor: "",
+                operation: String::new(),
+                status: None,
+                message: message.into(),
+                vendor_message: None,
+                body_snippet: None,
+                decode_path: None,
+                retry_after: None,
+                reached_server: None,
+                attempts: 0,
+                source: None,
+            }),
+        }
+    }
+
+    /// An error for an HTTP response: kind, status and a snippet of its body.
+    pub fn http(kind: ErrorKind, status: StatusCode, body: &[u8]) -> Self {
+        let reason = status.canonical_reason().unwrap_or("");
+        Error::new(
+            kind,
+            format!("http {} {reason}", status.as_u16())
+                .trim_end()
+                .to_owned(),
+        )
+        .with_status(status)
+        .with_body(body)
+        .with_reached_server(true)
+    }
+
+    /// A decode error: what was expected, the body it failed on, and the path of the failing
+    /// field (e.g. `content[3].billingTerm` or `line 4, column "login"`) if known.
+    pub fn decode(message: impl Into<String>, body: &[u8], path: Option<String>) -> Self {
+        let mut e = Error::new(ErrorKind::Decode, message)
+            .with_body(body)
+            .with_reached_server(true);
+        e.inner.decode_path = path;
+        e
+    }
+
+    /// Decodes a JSON body into `T`, naming the failing field on error.
+    pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+        let de = &mut serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            Error::decode(format!("invalid json: {inner}"), body, Some(path))
+        })
+    }
+
+    /// An error for invalid caller input (nothing was sent).
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidInput, message).with_reached_server(false)
+    }
+
+    /// An error for a misconfigured client.
+    pub fn config(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Config, message).with_reached_server(false)
+    }
+
+    /// Sets the vendor name (`ppms`, `pax8`, `cloudspot`).
+    pub fn with_vendor(mut self, vendor: &'static str) -> Self {
+        self.inner.vendor = vendor;
+        self
+    }
+
+    /// Sets the operation name.
+    pub fn with_operation(mut self, operation: impl Into<String>) -> Self {
+        self.inner.operation = operation.into();
+        self
+    }
+
+    /// Sets the HTTP status.
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.inner.status = Some(status);
+        self
+    }
+
+    /// Keeps a bounded snippet of a raw body (lossy UTF-8, at most [`SNIPPET_LIMIT`] bytes).
+    pub fn with_body(mut self, body: &[u8]) -> Self {
+        self.inner.body_snippet = if body.is_empty() {
+            None
+        } else {
+            Some(snippet(body))
+        };
+        self
+    }
+
+    /// Sets the message the vendor gave (e.g. PUMAPI's `error: invalid id`, Pax8's `message`).
+    pub fn with_vendor_message(mut self, message: impl Into<String>) -> Self {
+        self.inner.vendor_message = Some(message.into());
+        self
+    }
+
+    /// Sets the server's requested delay before retrying.
+    pub fn with_retry_after(mut self, d: Option<Duration>) -> Self {
+        self.inner.retry_after = d;
+        self
+    }
+
+    /// Records whether the request may have reached the server.
+    pub fn with_reached_server(mut self, reached: bool) -> Self {
+        self.inner.reached_server = Some(reached);
+        self
+    }
+
+    /// Records the number of attempts made.
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.inner.attempts = attempts;
+        self
+    }
+
+    /// Changes the kind (used by vendor classifiers).
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.inner.kind = kind;
+        self
+    }
+
+    /// Attaches the underlying cause.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.inner.source = Some(Box::new(source));
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+    /// The vendor (`""` if not set).
+    pub fn vendor(&self) -> &'static str {
+        self.inner.vendor
+    }
+    /// The operation (`""` if not set).
+    pub fn operation(&self) -> &str {
+        &self.inner.operation
+    }
+    /// The HTTP status, if a response was received.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.inner.status
+    }
+    /// The SDK's description of the failure.
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+    /// What the vendor said, if it said something recognisable.
+    pub fn vendor_message(&self) -> Option<&str> {
+        self.inner.vendor_message.as_deref()
+    }
+    /// A bounded snippet of the raw response body.
+    pub fn body_snippet(&self) -> Option<&str> {
+        self.inner.body_snippet.as_deref()
+    }
+    /// For decode errors: where in the body decoding failed.
+    pub fn decode_path(&self) -> Option<&str> {
+        self.inner.decode_path.as_deref()
+    }
+    /// The delay the server asked for (`Retry-After`), if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+    /// How many attempts were made before giving up (0 if unknown).
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+
+    /// `false` only when the request provably never reached the server (connection refused,
+    /// DNS, TLS handshake, invalid input). For a non-idempotent create that failed, `true` means
+    /// the object **may exist** on the server and must be looked up before trying again.
+    pub fn may_have_reached_server(&self) -> bool {
+        self.inner.reached_server.unwrap_or(true)
+    }
+
+    /// Worth retrying if the request is safe to repeat.
+    pub fn is_retryable(&self) -> bool {
+        self.inner.kind.is_retryable()
+    }
+    /// Credentials missing, wrong or expired.
+    pub fn is_auth(&self) -> bool {
+        self.inner.kind == ErrorKind::Auth
+    }
+    /// Refused by a rate limit.
+    pub fn is_rate_limited(&self) -> bool {
+        self.inner.kind == ErrorKind::RateLimited
+    }
+    /// The resource does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.inner.kind == ErrorKind::NotFound
+    }
+    /// Timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.inner.kind == ErrorKind::Timeout
+    }
+    /// The body could not be decoded.
+    pub fn is_decode(&self) -> bool {
+        self.inner.kind == ErrorKind::Decode
+    }
+}
+
+/// A lossy UTF-8 snippet of at most [`SNIPPET_LIMIT`] bytes, cut on a character boundary.
+pub fn snippet(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(SNIPPET_LIMIT)];
+    let mut s = String::from_utf8_lossy(cut).into_owned();
+    if body.len() > SNIPPET_LIMIT {
+        // the cut may have split a multi-byte character into a replacement char; that is fine
+        s.push('…');
+    }
+    s
+}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        let kind = match e.kind() {
+            TransportErrorKind::Connect => ErrorKind::Connect,
+            TransportErrorKind::Timeout => ErrorKind::Timeout,
+            TransportErrorKind::Io | TransportErrorKind::Other => ErrorKind::Transport,
+            TransportErrorKind::BodyTooLarge => ErrorKind::BodyTooLarge,
+            TransportErrorKind::InvalidRequest => ErrorKind::InvalidInput,
+        };
+        let never_sent = e.never_sent();
+        Error::new(kind, e.to_string())
+            .with_reached_server(!never_sent)
+            .with_source(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        if !i.vendor.is_empty() {
+            write!(f, "{} ", i.vendor)?;
+        }
+        if !i.operation.is_empty() {
+            write!(f, "{}: ", i.operation)?;
+        } else if !i.vendor.is_empty() {
+            f.write_str(": ")?;
+        }
+        f.write_str(&i.message)?;
+        if let Some(vm) = &i.vendor_message {
+            write!(f, ": {vm}")?;
+        }
+        if let Some(p) = &i.decode_path {
+            write!(f, " (at {p})")?;
+        }
+        if i.attempts > 1 {
+            write!(f, " after {} attempts", i.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Error")
+            .field("kind", &i.kind)
+            .field("vendor", &i.vendor)
+            .field("operation", &i.operation)
+            .field("status", &i.status)
+            .field("message", &i.message)
+            .field("vendor_message", &i.vendor_message)
+            .field("body_snippet", &i.body_snippet)
+            .field("decode_path", &i.decode_path)
+            .field("retry_after", &i.retry_after)
+            .field("reached_server", &i.reached_server)
+            .field("attempts", &i.attempts)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_is_bounded_and_lossy() {
+        let body = vec![b'a'; 10_000];
+        let s = snippet(&body);
+        assert!(s.len() <= SNIPPET_LIMIT + '…'.len_utf8());
+        let s = snippet(&[0xff, 0xfe, b'x']);
+        assert!(s.ends_with('x'));
+    }
+
+    #[test]
+    fn display_names_vendor_operation_and_vendor_message() {
+        let e = Error::new(ErrorKind::NotFound, "not found")
+            .with_vendor("ppms")
+            .with_operation("getuser")
+            .with_vendor_message("error: invalid id");
+        assert_eq!(e.to_string(), "ppms getuser: not found: error: invalid id");
+        assert!(e.is_not_found());
+        assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn connect_errors_never_reached_server() {
+        let e: Error = TransportError::new(TransportErrorKind::Connect, "refused").into();
+        assert!(!e.may_have_reached_server());
+        let e: Error = TransportError::new(TransportErrorKind::Timeout, "slow").into();
+        assert!(e.may_have_reached_server());
+        assert!(e.is_timeout());
+    }
+}

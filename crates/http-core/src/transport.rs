@@ -1,0 +1,330 @@
+//! The transport trait and the production reqwest transport.
+//!
+//! A [`Transport`] sends one fully built [`HttpRequest`] and returns the raw [`HttpResponse`].
+//! The production transport is [`ReqwestTransport`]; the cassette module adds recording and
+//! replay transports; tests can plug in their own.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures::future::BoxFuture;
+use http::{HeaderMap, Method, StatusCode};
+use url::Url;
+
+/// A request ready for the wire: the auth stage has already added credentials.
+///
+/// `Debug` shows method, host and path only: query values, headers and body may carry secrets.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct HttpRequest {
+    /// HTTP method.
+    pub method: Method,
+    /// Full URL including the query string.
+    pub url: Url,
+    /// Headers, including `Content-Type` for bodies.
+    pub headers: HeaderMap,
+    /// Encoded body bytes (empty for no body).
+    pub body: Bytes,
+}
+
+impl HttpRequest {
+    /// A request with no headers and no body.
+    pub fn new(method: Method, url: Url) -> Self {
+        HttpRequest {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("host", &self.url.host_str())
+            .field("path", &self.url.path())
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A response as received: status, headers and the whole body.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct HttpResponse {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+}
+
+impl HttpResponse {
+    /// A response with the given status and body and no headers.
+    pub fn new(status: StatusCode, body: impl Into<Bytes>) -> Self {
+        HttpResponse {
+            status,
+            headers: HeaderMap::new(),
+            body: body.into(),
+        }
+    }
+
+    /// Adds a header (ignored if name or value are invalid).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        if let (Ok(n), Ok(v)) = (
+            http::header::HeaderName::from_bytes(name.as_bytes()),
+            http::header::HeaderValue::from_str(value),
+        ) {
+            self.headers.append(n, v);
+        }
+        self
+    }
+
+    /// The value of a header as text, if present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What went wrong below HTTP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be made (refused, DNS, TLS handshake, connect timeout): the
+    /// request provably never reached the server.
+    Connect,
+    /// The request or response timed out after the connection was made.
+    Timeout,
+    /// The connection broke while sending or receiving (reset, closed, truncated).
+    Io,
+    /// The response body exceeded the configured size limit.
+    BodyTooLarge,
+    /// The request could not be built (bad URL, bad header).
+    InvalidRequest,
+    /// Anything else.
+    Other,
+}
+
+/// A transport-level failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl TransportError {
+    /// A new transport error.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Attaches the underlying cause.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// `true` if the request provably never reached the server.
+    pub fn never_sent(&self) -> bool {
+        matches!(
+            self.kind,
+            TransportErrorKind::Connect | TransportErrorKind::InvalidRequest
+        )
+    }
+}
+
+/// Sends one HTTP request. Implementations must be cheap to share across tasks.
+pub trait Transport: Send + Sync + fmt::Debug {
+    /// Sends `request` and returns the whole response (any status), or a transport failure.
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>>;
+}
+
+impl<T: Transport + ?Sized> Transport for Arc<T> {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        (**self).send(request)
+    }
+}
+
+/// Settings of the production transport.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TransportConfig {
+    /// Time allowed to establish a connection (TCP + TLS). Default 10 s.
+    pub connect_timeout: Duration,
+    /// Time allowed for one whole attempt, from sending to the last body byte. Default 30 s.
+    pub timeout: Duration,
+    /// Largest response body accepted, in bytes. Default 64 MiB.
+    pub max_body_bytes: usize,
+    /// `User-Agent` header. Default `billing-sdk-http-core/<version>`; vendor crates set their own.
+    pub user_agent: String,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        TransportConfig {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_body_bytes: 64 * 1024 * 1024,
+            user_agent: default_user_agent(),
+        }
+    }
+}
+
+impl TransportConfig {
+    /// Sets the connect timeout.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+    /// Sets the total timeout of one attempt.
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+    /// Sets the response body size limit.
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.max_body_bytes = n;
+        self
+    }
+    /// Sets the `User-Agent`.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+}
+
+/// The default `User-Agent`: this crate's name and version.
+pub fn default_user_agent() -> String {
+    format!(
+        "billing-sdk-{}/{}",
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The production transport: reqwest with rustls.
+#[derive(Clone, Debug)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    max_body_bytes: usize,
+}
+
+impl ReqwestTransport {
+    /// Builds a transport from the settings.
+    pub fn new(config: &TransportConfig) -> Result<Self, TransportError> {
+        let client = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .user_agent(config.user_agent.clone())
+            .build()
+            .map_err(|e| {
+                TransportError::new(
+                    TransportErrorKind::Other,
+                    format!("cannot build http client: {e}"),
+                )
+                .with_source(e)
+            })?;
+        Ok(ReqwestTransport {
+            client,
+            max_body_bytes: config.max_body_bytes,
+        })
+    }
+
+    /// Wraps an existing reqwest client (its own timeouts apply).
+    pub fn from_client(client: reqwest::Client, max_body_bytes: usize) -> Self {
+        ReqwestTransport {
+            client,
+            max_body_bytes,
+        }
+    }
+}
+
+fn map_reqwest_error(e: reqwest::Error) -> TransportError {
+    let kind = if e.is_connect() {
+        TransportErrorKind::Connect
+    } else if e.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if e.is_builder() {
+        TransportErrorKind::InvalidRequest
+    } else if e.is_request() || e.is_body() || e.is_decode() {
+        TransportErrorKind::Io
+    } else {
+        TransportErrorKind::Other
+    };
+    // reqwest's Display includes the URL, which may carry query secrets: strip it.
+    let e = e.without_url();
+    let message = match kind {
+        TransportErrorKind::Connect => format!("connection failed: {e}"),
+        TransportErrorKind::Timeout => format!("request timed out: {e}"),
+        _ => format!("transport error: {e}"),
+    };
+    TransportError::new(kind, message).with_source(e)
+}
+
+impl Transport for ReqwestTransport {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(async move {
+            let mut builder = self
+                .client
+                .request(request.method, request.url)
+                .headers(request.headers);
+            if !request.body.is_empty() {
+                builder = builder.body(request.body);
+            }
+            let mut resp = builder.send().await.map_err(map_reqwest_error)?;
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            if let Some(len) = resp.content_length() {
+                if len > self.max_body_bytes as u64 {
+                    return Err(body_too_large(self.max_body_bytes));
+                }
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = resp.chunk().await.map_err(map_reqwest_error)? {
+                if body.len() + chunk.len() > self.max_body_bytes {
+                    return Err(body_too_large(self.max_body_bytes));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(HttpResponse {
+                status,
+                headers,
+                body: body.freeze(),
+            })
+        })
+    }
+}
+
+fn body_too_large(limit: usize) -> TransportError {
+    TransportError::new(
+        TransportErrorKind::BodyTooLarge,
+        format!("response body exceeds the limit of {limit} bytes"),
+    )
+}
