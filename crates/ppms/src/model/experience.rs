@@ -1,0 +1,144 @@
+//! Experience: `getuserexp`.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::SystemId;
+use crate::parse::{Col, FromRow, ParseError, RowRef, value};
+
+/// A user's experience on a system (`getuserexp`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Experience {
+    /// `login`.
+    pub login: String,
+    /// `id`: the system.
+    pub system_id: SystemId,
+    /// `booked_hours` (decimal, although only whole hours have been seen).
+    pub booked_hours: Decimal,
+    /// `used_hours`.
+    pub used_hours: Decimal,
+    /// `last_res`: `YYYY/MM/DD` or `n/a` (PPMS-Q20).
+    pub last_reservation: Option<NaiveDate>,
+    /// `last_train`: `YYYY/MM/DD` or `n/a`.
+    pub last_training: Option<NaiveDate>,
+    /// Columns this version of the crate does not know.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+}
+
+const LOGIN: Col = &["login"];
+const ID: Col = &["id"];
+const BOOKED: Col = &["booked_hours", "booked hours"];
+const USED: Col = &["used_hours", "used hours"];
+const LAST_RES: Col = &["last_res"];
+const LAST_TRAIN: Col = &["last_train"];
+
+impl FromRow for Experience {
+    const COLUMNS: &'static [Col] = &[LOGIN, ID, BOOKED, USED, LAST_RES, LAST_TRAIN];
+    const REQUIRED: &'static [Col] = &[LOGIN, ID];
+
+    fn from_row(row: &RowRef<'_>) -> Result<Self, ParseError> {
+        Ok(Self {
+            login: row.text(LOGIN)?,
+            system_id: SystemId(row.u32(ID)?),
+            booked_hours: row.opt_decimal(BOOKED)?.unwrap_or_default(),
+            used_hours: row.opt_decimal(USED)?.unwrap_or_default(),
+            last_reservation: row.date(LAST_RES)?,
+            last_training: row.date(LAST_TRAIN)?,
+            extra: row.extra(),
+        })
+    }
+}
+
+/// The JSON form of one `getuserexp` row (`format=json`): keys have spaces (PPMS-Q23).
+#[derive(Deserialize)]
+struct JsonExperience {
+    login: String,
+    id: serde_json::Value,
+    #[serde(alias = "booked hours", default)]
+    booked_hours: serde_json::Value,
+    #[serde(alias = "used hours", default)]
+    used_hours: serde_json::Value,
+    #[serde(default)]
+    last_res: serde_json::Value,
+    #[serde(default)]
+    last_train: serde_json::Value,
+    #[serde(flatten)]
+    extra: BTreeMap<String, serde_json::Value>,
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+impl Experience {
+    /// Parses a `getuserexp` body sent with `format=json`: an array, even for one record
+    /// (PPMS-Q23). The result equals what the CSV body gives.
+    pub fn from_json_body(body: &str) -> Result<Vec<Self>, ParseError> {
+        let rows: Vec<JsonExperience> = serde_json::from_str(body.trim())
+            .map_err(|e| ParseError::new(format!("invalid getuserexp JSON: {e}")))?;
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let at = |e: String| ParseError::new(format!("record {}: {e}", i + 1));
+                let num = |v: &serde_json::Value| {
+                    let t = json_text(v);
+                    if value::is_none_marker(&t) {
+                        Ok(Decimal::ZERO)
+                    } else {
+                        value::parse_decimal(&t)
+                    }
+                };
+                Ok(Self {
+                    login: value::text(&r.login),
+                    system_id: SystemId(value::parse_u32(&json_text(&r.id)).map_err(at)?),
+                    booked_hours: num(&r.booked_hours).map_err(at)?,
+                    used_hours: num(&r.used_hours).map_err(at)?,
+                    last_reservation: value::parse_date(&json_text(&r.last_res)).map_err(at)?,
+                    last_training: value::parse_date(&json_text(&r.last_train)).map_err(at)?,
+                    extra: r
+                        .extra
+                        .iter()
+                        .map(|(k, v)| (k.clone(), json_text(v)))
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::parse::{RowPolicy, parse_table};
+
+    const CSV: &str = "login,id,booked_hours,used_hours,last_res,last_train\r\n\"jdoe\",17,12,10,2023/11/02,n/a\r\n\"asmith\",17,0,0,n/a,n/a\r\n";
+    const JSON: &str = r#"[{"login":"jdoe","id":17,"booked hours":12,"used hours":10,"last_res":"2023/11/02","last_train":"n/a"},{"login":"asmith","id":"17","booked hours":"0","used hours":0,"last_res":"n/a","last_train":"n/a"}]"#;
+
+    #[test]
+    fn ppms_q20_getuserexp_dates_and_na() {
+        let p = parse_table::<Experience>(CSV, RowPolicy::Strict).unwrap();
+        assert_eq!(p[0].last_reservation, NaiveDate::from_ymd_opt(2023, 11, 2));
+        assert_eq!(p[0].last_training, None);
+        assert_eq!(p[0].booked_hours, Decimal::from(12));
+    }
+
+    #[test]
+    fn ppms_q23_json_and_csv_give_the_same_experience() {
+        let csv = parse_table::<Experience>(CSV, RowPolicy::Strict)
+            .unwrap()
+            .into_items();
+        let json = Experience::from_json_body(JSON).unwrap();
+        assert_eq!(csv, json);
+        assert!(Experience::from_json_body("not json").is_err());
+    }
+}

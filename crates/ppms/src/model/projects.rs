@@ -1,0 +1,189 @@
+//! Projects and billing codes: `getprojects`, `getbcodes`. Reconstructed shapes, no recording.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::ProjectId;
+use crate::parse::{Col, FromRow, ParseError, RowRef, value};
+
+/// A project (`getprojects`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Project {
+    /// `Core facility ref.`
+    pub core_facility_ref: Option<u32>,
+    /// `Project name`.
+    pub name: String,
+    /// `Phase`.
+    pub phase: Option<String>,
+    /// `Active`.
+    pub active: bool,
+    /// `Bcode`.
+    pub bcode: Option<String>,
+    /// `Project ref.`: the project id.
+    pub project_ref: ProjectId,
+    /// `Affiliation`.
+    pub affiliation: Option<String>,
+    /// `Project Type`.
+    pub project_type: Option<String>,
+    /// `Project Group`.
+    pub project_group: Option<String>,
+    /// `Descr`.
+    pub description: Option<String>,
+    /// Columns this version of the crate does not know.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+}
+
+const CORE: Col = &["Core facility ref.", "Core facility ref"];
+const NAME: Col = &["Project name", "Name"];
+const PHASE: Col = &["Phase"];
+const ACTIVE: Col = &["Active"];
+const BCODE: Col = &["Bcode", "Account number"];
+const REF: Col = &["Project ref.", "Project ref", "Project id", "projectid"];
+const AFFILIATION: Col = &["Affiliation"];
+const PTYPE: Col = &["Project Type"];
+const PGROUP: Col = &["Project Group"];
+const DESCR: Col = &["Descr", "Description"];
+
+impl FromRow for Project {
+    const COLUMNS: &'static [Col] = &[
+        CORE,
+        NAME,
+        PHASE,
+        ACTIVE,
+        BCODE,
+        REF,
+        AFFILIATION,
+        PTYPE,
+        PGROUP,
+        DESCR,
+    ];
+    const REQUIRED: &'static [Col] = &[REF];
+
+    fn from_row(row: &RowRef<'_>) -> Result<Self, ParseError> {
+        Ok(Self {
+            core_facility_ref: row.opt_u32(CORE)?,
+            name: row.opt_text(NAME).unwrap_or_default(),
+            phase: row.opt_text(PHASE),
+            active: row.opt_bool(ACTIVE)?.unwrap_or(true),
+            bcode: row.opt_text(BCODE),
+            project_ref: ProjectId(row.u32(REF)?),
+            affiliation: row.opt_text(AFFILIATION),
+            project_type: row.opt_text(PTYPE),
+            project_group: row.opt_text(PGROUP),
+            description: row.opt_text(DESCR),
+            extra: row.extra(),
+        })
+    }
+}
+
+/// A billing code row (`getbcodes`). Column names differ between sources (PPMS-Q15), so every
+/// column is matched with aliases and all of them are text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BillingCode {
+    /// `User`.
+    pub user: Option<String>,
+    /// `Group`.
+    pub group: Option<String>,
+    /// `Project`.
+    pub project: Option<String>,
+    /// `Bcode` (the account number); split codes look like `SPLIT|50|ACC-A|50|ACC-B`, see
+    /// [`parse_split_code`].
+    pub bcode: Option<String>,
+    /// `Subsidy`.
+    pub subsidy: Option<String>,
+    /// `Charges`.
+    pub charges: Option<String>,
+    /// Columns this version of the crate does not know.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+}
+
+const B_USER: Col = &["User"];
+const B_GROUP: Col = &["Group"];
+const B_PROJECT: Col = &["Project"];
+const B_BCODE: Col = &["Bcode", "Account number", "Account"];
+const B_SUBSIDY: Col = &["Subsidy"];
+const B_CHARGES: Col = &["Charges"];
+
+impl FromRow for BillingCode {
+    const COLUMNS: &'static [Col] = &[B_USER, B_GROUP, B_PROJECT, B_BCODE, B_SUBSIDY, B_CHARGES];
+    const REQUIRED: &'static [Col] = &[B_BCODE];
+
+    fn from_row(row: &RowRef<'_>) -> Result<Self, ParseError> {
+        Ok(Self {
+            user: row.opt_text(B_USER),
+            group: row.opt_text(B_GROUP),
+            project: row.opt_text(B_PROJECT),
+            bcode: row.opt_text(B_BCODE),
+            subsidy: row.opt_text(B_SUBSIDY),
+            charges: row.opt_text(B_CHARGES),
+            extra: row.extra(),
+        })
+    }
+}
+
+/// Splits an account code of the form `SPLIT|<pct>|<account>|<pct>|<account>...` into
+/// `(percent, account)` pairs (PPMS-Q45). Returns `None` for a code that is not a well-formed
+/// split code.
+pub fn parse_split_code(raw: &str) -> Option<Vec<(Decimal, String)>> {
+    let mut parts = raw.trim().split('|').map(str::trim);
+    if !parts.next()?.eq_ignore_ascii_case("split") {
+        return None;
+    }
+    let rest: Vec<&str> = parts.collect();
+    if rest.is_empty() || !rest.len().is_multiple_of(2) {
+        return None;
+    }
+    rest.chunks(2)
+        .map(|pair| match pair {
+            [pct, account] if !account.is_empty() => value::parse_decimal(pct)
+                .ok()
+                .map(|p| (p, (*account).to_owned())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::parse::{RowPolicy, parse_table};
+
+    #[test]
+    fn ppms_q45_split_codes_give_pairs() {
+        let pairs = parse_split_code("SPLIT|50|ACC-A|50|ACC-B").unwrap();
+        assert_eq!(
+            pairs,
+            vec![
+                (Decimal::from(50), "ACC-A".into()),
+                (Decimal::from(50), "ACC-B".into())
+            ]
+        );
+        assert_eq!(parse_split_code("ACC-A"), None);
+        assert_eq!(parse_split_code("SPLIT|50"), None);
+        assert_eq!(parse_split_code("SPLIT|x|ACC"), None);
+    }
+
+    #[test]
+    fn ppms_q11_padded_bcode_headers_are_trimmed() {
+        let body = "User, Group, Project, Bcode, Subsidy, Charges\r\n\"jdoe\", \"doe_lab\", \"P1\", \"ACC-1\", \"0\", \"yes\"\r\n";
+        let p = parse_table::<BillingCode>(body, RowPolicy::Strict).unwrap();
+        assert_eq!(p[0].bcode.as_deref(), Some("ACC-1"));
+        assert_eq!(p[0].group.as_deref(), Some("doe_lab"));
+    }
+
+    #[test]
+    fn projects_map_by_name_with_dotted_headers() {
+        let body = "Core facility ref.,Project name,Phase,Active,Bcode,Project ref.,Affiliation,Project Type,Project Group,Descr\r\n3,\"Imaging study\",\"Running\",True,\"ACC-1\",42,\"Academic\",\"Research\",\"doe_lab\",\"A, b\"\r\n";
+        let p = parse_table::<Project>(body, RowPolicy::Strict).unwrap();
+        assert_eq!(p[0].project_ref, ProjectId(42));
+        assert_eq!(p[0].description.as_deref(), Some("A, b"));
+        assert_eq!(p[0].core_facility_ref, Some(3));
+    }
+}

@@ -1,0 +1,370 @@
+//! Systems and rights: `getsystems`, `getsysrights`, `getuserrights`, `setright`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Resolution, SystemId};
+use crate::parse::{Col, FromRow, ParseError, RightLine, RowRef, value};
+
+/// A system (instrument) from `getsystems`. Booleans arrive capitalised (PPMS-Q13).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct System {
+    /// `Core facility ref`.
+    pub core_facility_ref: u32,
+    /// `System id`; rows where it is not a number are skipped with a warning (PPMS-Q44).
+    pub system_id: SystemId,
+    /// `Type`.
+    pub system_type: String,
+    /// `Name`.
+    pub name: String,
+    /// `Localisation` (roughly, the room).
+    pub localisation: String,
+    /// `Active`.
+    pub active: bool,
+    /// `Schedules`.
+    pub schedules: bool,
+    /// `Stats`.
+    pub stats: bool,
+    /// `Bookable`.
+    pub bookable: bool,
+    /// `Autonomy Required`.
+    pub autonomy_required: bool,
+    /// `Autonomy Required After Hours`.
+    pub autonomy_required_after_hours: bool,
+    /// Columns this version of the crate does not know.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+}
+
+const CORE: Col = &["Core facility ref", "Core facility ref."];
+const SYSTEM_ID: Col = &["System id"];
+const TYPE: Col = &["Type"];
+const NAME: Col = &["Name"];
+const LOCALISATION: Col = &["Localisation", "Location"];
+const ACTIVE: Col = &["Active"];
+const SCHEDULES: Col = &["Schedules"];
+const STATS: Col = &["Stats"];
+const BOOKABLE: Col = &["Bookable"];
+const AUTONOMY: Col = &["Autonomy Required"];
+const AUTONOMY_AH: Col = &["Autonomy Required After Hours"];
+
+impl FromRow for System {
+    const COLUMNS: &'static [Col] = &[
+        CORE,
+        SYSTEM_ID,
+        TYPE,
+        NAME,
+        LOCALISATION,
+        ACTIVE,
+        SCHEDULES,
+        STATS,
+        BOOKABLE,
+        AUTONOMY,
+        AUTONOMY_AH,
+    ];
+    const REQUIRED: &'static [Col] = &[SYSTEM_ID, NAME];
+
+    fn from_row(row: &RowRef<'_>) -> Result<Self, ParseError> {
+        let flag = |c| row.opt_bool(c).map(Option::unwrap_or_default);
+        Ok(Self {
+            core_facility_ref: row.opt_u32(CORE)?.unwrap_or_default(),
+            system_id: SystemId(row.u32(SYSTEM_ID)?),
+            system_type: row.opt_text(TYPE).unwrap_or_default(),
+            name: row.text(NAME)?,
+            localisation: row.opt_text(LOCALISATION).unwrap_or_default(),
+            active: flag(ACTIVE)?,
+            schedules: flag(SCHEDULES)?,
+            stats: flag(STATS)?,
+            bookable: flag(BOOKABLE)?,
+            autonomy_required: flag(AUTONOMY)?,
+            autonomy_required_after_hours: flag(AUTONOMY_AH)?,
+            extra: row.extra(),
+        })
+    }
+}
+
+/// Finds the systems whose name is exactly `name` (after trimming), optionally only in one
+/// `Localisation` (PPMS-Q28). `Confocal 1` never matches `Confocal 10`.
+pub fn resolve_system(
+    systems: &[System],
+    name: &str,
+    localisation: Option<&str>,
+) -> Resolution<SystemId> {
+    let name = name.trim();
+    Resolution::from_matches(
+        systems
+            .iter()
+            .filter(|s| s.name.trim() == name)
+            .filter(|s| localisation.is_none_or(|l| s.localisation.trim() == l.trim()))
+            .map(|s| s.system_id)
+            .collect(),
+    )
+}
+
+/// A right as read from the server. Unknown letters are kept (workspace rule for enums).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Right {
+    /// `A`: autonomous.
+    Autonomous,
+    /// `N`: novice.
+    Novice,
+    /// `S`: superuser.
+    Superuser,
+    /// `D`: deactivated.
+    Deactivated,
+    /// Any other letter, as sent.
+    Unknown(String),
+}
+
+impl Right {
+    /// Reads a right letter (case-insensitive).
+    pub fn from_letter(letter: &str) -> Self {
+        match letter.trim().to_ascii_uppercase().as_str() {
+            "A" => Self::Autonomous,
+            "N" => Self::Novice,
+            "S" => Self::Superuser,
+            "D" => Self::Deactivated,
+            _ => Self::Unknown(letter.trim().to_owned()),
+        }
+    }
+
+    /// Precedence used by [`SystemRightsExt::effective_right`]: S > A > N > D > unknown
+    /// (an inference; the reference gives no official order).
+    fn rank(&self) -> u8 {
+        match self {
+            Self::Superuser => 4,
+            Self::Autonomous => 3,
+            Self::Novice => 2,
+            Self::Deactivated => 1,
+            Self::Unknown(_) => 0,
+        }
+    }
+}
+
+/// A right that can be written with `setright`: exactly the four valid letters (PPMS-Q31; the
+/// server would answer `done` to any letter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RightType {
+    /// `A`: autonomous (the server's default).
+    #[default]
+    Autonomous,
+    /// `N`: novice.
+    Novice,
+    /// `S`: superuser.
+    Superuser,
+    /// `D`: deactivated.
+    Deactivated,
+}
+
+impl RightType {
+    /// The wire letter.
+    pub fn letter(self) -> &'static str {
+        match self {
+            Self::Autonomous => "A",
+            Self::Novice => "N",
+            Self::Superuser => "S",
+            Self::Deactivated => "D",
+        }
+    }
+}
+
+impl fmt::Display for RightType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.letter())
+    }
+}
+
+impl From<RightType> for Right {
+    fn from(r: RightType) -> Self {
+        Right::from_letter(r.letter())
+    }
+}
+
+/// One line of `getsysrights`: a user's right on the system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SystemRight {
+    /// The right.
+    pub right: Right,
+    /// The user's login.
+    pub login: String,
+}
+
+impl SystemRight {
+    pub(crate) fn from_line(line: RightLine) -> Self {
+        Self {
+            right: Right::from_letter(&line.letter),
+            login: value::text(&line.value),
+        }
+    }
+}
+
+/// One line of `getuserrights`: the user's right on a system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UserRight {
+    /// The right.
+    pub right: Right,
+    /// The system.
+    pub system_id: SystemId,
+}
+
+impl UserRight {
+    pub(crate) fn from_line(line: RightLine) -> Result<Self, ParseError> {
+        let id = value::parse_u32(&line.value).map_err(|e| ParseError::at_line(line.line, e))?;
+        Ok(Self {
+            right: Right::from_letter(&line.letter),
+            system_id: SystemId(id),
+        })
+    }
+}
+
+/// Helpers over the lines of `getsysrights`, which may list one login several times and
+/// includes deactivated rights (PPMS-Q32).
+pub trait SystemRightsExt {
+    /// Every right of every login, in body order per login.
+    fn by_login(&self) -> BTreeMap<&str, Vec<&Right>>;
+    /// Deduplicated logins, excluding logins whose **only** rights are `D`.
+    fn active_logins(&self) -> BTreeSet<&str>;
+    /// The strongest right of a login, with the precedence S > A > N > D (an inference).
+    fn effective_right(&self, login: &str) -> Option<&Right>;
+}
+
+impl SystemRightsExt for [SystemRight] {
+    fn by_login(&self) -> BTreeMap<&str, Vec<&Right>> {
+        let mut out: BTreeMap<&str, Vec<&Right>> = BTreeMap::new();
+        for r in self {
+            out.entry(r.login.as_str()).or_default().push(&r.right);
+        }
+        out
+    }
+
+    fn active_logins(&self) -> BTreeSet<&str> {
+        self.iter()
+            .filter(|r| r.right != Right::Deactivated)
+            .map(|r| r.login.as_str())
+            .collect()
+    }
+
+    fn effective_right(&self, login: &str) -> Option<&Right> {
+        self.iter()
+            .filter(|r| r.login == login)
+            .map(|r| &r.right)
+            .max_by_key(|r| r.rank())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::parse::{RowPolicy, parse_rights, parse_table};
+
+    pub(crate) const GETSYSTEMS: &str = "Core facility ref,System id,Type,Name,Localisation,Active,Schedules,Stats,Bookable,Autonomy Required,Autonomy Required After Hours\r\n3,17,\"Confocal Microscope\",\"Confocal 1\",\"Room B12\",True,True,True,True,False,False\r\n3,18,\"Cell Sorter\",\"Sorter 2\",\"Room B14\",False,True,False,True,True,True\r\n";
+    const GETSYSRIGHTS: &str =
+        "S:facility-admin\r\nA:jdoe\r\nN:asmith\r\nA:bwong\r\nD:cold-user\r\nS:bwong\r\n";
+
+    #[test]
+    fn parses_the_illustrative_getsystems() {
+        let p = parse_table::<System>(GETSYSTEMS, RowPolicy::Strict).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].system_id, SystemId(17));
+        assert!(p[0].active && !p[1].active);
+        assert!(p[1].autonomy_required_after_hours);
+    }
+
+    #[test]
+    fn ppms_q07_line_endings_do_not_change_the_result() {
+        let crlf = parse_table::<System>(GETSYSTEMS, RowPolicy::Strict).unwrap();
+        let lf = parse_table::<System>(&GETSYSTEMS.replace("\r\n", "\n"), RowPolicy::Strict);
+        let spaced = parse_table::<System>(&GETSYSTEMS.replace("\r\n", " \r\n"), RowPolicy::Strict);
+        assert_eq!(lf.unwrap(), crlf);
+        assert_eq!(spaced.unwrap(), crlf);
+    }
+
+    #[test]
+    fn ppms_q12_comma_in_quoted_localisation_keeps_columns() {
+        let body = GETSYSTEMS.replace("\"Room B12\"", "\"Room B12, east wing\"");
+        let p = parse_table::<System>(&body, RowPolicy::Strict).unwrap();
+        assert_eq!(p[0].localisation, "Room B12, east wing");
+        assert!(p[0].active);
+    }
+
+    #[test]
+    fn ppms_q22_tab_after_system_id() {
+        let body = GETSYSTEMS.replace("3,17,", "3,17\t,");
+        let p = parse_table::<System>(&body, RowPolicy::Strict).unwrap();
+        assert_eq!(p[0].system_id, SystemId(17));
+    }
+
+    #[test]
+    fn ppms_q44_row_with_bad_id_is_skipped_with_a_warning() {
+        let body = GETSYSTEMS.replace("3,18,", "3,not-a-number,");
+        let p = parse_table::<System>(&body, RowPolicy::SkipAndWarn).unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.warnings[0].line, 3);
+        assert!(parse_table::<System>(&body, RowPolicy::Strict).is_err());
+    }
+
+    #[test]
+    fn ppms_q28_exact_system_name_match() {
+        let body = GETSYSTEMS.replace("\"Sorter 2\"", "\"Confocal 10\"");
+        let systems = parse_table::<System>(&body, RowPolicy::Strict).unwrap();
+        assert_eq!(
+            resolve_system(&systems, "Confocal 1", None),
+            Resolution::Unique(SystemId(17))
+        );
+        assert_eq!(
+            resolve_system(&systems, "Confocal 1", Some("Room B14")),
+            Resolution::NotFound
+        );
+        let twice = body.replace("\"Confocal 10\"", "\"Confocal 1\"");
+        let systems = parse_table::<System>(&twice, RowPolicy::Strict).unwrap();
+        assert_eq!(
+            resolve_system(&systems, "Confocal 1", None),
+            Resolution::Ambiguous(vec![SystemId(17), SystemId(18)])
+        );
+    }
+
+    #[test]
+    fn ppms_q31_right_type_has_exactly_four_letters() {
+        let all = [
+            RightType::Autonomous,
+            RightType::Novice,
+            RightType::Superuser,
+            RightType::Deactivated,
+        ];
+        let letters: Vec<_> = all.iter().map(|r| r.letter()).collect();
+        assert_eq!(letters, ["A", "N", "S", "D"]);
+        assert_eq!(RightType::default().letter(), "A");
+    }
+
+    #[test]
+    fn ppms_q32_duplicates_and_deactivated_rights() {
+        let rights: Vec<SystemRight> = parse_rights(GETSYSRIGHTS)
+            .unwrap()
+            .into_iter()
+            .map(SystemRight::from_line)
+            .collect();
+        assert_eq!(rights.len(), 6);
+        let active: Vec<_> = rights.active_logins().into_iter().collect();
+        assert_eq!(active, ["asmith", "bwong", "facility-admin", "jdoe"]);
+        assert_eq!(rights.effective_right("bwong"), Some(&Right::Superuser));
+        assert_eq!(
+            rights.effective_right("cold-user"),
+            Some(&Right::Deactivated)
+        );
+        assert_eq!(rights.by_login()["bwong"].len(), 2);
+    }
+
+    #[test]
+    fn unknown_right_letters_are_kept() {
+        assert_eq!(Right::from_letter("Z"), Right::Unknown("Z".into()));
+        assert_eq!(Right::from_letter("a"), Right::Autonomous);
+    }
+}

@@ -1,0 +1,186 @@
+//! Bodies with a preamble and several CSV sections, each with its own header
+//! (`getinvoicedetails`, PPMS-Q18).
+
+use std::collections::BTreeMap;
+
+use csv::StringRecord;
+use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
+
+use super::ParseError;
+use super::table::{Header, RowRef, csv_error, is_blank_record, raw_line, reader, record_line};
+
+/// One data row of a [`Section`], kept as the CSV record (cheap for very large bodies); read it
+/// through [`Section::row`] / [`Section::rows`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionRow {
+    line: u64,
+    record: StringRecord,
+}
+
+/// A header and the rows under it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    line: u64,
+    header: Header,
+    rows: Vec<SectionRow>,
+}
+
+impl Section {
+    /// The line of the body holding the section's header.
+    pub fn header_line(&self) -> u64 {
+        self.line
+    }
+
+    /// The section's header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The number of data rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when the section has no data row.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// One row, read through the section's header.
+    pub fn row(&self, index: usize) -> Option<RowRef<'_>> {
+        self.rows
+            .get(index)
+            .map(|r| RowRef::detached(&self.header, &r.record, r.line))
+    }
+
+    /// Every row, read through the section's header.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = RowRef<'_>> + '_ {
+        self.rows
+            .iter()
+            .map(|r| RowRef::detached(&self.header, &r.record, r.line))
+    }
+}
+
+impl Serialize for Section {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Rows<'a>(&'a Section);
+        impl Serialize for Rows<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.rows().map(|r| MapOf(r.to_map())))
+            }
+        }
+        struct MapOf(BTreeMap<String, String>);
+        impl Serialize for MapOf {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut m = serializer.serialize_map(Some(self.0.len()))?;
+                for (k, v) in &self.0 {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+        }
+        let mut s = serializer.serialize_struct("Section", 2)?;
+        s.serialize_field("header", self.header.names())?;
+        s.serialize_field("rows", &Rows(self))?;
+        s.end()
+    }
+}
+
+/// A preamble (lines verbatim) followed by sections.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[non_exhaustive]
+pub struct Sections {
+    /// The lines before the first header, trimmed but otherwise verbatim.
+    pub preamble: Vec<String>,
+    /// The sections in body order.
+    pub sections: Vec<Section>,
+}
+
+/// Splits a body into a preamble and sections: every record for which `is_header` is true
+/// starts a new section; records before the first header are the preamble.
+///
+/// When no record is header-like, the first `fallback_preamble` non-blank lines are taken as
+/// the preamble and the next one as the header (PPMS-Q18: three preamble lines).
+pub fn parse_sections(
+    body: &str,
+    is_header: impl Fn(&StringRecord) -> bool,
+    fallback_preamble: usize,
+) -> Result<Sections, ParseError> {
+    let mut out = Sections::default();
+    let mut rdr = reader(body);
+    let mut record = StringRecord::new();
+    let mut pending: Vec<(String, StringRecord)> = Vec::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Err(e) => return Err(csv_error(&e)),
+            Ok(false) => break,
+            Ok(true) if is_blank_record(&record) => continue,
+            Ok(true) => {}
+        }
+        if is_header(&record) {
+            out.sections.push(Section {
+                line: record_line(body, &record),
+                header: Header::new(record.iter()),
+                rows: Vec::new(),
+            });
+        } else if let Some(section) = out.sections.last_mut() {
+            section.rows.push(SectionRow {
+                line: record_line(body, &record),
+                record: record.clone(),
+            });
+        } else {
+            pending.push((raw_line(body, &record).to_owned(), record.clone()));
+        }
+    }
+    if out.sections.is_empty() && pending.len() > fallback_preamble {
+        let mut rest = pending.split_off(fallback_preamble);
+        out.preamble = pending.into_iter().map(|(l, _)| l).collect();
+        let (_, header) = rest.remove(0);
+        let rows = rest
+            .into_iter()
+            .map(|(_, record)| SectionRow {
+                line: record_line(body, &record),
+                record,
+            })
+            .collect();
+        out.sections.push(Section {
+            line: record_line(body, &header),
+            header: Header::new(header.iter()),
+            rows,
+        });
+    } else {
+        out.preamble = pending.into_iter().map(|(l, _)| l).collect();
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn header_like(r: &StringRecord) -> bool {
+        r.get(0).is_some_and(|f| f.trim() == "Reference")
+    }
+
+    #[test]
+    fn splits_preamble_and_sections() {
+        let body = "Title\r\nCore X\r\nPeriod\r\nReference,User\r\n\"R1\",\"jdoe\"\r\nReference,Duration\r\n\"T1\",2\r\n";
+        let s = parse_sections(body, header_like, 3).unwrap();
+        assert_eq!(s.preamble, vec!["Title", "Core X", "Period"]);
+        assert_eq!(s.sections.len(), 2);
+        assert_eq!(s.sections[1].row(0).unwrap().raw(&["Duration"]), Some("2"));
+    }
+
+    #[test]
+    fn falls_back_to_a_fixed_preamble() {
+        let body = "a\r\nb\r\nc\r\nX,Y\r\n1,2\r\n";
+        let s = parse_sections(body, |_| false, 3).unwrap();
+        assert_eq!(s.preamble.len(), 3);
+        assert_eq!(
+            s.sections[0].header().names(),
+            &["X".to_owned(), "Y".to_owned()]
+        );
+        assert_eq!(s.sections[0].len(), 1);
+    }
+}

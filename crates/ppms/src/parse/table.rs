@@ -1,0 +1,572 @@
+//! CSV tables with a header line (PPMS-Q10 to PPMS-Q16).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use csv::StringRecord;
+use rust_decimal::Decimal;
+
+use super::{ParseError, Parsed, RowPolicy, Warning, value};
+
+/// A column, named by its header aliases; the first alias is the canonical name used in errors.
+///
+/// Names are compared after normalisation: case-insensitive, dots removed, runs of whitespace
+/// collapsed (`Core facility ref` matches `Core facility ref.`, PPMS-Q15).
+pub type Col = &'static [&'static str];
+
+/// The header line of a CSV table, with names trimmed (PPMS-Q11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    names: Vec<String>,
+    normalized: Vec<String>,
+}
+
+impl Header {
+    /// A header from its (untrimmed) names.
+    pub fn new<I, S>(names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let names: Vec<String> = names
+            .into_iter()
+            .map(|n| n.as_ref().trim().to_owned())
+            .collect();
+        let normalized = names.iter().map(|n| normalize(n)).collect();
+        Self { names, normalized }
+    }
+
+    /// The trimmed header names, in body order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The position of a column, trying each alias.
+    pub fn position(&self, col: Col) -> Option<usize> {
+        col.iter().find_map(|alias| {
+            let alias = normalize(alias);
+            self.normalized.iter().position(|n| *n == alias)
+        })
+    }
+
+    /// True when the header has the column.
+    pub fn contains(&self, col: Col) -> bool {
+        self.position(col).is_some()
+    }
+}
+
+fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for word in name.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(
+            word.chars()
+                .filter(|c| *c != '.')
+                .flat_map(char::to_lowercase),
+        );
+    }
+    out
+}
+
+/// Columns resolved once per table, so that per-row lookups do no string work.
+#[derive(Debug)]
+struct Resolved {
+    cols: Vec<(usize, usize, Option<usize>)>,
+    unknown: Vec<usize>,
+}
+
+impl Resolved {
+    fn new(header: &Header, known: &[Col]) -> Self {
+        let cols: Vec<_> = known
+            .iter()
+            .map(|c| (c.as_ptr() as usize, c.len(), header.position(c)))
+            .collect();
+        let unknown = (0..header.names.len())
+            .filter(|i| !cols.iter().any(|(_, _, p)| *p == Some(*i)))
+            .collect();
+        Self { cols, unknown }
+    }
+}
+
+/// One data row of a table, seen through its header.
+///
+/// Values are trimmed of spaces and tabs (PPMS-Q07, PPMS-Q22); text accessors decode HTML
+/// entities (PPMS-Q21). A field missing at the end of a short row reads as absent (PPMS-Q14).
+#[derive(Debug, Clone, Copy)]
+pub struct RowRef<'a> {
+    header: &'a Header,
+    record: &'a StringRecord,
+    line: u64,
+    resolved: Option<&'a Resolved>,
+}
+
+impl<'a> RowRef<'a> {
+    /// A row read through a header with no per-table column resolution.
+    pub(crate) fn detached(header: &'a Header, record: &'a StringRecord, line: u64) -> Self {
+        Self {
+            header,
+            record,
+            line,
+            resolved: None,
+        }
+    }
+
+    /// The 1-based line of the body where the row starts.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The header the row is read through.
+    pub fn header(&self) -> &'a Header {
+        self.header
+    }
+
+    /// The field at a position, trimmed.
+    ///
+    /// A field padded with a space before its opening quote (`, "x"`) is read by the CSV reader
+    /// with its quotes; they are stripped here (PPMS-Q11).
+    pub fn field(&self, index: usize) -> Option<&'a str> {
+        self.record.get(index).map(|f| {
+            let f = f.trim();
+            match f.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
+                Some(inner) if !inner.contains('"') => inner.trim(),
+                _ => f,
+            }
+        })
+    }
+
+    /// The number of fields in the row (it may differ from the header's, PPMS-Q14).
+    pub fn len(&self) -> usize {
+        self.record.len()
+    }
+
+    /// True when the row has no field.
+    pub fn is_empty(&self) -> bool {
+        self.record.is_empty()
+    }
+
+    fn position(&self, col: Col) -> Option<usize> {
+        if let Some(resolved) = self.resolved {
+            let key = (col.as_ptr() as usize, col.len());
+            if let Some((_, _, pos)) = resolved.cols.iter().find(|(p, l, _)| (*p, *l) == key) {
+                return *pos;
+            }
+        }
+        self.header.position(col)
+    }
+
+    /// The trimmed raw value of a column; `None` when the header lacks the column or the row is
+    /// too short to reach it.
+    pub fn raw(&self, col: Col) -> Option<&'a str> {
+        self.position(col).and_then(|i| self.field(i))
+    }
+
+    fn err(&self, col: Col, reason: impl Into<String>) -> ParseError {
+        ParseError::at_line(self.line, reason).with_column(col.first().copied().unwrap_or(""))
+    }
+
+    fn required(&self, col: Col) -> Result<&'a str, ParseError> {
+        match self.position(col) {
+            None => Err(self.err(col, "missing column")),
+            Some(i) => self.field(i).ok_or_else(|| self.err(col, "row too short")),
+        }
+    }
+
+    /// A mandatory text value, entity-decoded (it may be empty).
+    pub fn text(&self, col: Col) -> Result<String, ParseError> {
+        self.required(col).map(value::text)
+    }
+
+    /// An optional text value: `None` when the column or field is absent or empty.
+    pub fn opt_text(&self, col: Col) -> Option<String> {
+        self.raw(col).and_then(value::opt_text)
+    }
+
+    /// A mandatory boolean (case-insensitive, PPMS-Q13).
+    pub fn bool(&self, col: Col) -> Result<bool, ParseError> {
+        value::parse_bool(self.required(col)?).map_err(|e| self.err(col, e))
+    }
+
+    /// An optional boolean: `None` when absent or empty; other non-boolean text is an error.
+    pub fn opt_bool(&self, col: Col) -> Result<Option<bool>, ParseError> {
+        match self.raw(col) {
+            None => Ok(None),
+            Some(v) if value::is_none_marker(v) => Ok(None),
+            Some(v) => value::parse_bool(v).map(Some).map_err(|e| self.err(col, e)),
+        }
+    }
+
+    /// A mandatory unsigned integer.
+    pub fn u32(&self, col: Col) -> Result<u32, ParseError> {
+        value::parse_u32(self.required(col)?).map_err(|e| self.err(col, e))
+    }
+
+    /// An optional unsigned integer: `None` when absent, empty or `n/a`.
+    pub fn opt_u32(&self, col: Col) -> Result<Option<u32>, ParseError> {
+        match self.raw(col) {
+            None => Ok(None),
+            Some(v) if value::is_none_marker(v) => Ok(None),
+            Some(v) => value::parse_u32(v).map(Some).map_err(|e| self.err(col, e)),
+        }
+    }
+
+    /// A mandatory signed integer.
+    pub fn i64(&self, col: Col) -> Result<i64, ParseError> {
+        value::parse_i64(self.required(col)?).map_err(|e| self.err(col, e))
+    }
+
+    /// An optional date (`YYYY/MM/DD`; `n/a`, empty and absent give `None`, PPMS-Q20).
+    pub fn date(&self, col: Col) -> Result<Option<NaiveDate>, ParseError> {
+        match self.raw(col) {
+            None => Ok(None),
+            Some(v) => value::parse_date(v).map_err(|e| self.err(col, e)),
+        }
+    }
+
+    /// A mandatory decimal number.
+    pub fn decimal(&self, col: Col) -> Result<Decimal, ParseError> {
+        value::parse_decimal(self.required(col)?).map_err(|e| self.err(col, e))
+    }
+
+    /// An optional decimal number: `None` when absent, empty or `n/a`.
+    pub fn opt_decimal(&self, col: Col) -> Result<Option<Decimal>, ParseError> {
+        match self.raw(col) {
+            None => Ok(None),
+            Some(v) if value::is_none_marker(v) => Ok(None),
+            Some(v) => value::parse_decimal(v)
+                .map(Some)
+                .map_err(|e| self.err(col, e)),
+        }
+    }
+
+    /// Columns the row's type does not know, by header name, plus non-empty surplus fields
+    /// beyond the header under positional keys `#17` (1-based), so that new server columns are
+    /// not lost (PPMS-Q14, PPMS-Q15).
+    pub fn extra(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        if let Some(resolved) = self.resolved {
+            for &i in &resolved.unknown {
+                if let (Some(name), Some(v)) = (self.header.names.get(i), self.field(i)) {
+                    out.insert(name.clone(), value::text(v));
+                }
+            }
+        }
+        for i in self.header.names.len()..self.record.len() {
+            if let Some(v) = self.field(i).filter(|v| !v.is_empty()) {
+                out.insert(format!("#{}", i + 1), value::text(v));
+            }
+        }
+        out
+    }
+
+    /// Every column of the row by header name (entity-decoded), surplus fields included as in
+    /// [`RowRef::extra`].
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (i, name) in self.header.names.iter().enumerate() {
+            if let Some(v) = self.field(i) {
+                out.insert(name.clone(), value::text(v));
+            }
+        }
+        for i in self.header.names.len()..self.record.len() {
+            if let Some(v) = self.field(i).filter(|v| !v.is_empty()) {
+                out.insert(format!("#{}", i + 1), value::text(v));
+            }
+        }
+        out
+    }
+}
+
+/// A type built from one row of a PUMAPI CSV table.
+///
+/// Implement it to decode an action the crate does not type yet, then call [`parse_table`] on
+/// the text of [`crate::Client::raw_action`].
+pub trait FromRow: Sized {
+    /// Every column the type reads; the others go to [`RowRef::extra`].
+    const COLUMNS: &'static [Col];
+    /// Columns the header must have, or the whole body is a [`ParseError`] (PPMS-Q11).
+    const REQUIRED: &'static [Col];
+    /// Builds the value from one row.
+    fn from_row(row: &RowRef<'_>) -> Result<Self, ParseError>;
+}
+
+pub(crate) fn reader(body: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::None)
+        .from_reader(body.as_bytes())
+}
+
+/// The 1-based line and byte offset where a record starts.
+///
+/// With CRLF line ends the `csv` reader stops at the CR and reports the next record as starting
+/// on the LF, one line early; this corrects for that.
+pub(crate) fn record_pos(body: &str, record: &StringRecord) -> (u64, usize) {
+    let (line, byte) = record
+        .position()
+        .map_or((1, 0), |p| (p.line(), p.byte() as usize));
+    if body.as_bytes().get(byte) == Some(&b'\n') {
+        (line + 1, byte + 1)
+    } else {
+        (line, byte)
+    }
+}
+
+pub(crate) fn record_line(body: &str, record: &StringRecord) -> u64 {
+    record_pos(body, record).0
+}
+
+pub(crate) fn is_blank_record(record: &StringRecord) -> bool {
+    record.iter().all(|f| f.trim().is_empty())
+}
+
+pub(crate) fn csv_error(e: &csv::Error) -> ParseError {
+    let line = e.position().map(csv::Position::line);
+    let err = ParseError::new(format!("malformed CSV: {e}"));
+    match line {
+        Some(l) => err.or_line(l),
+        None => err,
+    }
+}
+
+/// The raw text of the line a record starts on, trimmed.
+pub(crate) fn raw_line<'b>(body: &'b str, record: &StringRecord) -> &'b str {
+    let start = record_pos(body, record).1;
+    let rest = body.get(start..).unwrap_or_default();
+    rest.split('\n').next().unwrap_or_default().trim()
+}
+
+/// Parses a CSV table whose header is its first non-blank line.
+///
+/// An empty body, or one with only a header, gives no rows (reference section 2.3).
+pub fn parse_table<T: FromRow>(body: &str, policy: RowPolicy) -> Result<Parsed<T>, ParseError> {
+    let mut rdr = reader(body);
+    let mut record = StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Err(e) => return Err(csv_error(&e)),
+            Ok(false) => return Ok(Parsed::default()),
+            Ok(true) if is_blank_record(&record) => continue,
+            Ok(true) => break,
+        }
+    }
+    let header = Header::new(record.iter());
+    read_rows(body, &mut rdr, &header, policy)
+}
+
+/// Preamble lines (verbatim) and the rows of the table after them.
+pub type WithPreamble<T> = (Vec<String>, Parsed<T>);
+
+/// Parses a CSV table whose header is the first line (within the first `max_scan` non-blank
+/// lines) holding the `key` column; the lines before it are returned verbatim as a preamble
+/// (PPMS-Q16, PPMS-Q17).
+///
+/// Returns `Ok(None)` when no such header is found in a non-empty body.
+pub fn parse_table_after<T: FromRow>(
+    body: &str,
+    key: Col,
+    max_scan: usize,
+    policy: RowPolicy,
+) -> Result<Option<WithPreamble<T>>, ParseError> {
+    let mut rdr = reader(body);
+    let mut record = StringRecord::new();
+    let mut preamble = Vec::new();
+    let mut scanned = 0;
+    loop {
+        match rdr.read_record(&mut record) {
+            Err(e) => return Err(csv_error(&e)),
+            Ok(false) => {
+                return Ok(if preamble.is_empty() {
+                    Some((preamble, Parsed::default()))
+                } else {
+                    None
+                });
+            }
+            Ok(true) if is_blank_record(&record) => continue,
+            Ok(true) => {}
+        }
+        let header = Header::new(record.iter());
+        if header.contains(key) {
+            let rows = read_rows(body, &mut rdr, &header, policy)?;
+            return Ok(Some((preamble, rows)));
+        }
+        scanned += 1;
+        if scanned >= max_scan {
+            return Ok(None);
+        }
+        preamble.push(raw_line(body, &record).to_owned());
+    }
+}
+
+/// Parses every non-blank line of a body as data, read through a header the caller supplies
+/// (for bodies sent without a header, PPMS-Q17 and PPMS-Q19).
+pub fn parse_headerless<T: FromRow>(
+    body: &str,
+    header: &Header,
+    policy: RowPolicy,
+) -> Result<Parsed<T>, ParseError> {
+    read_rows(body, &mut reader(body), header, policy)
+}
+
+pub(crate) fn read_rows<T: FromRow>(
+    body: &str,
+    rdr: &mut csv::Reader<&[u8]>,
+    header: &Header,
+    policy: RowPolicy,
+) -> Result<Parsed<T>, ParseError> {
+    let missing: Vec<&str> = T::REQUIRED
+        .iter()
+        .filter(|c| !header.contains(c))
+        .map(|c| c.first().copied().unwrap_or(""))
+        .collect();
+    if let Some(first) = missing.first() {
+        return Err(ParseError::at_line(
+            1,
+            format!("header lacks column(s) {}", missing.join(", ")),
+        )
+        .with_column(*first));
+    }
+    let resolved = Resolved::new(header, T::COLUMNS);
+    let mut out = Parsed::default();
+    let mut record = StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Err(e) => return Err(csv_error(&e)),
+            Ok(false) => break,
+            Ok(true) if is_blank_record(&record) => continue,
+            Ok(true) => {}
+        }
+        let line = record_line(body, &record);
+        let row = RowRef {
+            header,
+            record: &record,
+            line,
+            resolved: Some(&resolved),
+        };
+        if record.len() > header.names.len()
+            && record
+                .iter()
+                .skip(header.names.len())
+                .any(|f| !f.trim().is_empty())
+        {
+            out.warnings.push(Warning {
+                line,
+                message: format!(
+                    "row has {} fields, header has {}; surplus kept in extra",
+                    record.len(),
+                    header.names.len()
+                ),
+            });
+        }
+        match T::from_row(&row) {
+            Ok(item) => out.items.push(item),
+            Err(e) => match policy {
+                RowPolicy::Strict => return Err(e.or_line(line)),
+                RowPolicy::SkipAndWarn => {
+                    out.warnings.push(Warning {
+                        line,
+                        message: format!("row skipped: {e}"),
+                    });
+                }
+            },
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const NAME: Col = &["Name"];
+    const ID: Col = &["System id", "id"];
+    const ACTIVE: Col = &["Active"];
+
+    #[derive(Debug, PartialEq)]
+    struct Sys {
+        id: u32,
+        name: String,
+        active: Option<bool>,
+        extra: BTreeMap<String, String>,
+    }
+
+    impl FromRow for Sys {
+        const COLUMNS: &'static [Col] = &[NAME, ID, ACTIVE];
+        const REQUIRED: &'static [Col] = &[ID];
+        fn from_row(row: &RowRef<'_>) -> Result<Self, ParseError> {
+            Ok(Sys {
+                id: row.u32(ID)?,
+                name: row.text(NAME)?,
+                active: row.opt_bool(ACTIVE)?,
+                extra: row.extra(),
+            })
+        }
+    }
+
+    #[test]
+    fn header_normalisation_ignores_case_dots_and_spacing() {
+        let h = Header::new([" Core facility ref. ", "System  ID"]);
+        assert_eq!(h.position(&["Core facility ref"]), Some(0));
+        assert_eq!(h.position(&["system id"]), Some(1));
+        assert_eq!(h.names()[0], "Core facility ref.");
+    }
+
+    #[test]
+    fn maps_by_name_not_position() {
+        let body = "Active,Name,System id\r\nTrue,\"A, b\",3\r\n";
+        let p: Parsed<Sys> = parse_table(body, RowPolicy::Strict).unwrap();
+        assert_eq!(p.items[0].id, 3);
+        assert_eq!(p.items[0].name, "A, b");
+        assert_eq!(p.items[0].active, Some(true));
+    }
+
+    #[test]
+    fn unknown_columns_and_surplus_fields_go_to_extra() {
+        let body = "System id,Name,Colour\r\n3,\"x\",\"red\",\"\",,\"late\"\r\n";
+        let p: Parsed<Sys> = parse_table(body, RowPolicy::Strict).unwrap();
+        let extra = &p.items[0].extra;
+        assert_eq!(extra.get("Colour").map(String::as_str), Some("red"));
+        assert_eq!(extra.get("#6").map(String::as_str), Some("late"));
+        assert_eq!(extra.len(), 2);
+        assert_eq!(p.warnings.len(), 1);
+    }
+
+    #[test]
+    fn missing_required_column_names_it() {
+        let err = parse_table::<Sys>("SystemidName\r\n3\r\n", RowPolicy::Strict).unwrap_err();
+        assert_eq!(err.column.as_deref(), Some("System id"));
+    }
+
+    #[test]
+    fn header_only_and_empty_bodies_give_no_rows() {
+        assert!(
+            parse_table::<Sys>("System id,Name\r\n", RowPolicy::Strict)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            parse_table::<Sys>("", RowPolicy::Strict)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn table_after_finds_the_header_and_keeps_the_preamble() {
+        let body = "Some title line\r\nSystem id,Name\r\n1,\"a\"\r\n";
+        let (pre, rows) = parse_table_after::<Sys>(body, ID, 5, RowPolicy::Strict)
+            .unwrap()
+            .unwrap();
+        assert_eq!(pre, vec!["Some title line".to_owned()]);
+        assert_eq!(rows.len(), 1);
+        assert!(
+            parse_table_after::<Sys>("a\r\nb\r\n", ID, 5, RowPolicy::Strict)
+                .unwrap()
+                .is_none()
+        );
+    }
+}
