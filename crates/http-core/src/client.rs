@@ -409,10 +409,8 @@ impl Client {
                 }
                 Err(e) => tag(e, sends),
             };
-            if err.kind() == ErrorKind::RateLimited {
-                if let Some(limiter) = &inner.limiter {
-                    limiter.penalize(err.retry_after());
-                }
+            if let (ErrorKind::RateLimited, Some(limiter)) = (err.kind(), &inner.limiter) {
+                limiter.penalize(err.retry_after());
             }
             if err.is_auth() && !auth_retried && inner.auth.unauthorized(ticket).await {
                 auth_retried = true;

@@ -162,11 +162,9 @@ impl RateLimiter for GcraLimiter {
         Box::pin(async move {
             loop {
                 let now = self.clock.now();
-                if let Some(until) = self.blocked_until() {
-                    if until > now {
-                        self.clock.sleep(until - now + self.jitter()).await;
-                        continue;
-                    }
+                if let Some(until) = self.blocked_until().filter(|until| *until > now) {
+                    self.clock.sleep(until - now + self.jitter()).await;
+                    continue;
                 }
                 match self.limiter.check() {
                     Ok(()) => return,

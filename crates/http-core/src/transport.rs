@@ -301,10 +301,11 @@ impl Transport for ReqwestTransport {
             let mut resp = builder.send().await.map_err(map_reqwest_error)?;
             let status = resp.status();
             let headers = resp.headers().clone();
-            if let Some(len) = resp.content_length() {
-                if len > self.max_body_bytes as u64 {
-                    return Err(body_too_large(self.max_body_bytes));
-                }
+            if resp
+                .content_length()
+                .is_some_and(|len| len > self.max_body_bytes as u64)
+            {
+                return Err(body_too_large(self.max_body_bytes));
             }
             let mut body = BytesMut::new();
             while let Some(chunk) = resp.chunk().await.map_err(map_reqwest_error)? {
