@@ -1,12 +1,90 @@
-//! Typed async client for the Cloudspot ERP API: articles (`artikels/`), clients
-//! (`klanten/`), categories (`categories/`) and, behind the deprecated
+//! Typed async client for the **Cloudspot ERP** API: articles (`artikels/`), customers
+//! (`klanten/`), product categories (`categories/`) and, behind the deprecated
 //! `legacy-user-auth` feature, external-app user login.
 //!
-//! Models live in [`model`]; every documented vendor quirk (`CS-Q01` ...) is handled where
-//! its id is mentioned.
+//! ```no_run
+//! # async fn run() -> Result<(), cloudspot::Error> {
+//! let client = cloudspot::Client::builder("my-company-token")
+//!     .base_url(cloudspot::PRODUCTION_URL)
+//!     .build()?;
+//!
+//! for artikel in client.artikels().list().await? {
+//!     println!(
+//!         "{:<20} {:>8} in stock, {} excl. VAT",
+//!         artikel.sku.as_deref().unwrap_or("-"),
+//!         artikel.stock.map(|s| s.to_string()).unwrap_or_default(),
+//!         artikel.sales_price_excl_vat.map(|p| p.to_string()).unwrap_or_default(),
+//!     );
+//! }
+//! match client.artikels().get(125).await {
+//!     Ok(a) => println!("found {:?}", a.name),
+//!     Err(e) if e.is_not_found() => println!("no article 125"),
+//!     Err(e) if e.is_unauthorized() => println!("token lacks the products right: {e}"),
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What the crate does for you
+//!
+//! * **Typed models** ([`model`]): the vendor's Dutch keys are mapped explicitly onto
+//!   documented English fields (`verkoopprijs_excl` → [`Artikel::sales_price_excl_vat`]);
+//!   every field tolerates `null` or a missing key; prices are [`rust_decimal::Decimal`] read
+//!   from numbers or strings; dates accept every listed format; enums keep unknown values.
+//! * **Transport** (via `http-core`): the company token in the `X-ERP-TOKEN` header (raw, no
+//!   scheme, marked secret), `Content-Type: application/json` on every request, every path
+//!   with its trailing slash, timeouts, retries of GETs after transport errors / 5xx / 429,
+//!   an optional rate limiter, and **no redirects followed** (the token is in a custom header
+//!   that HTTP clients would forward to another host).
+//! * **Errors** ([`Error`]): success is HTTP 200 only; any other status keeps the server's
+//!   `message`; HTML error pages become typed errors with a body snippet; a token lacking the
+//!   right for one resource is [`Error::Unauthorized`] for that call only.
+//!
+//! Every documented vendor quirk (`CS-Q01` ... `CS-Q23` in the vendor reference) is handled
+//! where its id is mentioned, and has a test whose name starts with its id.
+//!
+//! # Cargo features
+//!
+//! | feature | default | enables |
+//! |---|---|---|
+//! | `legacy-user-auth` | no | [`user::UserClient`]: external-app sign-in, permissions, user. **Deprecated by the vendor on 2023-03-14** in favour of the Cloudspot License server, which this crate does not cover; the endpoints may be gone. |
+//!
+//! # Token rights per call
+//!
+//! | call | path | right the company token needs |
+//! |---|---|---|
+//! | [`Artikels::list`], [`Artikels::get`] | `artikels/` | "see all products" |
+//! | [`Klanten::list`] | `klanten/` | "see all clients" |
+//! | [`Categorieen::list`], [`Categorieen::get`] | `categories/` | undocumented |
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
 
+mod artikels;
+mod categorieen;
+mod client;
 mod de;
+pub mod endpoints;
+pub mod error;
+mod klanten;
 pub mod model;
+#[cfg(feature = "legacy-user-auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
+pub mod user;
 
+pub use artikels::Artikels;
+pub use categorieen::Categorieen;
+pub use client::{
+    BASE_URL_ENV, Client, ClientBuilder, DEFAULT_MAX_PAGES, LOCAL_DEV_URL, PRODUCTION_URL,
+    TOKEN_ENV,
+};
+#[cfg(feature = "legacy-user-auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
+pub use error::NoValidToken;
+pub use error::{ApiError, Error, Result};
+pub use klanten::{Klanten, find_klant};
 pub use model::*;
+#[cfg(feature = "legacy-user-auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
+#[allow(deprecated)]
+pub use user::{UserClient, UserClientBuilder};

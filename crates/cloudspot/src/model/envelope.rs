@@ -1,5 +1,4 @@
 //! The success envelope `{"data": [...]}` of the data endpoints (CS-Q06, CS-Q07).
-#![allow(dead_code)] // used by the client module
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;

@@ -1,0 +1,43 @@
+//! Articles (products): `artikels/`.
+
+use crate::Client;
+use crate::client::pick_by_id;
+use crate::endpoints;
+use crate::error::Result;
+use crate::model::{Artikel, ArtikelId};
+
+/// Calls on articles (products). Obtained from [`Client::artikels`].
+///
+/// Needs the company-token right "see all products"; without it the calls fail with
+/// [`Error::Unauthorized`](crate::Error::Unauthorized) naming `artikels` (CS-Q12).
+#[derive(Debug, Clone, Copy)]
+pub struct Artikels<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl Artikels<'_> {
+    /// E1 `GET artikels/`: every article of the token's company, in one request (there are no
+    /// paging parameters, CS-Q07; a `next` link would be followed on the same origin).
+    ///
+    /// To find an article by SKU, list and match [`Artikel::sku`] exactly (there is no
+    /// server-side filter other than `id`); cache the list.
+    pub async fn list(&self) -> Result<Vec<Artikel>> {
+        self.client.fetch_all(endpoints::list_artikels()).await
+    }
+
+    /// E2 `GET artikels/?id={id}`: one article. This is a filter on the list endpoint
+    /// (CS-Q06): the element whose `id` matches is returned (a lone element without `id` is
+    /// accepted), and an empty or non-matching `data` is
+    /// [`Error::NotFound`](crate::Error::NotFound). The server returns an article only if it
+    /// belongs to the token's company.
+    pub async fn get(&self, id: impl Into<ArtikelId>) -> Result<Artikel> {
+        let id = id.into().get();
+        let items = self.client.fetch_all(endpoints::get_artikel(id)).await?;
+        pick_by_id(
+            items,
+            id,
+            |a: &Artikel| a.id.map(ArtikelId::get),
+            "artikels",
+        )
+    }
+}

@@ -1,0 +1,467 @@
+//! [`Client`] (company data) and its [`ClientBuilder`].
+
+use std::{collections::HashSet, fmt, sync::Arc, time::Duration};
+
+use http_core::auth::{Auth, Placement, StaticKey};
+use http_core::clock::Clock;
+use http_core::rate_limit::RateLimiter;
+use http_core::retry::RetryPolicy;
+use http_core::{Request, SecretString, Transport};
+use secrecy::ExposeSecret;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::endpoints::{TOKEN_HEADER, resource_of};
+use crate::error::{CloudspotClassifier, Error, Family, Result, body_error, from_http};
+use crate::model::envelope::decode_page;
+use crate::{Artikels, Categorieen, Klanten};
+
+/// Production base URL (since wrapper 0.3.0).
+pub const PRODUCTION_URL: &str = "https://erp.cloudspot.be/api/v1";
+/// The vendor's own local development server, selected by the wrapper's "test mode". It is
+/// not a public sandbox: point tests at a mock server or the workspace sandbox instead.
+pub const LOCAL_DEV_URL: &str = "http://localhost:8000/api/v1";
+/// Environment variable holding a company API token (examples and `xtask record`).
+pub const TOKEN_ENV: &str = "CLOUDSPOT_TOKEN";
+/// Environment variable overriding the base URL (examples and `xtask record`).
+pub const BASE_URL_ENV: &str = "CLOUDSPOT_BASE_URL";
+/// Default cap on the number of pages followed through `next` links (CS-Q07).
+pub const DEFAULT_MAX_PAGES: usize = 1000;
+
+/// Transport settings shared by [`ClientBuilder`] and the legacy `UserClientBuilder`.
+#[derive(Clone)]
+pub(crate) struct Settings {
+    pub(crate) base_url: String,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) user_agent: String,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) limiter: Option<Arc<dyn RateLimiter>>,
+    pub(crate) transport: Option<Arc<dyn Transport>>,
+    pub(crate) clock: Option<Arc<dyn Clock>>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            base_url: PRODUCTION_URL.to_owned(),
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            user_agent: format!("cloudspot-rs/{}", env!("CARGO_PKG_VERSION")),
+            retry: RetryPolicy::default(),
+            limiter: None,
+            transport: None,
+            clock: None,
+        }
+    }
+}
+
+/// Normalises a base URL so that with or without trailing slashes the URLs are identical
+/// (CS-Q10): every trailing `/` is removed, then http-core appends exactly one.
+pub(crate) fn normalise_base_url(raw: &str) -> String {
+    raw.trim().trim_end_matches('/').to_owned()
+}
+
+impl Settings {
+    /// Builds the http-core client: Cloudspot classifier (only 200 is success), the given
+    /// credentials, and a transport that **never follows redirects** (CS-Q14).
+    pub(crate) fn http_client(&self, auth: Arc<dyn Auth>) -> Result<http_core::Client> {
+        let transport: Arc<dyn Transport> = match &self.transport {
+            Some(t) => t.clone(),
+            None => {
+                let client = reqwest::Client::builder()
+                    .use_rustls_tls()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.timeout)
+                    .user_agent(self.user_agent.clone())
+                    .build()
+                    .map_err(|e| {
+                        Error::Transport(
+                            http_core::Error::config(format!("cannot build http client: {e}"))
+                                .with_vendor("cloudspot"),
+                        )
+                    })?;
+                Arc::new(http_core::transport::ReqwestTransport::from_client(
+                    client,
+                    64 * 1024 * 1024,
+                ))
+            }
+        };
+        let mut b = http_core::Client::builder("cloudspot", normalise_base_url(&self.base_url))
+            .transport(transport)
+            .retry(self.retry.clone())
+            .classifier(Arc::new(CloudspotClassifier))
+            .auth(auth);
+        if let Some(l) = &self.limiter {
+            b = b.rate_limiter(l.clone());
+        }
+        if let Some(c) = &self.clock {
+            b = b.clock(c.clone());
+        }
+        b.build().map_err(Error::Transport)
+    }
+}
+
+macro_rules! settings_setters {
+    () => {
+        /// Sets the base URL (default [`PRODUCTION_URL`](crate::PRODUCTION_URL)). With or
+        /// without a trailing slash gives identical request URLs (CS-Q10).
+        pub fn base_url(mut self, url: impl Into<String>) -> Self {
+            self.settings.base_url = url.into();
+            self
+        }
+        /// Sets the time allowed for one whole attempt (default 30 s).
+        pub fn timeout(mut self, d: std::time::Duration) -> Self {
+            self.settings.timeout = d;
+            self
+        }
+        /// Sets the connect timeout (default 10 s).
+        pub fn connect_timeout(mut self, d: std::time::Duration) -> Self {
+            self.settings.connect_timeout = d;
+            self
+        }
+        /// Sets the `User-Agent` (default `cloudspot-rs/<version>`).
+        pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+            self.settings.user_agent = ua.into();
+            self
+        }
+        /// Sets the retry policy (default: http-core's, which retries GETs after transport
+        /// errors, 5xx and 429, and the sign-in POST only when it was never sent).
+        pub fn retry(mut self, policy: http_core::retry::RetryPolicy) -> Self {
+            self.settings.retry = policy;
+            self
+        }
+        /// Sets a client-side rate limiter shared by all clones (none by default: Cloudspot
+        /// documents no rate limit).
+        pub fn rate_limiter(
+            mut self,
+            limiter: std::sync::Arc<dyn http_core::rate_limit::RateLimiter>,
+        ) -> Self {
+            self.settings.limiter = Some(limiter);
+            self
+        }
+        /// Replaces the transport (tests, replay of cassettes, a custom reqwest client). A
+        /// custom transport must not follow redirects either (CS-Q14).
+        pub fn transport(mut self, transport: std::sync::Arc<dyn http_core::Transport>) -> Self {
+            self.settings.transport = Some(transport);
+            self
+        }
+        /// Replaces the clock used for retry delays and rate limiting (tests).
+        pub fn clock(mut self, clock: std::sync::Arc<dyn http_core::clock::Clock>) -> Self {
+            self.settings.clock = Some(clock);
+            self
+        }
+    };
+}
+#[cfg(feature = "legacy-user-auth")]
+pub(crate) use settings_setters;
+
+/// Builds a [`Client`].
+pub struct ClientBuilder {
+    token: SecretString,
+    pub(crate) settings: Settings,
+    max_pages: usize,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("token", &"[REDACTED]")
+            .field("base_url", &self.settings.base_url)
+            .field("max_pages", &self.max_pages)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    settings_setters!();
+
+    /// Sets the cap on pages followed through `next` links (default
+    /// [`DEFAULT_MAX_PAGES`]). Reaching it is an [`Error::Pagination`], never a silent
+    /// truncation (CS-Q07).
+    pub fn max_pages(mut self, pages: usize) -> Self {
+        self.max_pages = pages.max(1);
+        self
+    }
+
+    /// Builds the client. Fails on an empty token or an invalid base URL.
+    pub fn build(self) -> Result<Client> {
+        let token = self.token.expose_secret();
+        if token.trim().is_empty() || token.trim() != token {
+            return Err(Error::Transport(
+                http_core::Error::config("company token is empty or padded with whitespace")
+                    .with_vendor("cloudspot"),
+            ));
+        }
+        // Raw value in a custom header, no `Bearer`/`Token` prefix, marked secret (CS-Q14).
+        let auth = Arc::new(StaticKey::new(
+            self.token.clone(),
+            Placement::Header(TOKEN_HEADER.to_owned()),
+        ));
+        let http = self.settings.http_client(auth)?;
+        Ok(Client {
+            http,
+            max_pages: self.max_pages,
+        })
+    }
+}
+
+/// Client for the company-data endpoints of one company (articles, clients, categories).
+///
+/// Built from a company API token, which is sent raw in the `X-ERP-TOKEN` header on every
+/// request. The token is static: a 401 or 403 is [`Error::Unauthorized`] for that one call
+/// (rights are per resource, CS-Q12) and is never retried. Cheap to clone; clones share the
+/// connection pool and rate limiter.
+#[derive(Clone)]
+pub struct Client {
+    http: http_core::Client,
+    max_pages: usize,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.http.base_url().as_str())
+            .field("max_pages", &self.max_pages)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts a builder with the mandatory company API token.
+    pub fn builder(token: impl Into<SecretString>) -> ClientBuilder {
+        ClientBuilder {
+            token: token.into(),
+            settings: Settings::default(),
+            max_pages: DEFAULT_MAX_PAGES,
+        }
+    }
+
+    /// A client at the production URL with default settings.
+    pub fn new(token: impl Into<SecretString>) -> Result<Client> {
+        Client::builder(token).build()
+    }
+
+    /// A builder from the environment: the token from `CLOUDSPOT_TOKEN` and, if set, the base
+    /// URL from `CLOUDSPOT_BASE_URL`. `None` when no token is set.
+    pub fn builder_from_env() -> Option<ClientBuilder> {
+        let token = std::env::var(TOKEN_ENV)
+            .ok()
+            .filter(|t| !t.trim().is_empty())?;
+        let mut b = Client::builder(token);
+        if let Ok(url) = std::env::var(BASE_URL_ENV) {
+            b = b.base_url(url);
+        }
+        Some(b)
+    }
+
+    /// Articles (products): `artikels/`. Needs the token right "see all products".
+    pub fn artikels(&self) -> Artikels<'_> {
+        Artikels { client: self }
+    }
+
+    /// Customers: `klanten/`. Needs the token right "see all clients".
+    pub fn klanten(&self) -> Klanten<'_> {
+        Klanten { client: self }
+    }
+
+    /// Product categories: `categories/` (English path, CS-Q11).
+    pub fn categorieen(&self) -> Categorieen<'_> {
+        Categorieen { client: self }
+    }
+
+    /// The normalised base URL (ends in `/`).
+    pub fn base_url(&self) -> &Url {
+        self.http.base_url()
+    }
+
+    /// The underlying http-core client (for custom calls and request-shape checks).
+    pub fn http(&self) -> &http_core::Client {
+        &self.http
+    }
+
+    /// Runs a list request and returns every element of `data`, following same-origin `next`
+    /// links if the server ever sends them (CS-Q07).
+    pub(crate) async fn fetch_all<T: DeserializeOwned>(&self, first: Request) -> Result<Vec<T>> {
+        fetch_all(&self.http, first, Family::Data, self.max_pages).await
+    }
+}
+
+/// Runs `first`, decodes the `{"data": [...]}` envelope and follows `next` links.
+pub(crate) async fn fetch_all<T: DeserializeOwned>(
+    http: &http_core::Client,
+    first: Request,
+    family: Family,
+    max_pages: usize,
+) -> Result<Vec<T>> {
+    let resource = resource_of(&first.path);
+    let operation = first.operation.to_string();
+    let mut seen = HashSet::new();
+    seen.insert(page_key(http, &first));
+    let mut out = Vec::new();
+    let mut request = first;
+    let mut pages = 0usize;
+    loop {
+        pages += 1;
+        let response = http
+            .execute(request.clone())
+            .await
+            .map_err(|e| from_http(e, family, resource))?;
+        let page = decode_page::<T>(&response.body).map_err(|p| {
+            body_error(
+                p,
+                &operation,
+                response.header("content-type"),
+                &response.body,
+            )
+        })?;
+        out.extend(page.data);
+        let Some(next) = page.next else {
+            return Ok(out);
+        };
+        let pagination = |message: String| Error::Pagination {
+            operation: operation.clone(),
+            message,
+        };
+        if pages >= max_pages {
+            return Err(pagination(format!(
+                "page cap of {max_pages} reached with a next link still present"
+            )));
+        }
+        request = next_request(http.base_url(), &request, &next).map_err(pagination)?;
+        if !seen.insert(page_key(http, &request)) {
+            return Err(pagination(
+                "next link repeats a page already fetched".into(),
+            ));
+        }
+    }
+}
+
+fn page_key(http: &http_core::Client, request: &Request) -> String {
+    http.to_http(request)
+        .map(|r| r.url.to_string())
+        .unwrap_or_else(|_| format!("{}?{:?}", request.path, request.query))
+}
+
+/// The request for a `next` link: only on the base URL's origin and under its path (the
+/// token header must never travel to another host, CS-Q14), with the same headers.
+pub(crate) fn next_request(
+    base: &Url,
+    previous: &Request,
+    next: &str,
+) -> std::result::Result<Request, String> {
+    let url = base
+        .join(next.trim())
+        .map_err(|e| format!("next link is not a url: {e}"))?;
+    if url.origin() != base.origin() {
+        return Err("next link points to another origin; not followed".into());
+    }
+    let Some(rel) = url.path().strip_prefix(base.path()) else {
+        return Err("next link points outside the api base path; not followed".into());
+    };
+    let mut request = Request::get(rel.to_owned(), previous.operation.clone());
+    request.headers = previous.headers.clone();
+    for (k, v) in url.query_pairs() {
+        request = request.query(k.into_owned(), v.into_owned());
+    }
+    Ok(request)
+}
+
+/// Picks the element with the requested id from a get-by-id reply (CS-Q06): the element
+/// whose id matches, else a lone element without an id, else `NotFound`.
+pub(crate) fn pick_by_id<T>(
+    items: Vec<T>,
+    id: i64,
+    id_of: impl Fn(&T) -> Option<i64>,
+    resource: &'static str,
+) -> Result<T> {
+    let lone_without_id = items.len() == 1 && items.first().is_some_and(|i| id_of(i).is_none());
+    items
+        .into_iter()
+        .find(|item| lone_without_id || id_of(item) == Some(id))
+        .ok_or(Error::NotFound { resource, id })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://erp.example.org/api/v1/").unwrap()
+    }
+
+    fn prev() -> Request {
+        crate::endpoints::list_artikels()
+    }
+
+    #[test]
+    fn next_link_same_origin_becomes_relative_request() {
+        let r = next_request(
+            &base(),
+            &prev(),
+            "https://erp.example.org/api/v1/artikels/?page=2",
+        )
+        .unwrap();
+        assert_eq!(r.path, "artikels/");
+        assert_eq!(r.query[0].0, "page");
+        assert_eq!(r.query[0].1.expose(), "2");
+        assert_eq!(r.headers, prev().headers);
+        let r = next_request(&base(), &prev(), "/api/v1/artikels/?page=3").unwrap();
+        assert_eq!(r.query[0].1.expose(), "3");
+    }
+
+    #[test]
+    fn next_link_elsewhere_is_refused() {
+        assert!(
+            next_request(
+                &base(),
+                &prev(),
+                "https://evil.example.com/api/v1/artikels/"
+            )
+            .is_err()
+        );
+        assert!(next_request(&base(), &prev(), "http://erp.example.org/api/v1/artikels/").is_err());
+        assert!(next_request(&base(), &prev(), "https://erp.example.org/other/").is_err());
+    }
+
+    #[test]
+    fn pick_by_id_cases() {
+        let id_of = |v: &(Option<i64>, &str)| v.0;
+        assert_eq!(
+            pick_by_id(vec![(Some(1), "a")], 1, id_of, "x").unwrap().1,
+            "a"
+        );
+        assert_eq!(pick_by_id(vec![(None, "a")], 1, id_of, "x").unwrap().1, "a");
+        assert_eq!(
+            pick_by_id(vec![(Some(2), "a"), (Some(1), "b")], 1, id_of, "x")
+                .unwrap()
+                .1,
+            "b"
+        );
+        assert!(
+            pick_by_id(vec![(Some(2), "a")], 1, id_of, "x")
+                .unwrap_err()
+                .is_not_found()
+        );
+        assert!(
+            pick_by_id(Vec::<(Option<i64>, &str)>::new(), 1, id_of, "x")
+                .unwrap_err()
+                .is_not_found()
+        );
+        assert!(pick_by_id(vec![(None, "a"), (None, "b")], 1, id_of, "x").is_err());
+    }
+
+    #[test]
+    fn base_url_normalisation() {
+        for raw in [
+            "https://x/api/v1",
+            "https://x/api/v1/",
+            "https://x/api/v1//",
+            " https://x/api/v1 ",
+        ] {
+            assert_eq!(normalise_base_url(raw), "https://x/api/v1");
+        }
+    }
+}
