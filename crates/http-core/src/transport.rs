@@ -307,17 +307,29 @@ impl Transport for ReqwestTransport {
             {
                 return Err(body_too_large(self.max_body_bytes));
             }
-            let mut body = BytesMut::new();
+            // the common case is a single chunk: keep it without copying
+            let mut first: Option<Bytes> = None;
+            let mut rest = BytesMut::new();
+            let mut total = 0usize;
             while let Some(chunk) = resp.chunk().await.map_err(map_reqwest_error)? {
-                if body.len() + chunk.len() > self.max_body_bytes {
+                total += chunk.len();
+                if total > self.max_body_bytes {
                     return Err(body_too_large(self.max_body_bytes));
                 }
-                body.extend_from_slice(&chunk);
+                if first.is_none() && rest.is_empty() {
+                    first = Some(chunk);
+                } else {
+                    if let Some(f) = first.take() {
+                        rest.extend_from_slice(&f);
+                    }
+                    rest.extend_from_slice(&chunk);
+                }
             }
+            let body = first.unwrap_or_else(|| rest.freeze());
             Ok(HttpResponse {
                 status,
                 headers,
-                body: body.freeze(),
+                body,
             })
         })
     }

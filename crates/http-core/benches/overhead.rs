@@ -1,0 +1,148 @@
+//! Per-request overhead of the full http-core stack versus a bare `reqwest::Client`.
+//!
+//! Run: `cargo bench -p http-core --bench overhead` (optionally `-- <requests>`).
+//! Both clients talk to the same minimal hyper server on 127.0.0.1 and fetch the same small
+//! body; the http-core client goes through request building, a (generous) GCRA limiter, auth
+//! injection, classification and the retry loop. Each mode runs several rounds alternating the
+//! two clients; the figure reported is the median round.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::StreamExt;
+use http_body_util::Full;
+use http_core::auth::{Placement, StaticKey};
+use http_core::rate_limit::{GcraLimiter, Quota};
+use http_core::{Client, Request};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+async fn serve() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let svc = service_fn(|_req| async {
+                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
+                        b"{\"ok\":true}",
+                    ))))
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+async fn bare(client: &reqwest::Client, url: &str, n: usize, concurrency: usize) -> Duration {
+    let start = Instant::now();
+    futures::stream::iter(0..n)
+        .map(|_| async {
+            let r = client.get(url).send().await.unwrap();
+            r.bytes().await.unwrap()
+        })
+        .buffer_unordered(concurrency)
+        .for_each(|_| async {})
+        .await;
+    start.elapsed()
+}
+
+async fn stack(client: &Client, n: usize, concurrency: usize) -> Duration {
+    let start = Instant::now();
+    futures::stream::iter(0..n)
+        .map(|_| async {
+            client
+                .execute(Request::get("ping", "ping"))
+                .await
+                .unwrap()
+                .body
+        })
+        .buffer_unordered(concurrency)
+        .for_each(|_| async {})
+        .await;
+    start.elapsed()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    let rounds = 5;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let addr = serve().await;
+        let url = format!("http://{addr}/ping");
+        // the same settings the http-core transport uses by default: rustls, connect and total
+        // timeouts (reqwest arms a timer per request for the latter) and a User-Agent
+        let defaults = http_core::TransportConfig::default();
+        let bare_client = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(defaults.connect_timeout)
+            .timeout(defaults.timeout)
+            .user_agent(defaults.user_agent.clone())
+            .build()
+            .unwrap();
+        let client = Client::builder("bench", format!("http://{addr}/"))
+            .auth(Arc::new(StaticKey::new(
+                "k".to_owned(),
+                Placement::Header("x-api-key".into()),
+            )))
+            .rate_limiter(Arc::new(GcraLimiter::new(
+                Quota::per_second(10_000_000).with_burst(1_000_000),
+            )))
+            .build()
+            .unwrap();
+        // warm up connections
+        bare(&bare_client, &url, 200, 32).await;
+        stack(&client, 200, 32).await;
+        println!(
+            "http-core overhead benchmark: {n} small GETs per round, {rounds} rounds, median round"
+        );
+        println!(
+            "{:<16} {:>12} {:>12} {:>10} {:>14}",
+            "mode", "bare", "http-core", "overhead", "per request"
+        );
+        for concurrency in [1usize, 32] {
+            let mut b = Vec::new();
+            let mut s = Vec::new();
+            for _ in 0..rounds {
+                b.push(bare(&bare_client, &url, n, concurrency).await);
+                s.push(stack(&client, n, concurrency).await);
+            }
+            let (b, s) = (median(b), median(s));
+            let overhead = (s.as_secs_f64() / b.as_secs_f64() - 1.0) * 100.0;
+            let per_req_us = (s.as_secs_f64() - b.as_secs_f64()) / n as f64 * 1e6;
+            let mode = if concurrency == 1 {
+                "sequential".to_owned()
+            } else {
+                format!("concurrency {concurrency}")
+            };
+            println!(
+                "{mode:<16} {:>10.0}ms {:>10.0}ms {overhead:>9.1}% {per_req_us:>11.1}µs",
+                b.as_secs_f64() * 1e3,
+                s.as_secs_f64() * 1e3
+            );
+        }
+    });
+}
