@@ -4,8 +4,6 @@
 //! `extra` map (PPMS-Q15), text is entity-decoded (PPMS-Q21), and the structs are
 //! `#[non_exhaustive]` so that new fields can be added without breaking callers.
 
-#![allow(dead_code)] // TEMP: request builders are used by the client module (next step)
-
 mod api2;
 mod bookings;
 mod experience;

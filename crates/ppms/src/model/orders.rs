@@ -8,7 +8,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{CoreFacilityId, OrderRef, ProjectId, ServiceId};
-use crate::parse::{Col, FromRow, Header, ParseError, RowRef, value};
+use crate::parse::{
+    Col, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Warning, parse_headerless,
+    parse_table_after, value,
+};
 
 /// An order (`getorders`, whose header is on line 2, PPMS-Q16).
 ///
@@ -42,6 +45,17 @@ pub struct Order {
 }
 
 impl Order {
+    /// Parses a `getorders` body: the header is the first line holding `Order ref.`, found
+    /// within the first five lines; lines before it are a preamble (PPMS-Q16).
+    pub fn parse_body(body: &str, policy: RowPolicy) -> Result<Parsed<Self>, ParseError> {
+        match parse_table_after::<Self>(body, ORDER_REF, 5, policy)? {
+            Some((_, rows)) => Ok(rows),
+            None => Err(ParseError::new(
+                "no header line with an `Order ref.` column",
+            )),
+        }
+    }
+
     /// The ordered date, if it parses as `YYYY/MM/DD` or `YYYY-MM-DD` (a time part is ignored).
     pub fn ordered_on(&self) -> Option<NaiveDate> {
         self.ordered_date
@@ -155,8 +169,24 @@ pub(crate) const ORDER_LINE_POSITIONAL: [&str; 13] = [
     "Invoiced",
 ];
 
-pub(crate) fn order_line_positional_header() -> Header {
-    Header::new(ORDER_LINE_POSITIONAL)
+impl OrderLine {
+    /// Parses a `getorderlines` body: the header is the first line holding `Order ID` within
+    /// the first five lines; when there is none, every line is read by position in the 13-column
+    /// order of the UC Davis fork, with a warning (PPMS-Q17).
+    pub fn parse_body(body: &str, policy: RowPolicy) -> Result<Parsed<Self>, ParseError> {
+        if let Some((_, rows)) = parse_table_after::<Self>(body, ORDER_ID, 5, policy)? {
+            return Ok(rows);
+        }
+        let mut rows = parse_headerless::<Self>(body, &Header::new(ORDER_LINE_POSITIONAL), policy)?;
+        rows.warnings.insert(
+            0,
+            Warning {
+                line: 1,
+                message: "no `Order ID` header; columns read by position".into(),
+            },
+        );
+        Ok(rows)
+    }
 }
 
 impl FromRow for OrderLine {

@@ -149,7 +149,7 @@ pub enum AuthOutcome {
 /// The fields of `newuser` / `upduser`. Only set fields are sent.
 ///
 /// `newuser` and `upduser` are upserts on the server (PPMS-Q35): see
-/// [`crate::Client::create_user`] for the checked variant.
+/// [`crate::Users::create`] for the checked variant.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct UserParams {

@@ -1,0 +1,245 @@
+//! Bulk helpers for PUMAPI's N+1 patterns (PPMS-Q34): one `getuser` per login, one
+//! `getsysrights` per system. Requests run with bounded concurrency (never unbounded) and go
+//! through the client's rate limiter; results stream as they arrive, one failure does not abort
+//! the batch, and collected results are sorted for a deterministic order.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use futures::{Stream, StreamExt};
+
+use crate::error::Error;
+use crate::groups::Groups;
+use crate::model::{ActiveFilter, SystemId, SystemRight, User};
+use crate::systems::Systems;
+use crate::users::Users;
+
+/// Progress of a bulk operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Items finished (successfully or not).
+    pub done: usize,
+    /// Items in the batch.
+    pub total: usize,
+}
+
+type ProgressFn = dyn Fn(Progress) + Send + Sync;
+
+/// Options of a bulk operation.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct BulkOptions {
+    /// Requests in flight at most (default: the client's, 8 unless configured; at least 1).
+    pub concurrency: Option<usize>,
+    /// Called after each item with done/total.
+    pub progress: Option<Arc<ProgressFn>>,
+}
+
+impl fmt::Debug for BulkOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BulkOptions")
+            .field("concurrency", &self.concurrency)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl BulkOptions {
+    /// Sets the concurrency.
+    #[must_use]
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = Some(n.max(1));
+        self
+    }
+
+    /// Sets the progress callback.
+    #[must_use]
+    pub fn progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(f));
+        self
+    }
+}
+
+/// Runs `f` over `items` with at most `concurrency` futures in flight, yielding `(item, output)`
+/// in completion order and reporting progress.
+pub fn fan_out<I, T, F, Fut>(
+    items: Vec<I>,
+    concurrency: usize,
+    progress: Option<Arc<ProgressFn>>,
+    f: F,
+) -> impl Stream<Item = (I, T)>
+where
+    I: Clone,
+    F: Fn(I) -> Fut,
+    Fut: Future<Output = T>,
+{
+    let total = items.len();
+    let done = Arc::new(AtomicUsize::new(0));
+    futures::stream::iter(items)
+        .map(move |item| {
+            let fut = f(item.clone());
+            async move { (item, fut.await) }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .inspect(move |_| {
+            let d = done.fetch_add(1, Ordering::SeqCst) + 1;
+            if let Some(p) = &progress {
+                p(Progress { done: d, total });
+            }
+        })
+}
+
+/// The details of many users.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct UserDetails {
+    /// Users found, sorted by login.
+    pub users: Vec<User>,
+    /// Logins listed but unknown to `getuser` (empty body), sorted.
+    pub missing: Vec<String>,
+    /// Logins whose `getuser` failed, with the error, sorted by login.
+    pub failures: Vec<(String, Error)>,
+    /// How many users came from the user cache.
+    pub from_cache: usize,
+}
+
+impl Users<'_> {
+    fn concurrency(&self, opts: &BulkOptions) -> usize {
+        opts.concurrency
+            .unwrap_or(self.client.inner.bulk_concurrency)
+            .max(1)
+    }
+
+    /// `getuser` for each login, `opts.concurrency` at a time, streamed in completion order.
+    /// The user cache is consulted first (a warm cache turns the N+1 into the misses only).
+    pub fn details_stream(
+        &self,
+        logins: Vec<String>,
+        opts: &BulkOptions,
+    ) -> impl Stream<Item = (String, Result<crate::Fetched<Option<User>>, Error>)> + '_ {
+        let users = *self;
+        fan_out(
+            logins,
+            self.concurrency(opts),
+            opts.progress.clone(),
+            move |login: String| async move { users.get_fetched(&login, false).await },
+        )
+    }
+
+    /// `getuser` for each login, collected and sorted.
+    pub async fn details(&self, logins: Vec<String>, opts: &BulkOptions) -> UserDetails {
+        let mut out = UserDetails::default();
+        let mut stream = std::pin::pin!(self.details_stream(logins, opts));
+        while let Some((login, result)) = stream.next().await {
+            match result {
+                Ok(f) => {
+                    out.from_cache += usize::from(f.from_cache);
+                    match f.value {
+                        Some(u) => out.users.push(u),
+                        None => out.missing.push(login),
+                    }
+                }
+                Err(e) => out.failures.push((login, e)),
+            }
+        }
+        out.users.sort_by(|a, b| a.login.cmp(&b.login));
+        out.missing.sort();
+        out.failures.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// `getusers` with `filter`, then every user's details (the N+1 pyppms does sequentially).
+    /// Only the listing failing fails the call.
+    pub async fn details_all(
+        &self,
+        filter: ActiveFilter,
+        opts: &BulkOptions,
+    ) -> Result<UserDetails, Error> {
+        let logins = self.list(filter).await?;
+        Ok(self.details(logins, opts).await)
+    }
+
+    /// The e-mail addresses of the active users, deduplicated and sorted, with the details
+    /// fetched in bulk. Users without an address are left out.
+    pub async fn active_emails(
+        &self,
+        opts: &BulkOptions,
+    ) -> Result<(BTreeSet<String>, UserDetails), Error> {
+        let details = self.details_all(ActiveFilter::Active, opts).await?;
+        let emails = details
+            .users
+            .iter()
+            .filter(|u| u.active)
+            .filter_map(|u| u.email.as_deref())
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Ok((emails, details))
+    }
+
+    /// The details of the administrators (`getadmins`, then `getuser` each).
+    pub async fn admins_detailed(&self, opts: &BulkOptions) -> Result<UserDetails, Error> {
+        let logins = self.admins().await?;
+        Ok(self.details(logins, opts).await)
+    }
+}
+
+impl Groups<'_> {
+    /// The details of a group's members (`getgroupusers`, then `getuser` each).
+    pub async fn members_detailed(
+        &self,
+        unitlogin: &str,
+        filter: ActiveFilter,
+        opts: &BulkOptions,
+    ) -> Result<UserDetails, Error> {
+        let logins = self.members(unitlogin, filter).await?;
+        Ok(self.client.users().details(logins, opts).await)
+    }
+}
+
+/// The rights of many systems.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct RightsBySystem {
+    /// Rights per system, sorted by system id.
+    pub rights: Vec<(SystemId, Vec<SystemRight>)>,
+    /// Systems whose `getsysrights` failed, sorted by system id.
+    pub failures: Vec<(SystemId, Error)>,
+}
+
+impl Systems<'_> {
+    /// `getsysrights` for each system, with bounded concurrency.
+    pub async fn rights_of(&self, systems: Vec<SystemId>, opts: &BulkOptions) -> RightsBySystem {
+        let me = *self;
+        let conc = opts
+            .concurrency
+            .unwrap_or(self.client.inner.bulk_concurrency);
+        let mut out = RightsBySystem::default();
+        let mut stream = std::pin::pin!(fan_out(
+            systems,
+            conc,
+            opts.progress.clone(),
+            move |id| async move { me.rights(id).await }
+        ));
+        while let Some((id, r)) = stream.next().await {
+            match r {
+                Ok(rights) => out.rights.push((id, rights)),
+                Err(e) => out.failures.push((id, e)),
+            }
+        }
+        out.rights.sort_by_key(|(id, _)| *id);
+        out.failures.sort_by_key(|(id, _)| *id);
+        out
+    }
+
+    /// `getsystems`, then the rights of every system.
+    pub async fn rights_all(&self, opts: &BulkOptions) -> Result<RightsBySystem, Error> {
+        let ids = self.list().await?.iter().map(|s| s.system_id).collect();
+        Ok(self.rights_of(ids, opts).await)
+    }
+}

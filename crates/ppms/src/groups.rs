@@ -1,0 +1,91 @@
+//! Groups: `getgroups`, `getgroup`, `getgroupusers`, `newgroup`, `updgroup`.
+
+use http_core::Request;
+
+use crate::client::{Client, RawResponse, read, write};
+use crate::error::Error;
+use crate::model::{ActiveFilter, Group, GroupParams};
+use crate::users::with_active;
+
+/// Group calls; see [`Client::groups`].
+#[derive(Debug, Clone, Copy)]
+pub struct Groups<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl Client {
+    /// Group calls.
+    pub fn groups(&self) -> Groups<'_> {
+        Groups { client: self }
+    }
+}
+
+impl Groups<'_> {
+    /// `getgroups`: unitlogins, filtered by the `active` tri-state (PPMS-Q37).
+    pub async fn list(&self, filter: ActiveFilter) -> Result<Vec<String>, Error> {
+        self.client
+            .send(with_active(read("getgroups"), filter))
+            .await?
+            .lines()
+    }
+
+    /// `getgroup`: one group, `None` when unknown.
+    pub async fn get(&self, unitlogin: &str) -> Result<Option<Group>, Error> {
+        if unitlogin.trim().is_empty() {
+            return Ok(None);
+        }
+        self.client
+            .send(read("getgroup").form("unitlogin", unitlogin))
+            .await?
+            .single()
+    }
+
+    /// `getgroupusers`: the members' logins. An unknown group and an empty group both give an
+    /// empty list (PPMS-Q36); see [`Groups::members_checked`].
+    pub async fn members(
+        &self,
+        unitlogin: &str,
+        filter: ActiveFilter,
+    ) -> Result<Vec<String>, Error> {
+        let req = with_active(read("getgroupusers").form("unitlogin", unitlogin), filter);
+        self.client.send(req).await?.lines()
+    }
+
+    /// Confirms the group with `getgroup` first: `None` for an unknown group, the members
+    /// otherwise (PPMS-Q36).
+    pub async fn members_checked(
+        &self,
+        unitlogin: &str,
+        filter: ActiveFilter,
+    ) -> Result<Option<Vec<String>>, Error> {
+        if self.get(unitlogin).await?.is_none() {
+            return Ok(None);
+        }
+        self.members(unitlogin, filter).await.map(Some)
+    }
+
+    /// `newgroup` (an upsert on the server, PPMS-Q35). The success body is undocumented.
+    pub async fn create(&self, params: &GroupParams) -> Result<RawResponse, Error> {
+        self.send(write("newgroup"), params, false).await
+    }
+
+    /// `updgroup` (an upsert on the server, PPMS-Q35). The success body is undocumented.
+    pub async fn update(&self, params: &GroupParams) -> Result<RawResponse, Error> {
+        self.send(write("updgroup"), params, true).await
+    }
+
+    async fn send(
+        &self,
+        mut req: Request,
+        params: &GroupParams,
+        active: bool,
+    ) -> Result<RawResponse, Error> {
+        if params.unitlogin.trim().is_empty() {
+            return Err(Error::validation(&req.operation, "empty unitlogin"));
+        }
+        for (k, v) in params.fields(active) {
+            req = req.form(k, v);
+        }
+        self.client.send(req).await?.raw()
+    }
+}

@@ -1,0 +1,69 @@
+//! Incidents: `createinc` (spelt `creatinc` in 2014, PPMS-Q46) and `getinc`.
+
+use crate::client::{Client, RawResponse, read};
+use crate::error::Error;
+use crate::model::SystemId;
+
+/// Incident calls; see [`Client::incidents`].
+#[derive(Debug, Clone, Copy)]
+pub struct Incidents<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl Client {
+    /// Incident calls.
+    pub fn incidents(&self) -> Incidents<'_> {
+        Incidents { client: self }
+    }
+}
+
+/// Incident severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Severity {
+    /// 1: low.
+    Low,
+    /// 2: medium.
+    Medium,
+    /// 3: high, system down (the server's default).
+    #[default]
+    High,
+}
+
+impl Severity {
+    fn wire(self) -> &'static str {
+        match self {
+            Self::Low => "1",
+            Self::Medium => "2",
+            Self::High => "3",
+        }
+    }
+}
+
+impl Incidents<'_> {
+    /// Reports an incident on a system. The action name is `createinc` unless the client was
+    /// built with another one ([`crate::ClientBuilder::incident_action`]). Not idempotent.
+    pub async fn create(
+        &self,
+        system: SystemId,
+        severity: Severity,
+        description: &str,
+    ) -> Result<RawResponse, Error> {
+        let action = self.client.inner.incident_action.clone();
+        let req = http_core::Request::post("", action.clone())
+            .form("action", action)
+            .form("id", system.to_string())
+            .form("severity", severity.wire())
+            .form("descr", description)
+            .not_idempotent();
+        self.client.send(req).await?.raw()
+    }
+
+    /// `getinc`: the incidents of a system (body undocumented).
+    pub async fn list(&self, system: SystemId) -> Result<RawResponse, Error> {
+        self.client
+            .send(read("getinc").form("id", system.to_string()))
+            .await?
+            .raw()
+    }
+}

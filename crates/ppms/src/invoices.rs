@@ -1,0 +1,86 @@
+//! Invoices: `getinvoicelist`, `getinvoice`, `getinvoicedetails`, `getinvtracklist`,
+//! `setinvtracksent`.
+
+use crate::client::{Client, RawResponse, read, write};
+use crate::error::Error;
+use crate::model::{InvoiceAccountTotal, InvoiceDetails, InvoiceTracking, InvoiceTrackingFilter};
+use crate::parse::{Parsed, RowPolicy};
+
+/// Invoice calls; see [`Client::invoices`].
+#[derive(Debug, Clone, Copy)]
+pub struct Invoices<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl Client {
+    /// Invoice calls.
+    pub fn invoices(&self) -> Invoices<'_> {
+        Invoices { client: self }
+    }
+}
+
+/// Options of `getinvoicedetails`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InvoiceDetailsOptions {
+    /// `bcode`: only this account.
+    pub bcode: Option<String>,
+    /// `assistant=show`.
+    pub show_assistant: bool,
+}
+
+impl Invoices<'_> {
+    /// `getinvoicelist`: invoice ids, one per line.
+    pub async fn list(&self) -> Result<Vec<String>, Error> {
+        self.client.send(read("getinvoicelist")).await?.lines()
+    }
+
+    /// `getinvoice`: totals per account (a body without header, PPMS-Q19); `None` when empty.
+    pub async fn get(&self, invoice_id: &str) -> Result<Option<Vec<InvoiceAccountTotal>>, Error> {
+        let r = self
+            .client
+            .send(read("getinvoice").form("invoiceid", invoice_id))
+            .await?;
+        match r.data()? {
+            None => Ok(None),
+            Some(d) => Ok(Some(
+                r.wrap(InvoiceAccountTotal::parse_body(d, RowPolicy::Strict))?
+                    .items,
+            )),
+        }
+    }
+
+    /// `getinvoicedetails`: preamble and sections (PPMS-Q18); `None` when empty.
+    pub async fn details(
+        &self,
+        invoice_id: &str,
+        options: &InvoiceDetailsOptions,
+    ) -> Result<Option<InvoiceDetails>, Error> {
+        let req = read("getinvoicedetails")
+            .form("invoiceid", invoice_id)
+            .form_opt("bcode", options.bcode.clone())
+            .form_opt("assistant", options.show_assistant.then_some("show"));
+        let r = self.client.send(req).await?;
+        match r.data()? {
+            None => Ok(None),
+            Some(d) => r.wrap(InvoiceDetails::parse_body(d)).map(Some),
+        }
+    }
+
+    /// `getinvtracklist`, optionally filtered.
+    pub async fn tracking(
+        &self,
+        filter: Option<InvoiceTrackingFilter>,
+    ) -> Result<Parsed<InvoiceTracking>, Error> {
+        let req = read("getinvtracklist").form_opt("filter", filter.map(|f| f.wire_value()));
+        self.client.send(req).await?.table(self.client.row_policy())
+    }
+
+    /// `setinvtracksent`: marks an invoice as sent. The success body is undocumented.
+    pub async fn mark_sent(&self, invoice_ref: &str) -> Result<RawResponse, Error> {
+        let req = write("setinvtracksent")
+            .form("invoiceref", invoice_ref)
+            .retry_safety(http_core::RetrySafety::Idempotent);
+        self.client.send(req).await?.raw()
+    }
+}

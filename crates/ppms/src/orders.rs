@@ -1,0 +1,133 @@
+//! Orders, services and prices: `createorder`, `getorders`, `getorderlines`, `getservices`,
+//! `getpriceslist`.
+
+use crate::client::{Client, read, write};
+use crate::error::Error;
+use crate::model::{CoreFacilityId, NewOrder, Order, OrderLine, OrderRef, PriceListEntry, Service};
+use crate::parse::{Parsed, token};
+
+/// Order calls; see [`Client::orders`].
+#[derive(Debug, Clone, Copy)]
+pub struct Orders<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl Client {
+    /// Order, service and price calls.
+    pub fn orders(&self) -> Orders<'_> {
+        Orders { client: self }
+    }
+}
+
+/// The result of [`Orders::create_once`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CreateOutcome {
+    /// No order carried the marker: a new one was created.
+    Created(OrderRef),
+    /// An order carrying the marker already existed: nothing was sent.
+    Existing(OrderRef),
+}
+
+impl CreateOutcome {
+    /// The order reference either way.
+    pub fn order_ref(self) -> OrderRef {
+        match self {
+            Self::Created(r) | Self::Existing(r) => r,
+        }
+    }
+}
+
+impl Orders<'_> {
+    /// `createorder`: creates an order of **one** line (one service, one quantity; PPMS-Q38)
+    /// and returns its reference (a digits-only body, PPMS-Q42).
+    ///
+    /// The call is never retried once it may have reached the server: a timeout, a broken
+    /// connection or a non-200 status after sending gives [`Error::OutcomeUnknown`], meaning the
+    /// order **may exist**. Put a unique marker in the staff comment and use
+    /// [`Orders::create_once`] / [`Orders::find_by_marker`] to make creation idempotent.
+    pub async fn create(&self, order: &NewOrder) -> Result<OrderRef, Error> {
+        if order.login.trim().is_empty() {
+            return Err(Error::validation("createorder", "empty login"));
+        }
+        if order.quantity.is_sign_negative() || order.quantity.is_zero() {
+            return Err(Error::validation(
+                "createorder",
+                "quantity must be positive",
+            ));
+        }
+        let mut req = write("createorder");
+        for (k, v) in order.fields(&self.client.inner.staff_comment_field) {
+            req = req.form(k, v);
+        }
+        let r = self.client.send(req).await?;
+        let body = r.data()?.unwrap_or_default();
+        token::parse_order_ref(body).ok_or_else(|| Error::unexpected("createorder", body))
+    }
+
+    /// `getorders`: every order; the header is found on line 2 (PPMS-Q16) or line 1.
+    pub async fn list(&self) -> Result<Parsed<Order>, Error> {
+        let r = self.client.send(read("getorders")).await?;
+        match r.data()? {
+            None => Ok(Parsed::default()),
+            Some(d) => r.wrap(Order::parse_body(d, self.client.row_policy())),
+        }
+    }
+
+    /// The first order whose columns (comments included) contain `marker`, from `getorders`.
+    pub async fn find_by_marker(&self, marker: &str) -> Result<Option<Order>, Error> {
+        if marker.trim().is_empty() {
+            return Err(Error::validation("getorders", "empty marker"));
+        }
+        Ok(self.list().await?.into_iter().find(|o| o.mentions(marker)))
+    }
+
+    /// Creates the order unless one carrying `marker` already exists. The marker is appended to
+    /// the staff comment (PPMS-Q38, PPMS-Q40). Call it again with the same marker after an
+    /// [`Error::OutcomeUnknown`]: it finds the order if the first call created it.
+    ///
+    /// The check and the creation are not atomic: two processes using the same marker at the
+    /// same moment can still both create an order.
+    pub async fn create_once(
+        &self,
+        order: &NewOrder,
+        marker: &str,
+    ) -> Result<CreateOutcome, Error> {
+        if let Some(existing) = self.find_by_marker(marker).await? {
+            return Ok(CreateOutcome::Existing(existing.order_ref));
+        }
+        let mut order = order.clone();
+        order.staff_comments = Some(match order.staff_comments.take() {
+            Some(c) if !c.contains(marker) => format!("{c} {marker}"),
+            Some(c) => c,
+            None => marker.to_owned(),
+        });
+        self.create(&order).await.map(CreateOutcome::Created)
+    }
+
+    /// `getorderlines`: the lines of one order; the header position varies (PPMS-Q17).
+    pub async fn lines(&self, order: OrderRef) -> Result<Parsed<OrderLine>, Error> {
+        let r = self
+            .client
+            .send(read("getorderlines").form("orderref", order.to_string()))
+            .await?;
+        match r.data()? {
+            None => Ok(Parsed::default()),
+            Some(d) => r.wrap(OrderLine::parse_body(d, self.client.row_policy())),
+        }
+    }
+
+    /// `getservices`, optionally for one core facility (`coreid`).
+    pub async fn services(&self, core: Option<CoreFacilityId>) -> Result<Parsed<Service>, Error> {
+        let req = read("getservices").form_opt("coreid", core.map(|c| c.to_string()));
+        self.client.send(req).await?.table(self.client.row_policy())
+    }
+
+    /// `getpriceslist` (CSV). Service ids are offset from `getservices` ids (PPMS-Q43).
+    pub async fn price_list(&self) -> Result<Parsed<PriceListEntry>, Error> {
+        self.client
+            .send(read("getpriceslist"))
+            .await?
+            .table(self.client.row_policy())
+    }
+}

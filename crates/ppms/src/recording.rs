@@ -1,0 +1,1 @@
+//! Recording scenarios (placeholder until the cassette module lands).

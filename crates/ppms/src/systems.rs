@@ -1,0 +1,99 @@
+//! Systems and rights: `getsystems`, `getsysrights`, `getuserrights`, `setright`.
+
+use crate::client::{Client, read, write};
+use crate::error::Error;
+use crate::model::{RightType, System, SystemId, SystemRight, UserRight};
+use crate::parse::{Parsed, parse_rights, token};
+
+/// System and rights calls; see [`Client::systems`].
+#[derive(Debug, Clone, Copy)]
+pub struct Systems<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl Client {
+    /// System and rights calls.
+    pub fn systems(&self) -> Systems<'_> {
+        Systems { client: self }
+    }
+}
+
+impl Systems<'_> {
+    /// `getsystems`: every system. Rows with an unparsable id are skipped and reported in
+    /// [`Parsed::warnings`] (PPMS-Q44) unless the client is strict.
+    pub async fn list(&self) -> Result<Parsed<System>, Error> {
+        self.client
+            .send(read("getsystems"))
+            .await?
+            .table(self.client.row_policy())
+    }
+
+    /// `getsystems` with `id`: one system, `None` when absent.
+    pub async fn get(&self, id: SystemId) -> Result<Option<System>, Error> {
+        let r = self
+            .client
+            .send(read("getsystems").form("id", id.to_string()))
+            .await?;
+        Ok(r.table::<System>(self.client.row_policy())?
+            .into_iter()
+            .find(|s| s.system_id == id))
+    }
+
+    /// `getsysrights`: every rights line of a system, in order; one login may appear twice and
+    /// `D` lines are deactivated rights (PPMS-Q32, see [`crate::SystemRightsExt`]). A malformed
+    /// line is a parse error naming the line (PPMS-Q33).
+    pub async fn rights(&self, id: SystemId) -> Result<Vec<SystemRight>, Error> {
+        let r = self
+            .client
+            .send(read("getsysrights").form("id", id.to_string()))
+            .await?;
+        match r.data()? {
+            None => Ok(Vec::new()),
+            Some(d) => Ok(r
+                .wrap(parse_rights(d))?
+                .into_iter()
+                .map(SystemRight::from_line)
+                .collect()),
+        }
+    }
+
+    /// `getuserrights`: the rights of one user on every system.
+    pub async fn user_rights(&self, login: &str) -> Result<Vec<UserRight>, Error> {
+        let r = self
+            .client
+            .send(read("getuserrights").form("login", login))
+            .await?;
+        match r.data()? {
+            None => Ok(Vec::new()),
+            Some(d) => {
+                let lines = r.wrap(parse_rights(d))?;
+                r.wrap(lines.into_iter().map(UserRight::from_line).collect())
+            }
+        }
+    }
+
+    /// `setright`: only the four valid letters can be sent (PPMS-Q31); success is exactly
+    /// `done`, anything else is an error.
+    pub async fn set_right(
+        &self,
+        id: SystemId,
+        login: &str,
+        right: RightType,
+    ) -> Result<(), Error> {
+        if login.trim().is_empty() {
+            return Err(Error::validation("setright", "empty login"));
+        }
+        let req = write("setright")
+            .form("id", id.to_string())
+            .form("login", login)
+            .form("type", right.letter())
+            .retry_safety(http_core::RetrySafety::Idempotent);
+        let r = self.client.send(req).await?;
+        let body = r.data()?.unwrap_or_default();
+        if token::is_done(body) {
+            Ok(())
+        } else {
+            Err(Error::unexpected("setright", body))
+        }
+    }
+}
