@@ -3,7 +3,8 @@
 //! Run: `cargo bench -p http-core --bench overhead` (optionally `-- <requests>`).
 //! Both clients talk to the same minimal hyper server on 127.0.0.1 and fetch the same small
 //! body; the http-core client goes through request building, a (generous) GCRA limiter, auth
-//! injection, classification and the retry loop. Each mode runs several rounds alternating the
+//! injection, classification and the retry loop. The server runs on its own thread; the
+//! clients run on a single-threaded tokio runtime, so the difference is the stack's own CPU cost. Each mode runs several rounds alternating the
 //! two clients; the figure reported is the median round.
 #![allow(missing_docs, clippy::unwrap_used)]
 
@@ -23,27 +24,36 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-async fn serve() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            tokio::spawn(async move {
-                let svc = service_fn(|_req| async {
-                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
-                        b"{\"ok\":true}",
-                    ))))
+/// Starts the server on its own thread and runtime, so that the measured client runtime only
+/// runs client code.
+fn serve() -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                tokio::spawn(async move {
+                    let svc = service_fn(|_req| async {
+                        Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
+                            b"{\"ok\":true}",
+                        ))))
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
                 });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), svc)
-                    .await;
-            });
-        }
+            }
+        });
     });
-    addr
+    rx.recv().unwrap()
 }
 
 async fn bare(client: &reqwest::Client, url: &str, n: usize, concurrency: usize) -> Duration {
@@ -85,13 +95,13 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(10_000);
-    let rounds = 5;
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    let rounds = 9;
+    let addr = serve();
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let addr = serve().await;
         let url = format!("http://{addr}/ping");
         // the same settings the http-core transport uses by default: rustls, connect and total
         // timeouts (reqwest arms a timer per request for the latter) and a User-Agent
