@@ -8,6 +8,57 @@
 //! auth failure it calls [`Auth::unauthorized`] with the [`AuthTicket`] of the credential that
 //! was used. A static key answers `false` (retrying cannot help); a token cache drops that token
 //! and answers `true`, and the client retries exactly once with a fresh token.
+//!
+//! ## Tokens
+//!
+//! Vendors that issue tokens (Pax8 client credentials, Cloudspot user sign-in) implement a
+//! [`TokenSource`]; a [`TokenCache`] in front of it is the [`Auth`] the client uses. It
+//! fetches single-flight (N concurrent callers, one token request), refreshes ahead of expiry
+//! (margin plus jitter), drops a token the server rejected and lets the client retry once,
+//! waits a floor between failed fetches, and keeps tokens in a [`TokenStore`]. A token
+//! obtained elsewhere is served through the same interface by [`StaticToken`]; a plain API key
+//! stays a [`StaticKey`].
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use std::time::{Duration, SystemTime};
+//! use http_core::auth::{Placement, Token, TokenCache, TokenSourceFn};
+//! use http_core::auth::store::{FileStore, TokenKey};
+//!
+//! # fn run() -> Result<(), http_core::Error> {
+//! let source = TokenSourceFn::new("pax8-client-credentials", || async {
+//!     // POST the token endpoint (through a `Client` with `NoAuth`), then:
+//!     Ok(Token::bearer("example", Some(SystemTime::now() + Duration::from_secs(86_400))))
+//! });
+//! let key = TokenKey::new("pax8", "https://api.pax8.com/v1/token", "my-client-id")
+//!     .with_scope("https://api.pax8.com");
+//! let cache = TokenCache::builder(source, key)
+//!     .store(Arc::new(FileStore::default_location()?))
+//!     .max_lifetime(Duration::from_secs(86_400))
+//!     .placement(Placement::Bearer)
+//!     .build();
+//! let client = http_core::Client::builder("pax8", "https://api.pax8.com/v1/")
+//!     .auth(Arc::new(cache))
+//!     .build()?;
+//! # let _ = client;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Choosing a token store
+//!
+//! A store is keyed by vendor + base URL + a SHA-256 hash of the client id; the client secret
+//! is never stored anywhere, only the access token, its type and its expiry.
+//!
+//! | store | use it when | security trade-off |
+//! |---|---|---|
+//! | [`MemoryStore`](store::MemoryStore) (default) | long-running services; tests | nothing at rest; every process start costs one token request |
+//! | [`FileStore`](store::FileStore) | CLIs started many times a day, several worker processes of one user | token in clear text in a 0600 file in a 0700 folder: readable by the same user, by root, and by anything that copies the home folder (backups, sync) until it expires |
+//! | [`KeyringStore`](store::keyring::KeyringStore) (`keyring`) | workstations and servers where the OS keyring is available (Linux kernel keyutils works headless) | out of the file system; readable by processes of the same user; Linux keyutils forgets on reboot; no cross-process refresh lock |
+//! | [`EncryptedFileStore`](store::encrypted::EncryptedFileStore) (`encrypted`) | like the file store, when home folders are backed up or shared | XChaCha20-Poly1305 with a key from an env var or the keyring: a copied or tampered file is useless/a miss; whoever holds the key can read it |
+//! | [`RedisStore`](store::redis::RedisStore) (`redis`) | a fleet of machines sharing one account and its rate limit | one token per fleet and a Redis-side refresh lock; everyone who can read the database can use the token: protect it with ACLs and TLS |
+//!
+//! The guide `docs/token-storage.md` in the repository says more.
 
 use std::fmt;
 
@@ -16,6 +67,12 @@ use secrecy::SecretString;
 
 use crate::error::Error;
 use crate::request::{Request, Value};
+
+pub mod store;
+pub mod token;
+
+pub use store::{TokenKey, TokenStore};
+pub use token::{StaticToken, Token, TokenCache, TokenCacheBuilder, TokenSource, TokenSourceFn};
 
 /// Where a credential goes on the request.
 #[derive(Clone, Debug, PartialEq, Eq)]
