@@ -50,6 +50,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod cassette;
 pub mod classify;
 pub mod client;
 pub mod clock;
