@@ -68,6 +68,7 @@ pub mod endpoints;
 pub mod error;
 mod klanten;
 pub mod model;
+pub mod recording;
 #[cfg(feature = "legacy-user-auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
 pub mod user;

@@ -293,3 +293,61 @@ fn cassettes_contain_no_secrets_or_real_tokens() {
         }
     }
 }
+
+#[test]
+fn every_cassette_is_a_recording_scenario_or_hand_built_and_vice_versa() {
+    use cloudspot::recording::{HAND_BUILT, SCENARIOS};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/cloudspot");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_owned))
+        .collect();
+    files.sort();
+    let mut declared: Vec<String> = SCENARIOS
+        .iter()
+        .map(|s| s.name.to_owned())
+        .chain(HAND_BUILT.iter().map(|s| (*s).to_owned()))
+        .collect();
+    declared.sort();
+    assert_eq!(files, declared);
+}
+
+#[tokio::test]
+async fn recording_scenarios_replay_against_their_cassettes() {
+    for scenario in cloudspot::recording::SCENARIOS.iter().filter(|s| !s.legacy) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../../fixtures/cloudspot/{}.json", scenario.name));
+        let cassette: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let transport = Replay::new(&cassette);
+        let client = cloudspot::Client::builder("REDACTED")
+            .base_url(BASE)
+            .transport(transport.clone())
+            .build()
+            .unwrap();
+        // The id lookup goes to a separate replay of the list cassette.
+        let list = if scenario.name.starts_with("categories") {
+            "categories_list"
+        } else {
+            "artikels_list"
+        };
+        let list_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../../fixtures/cloudspot/{list}.json"));
+        let list_cassette: Value =
+            serde_json::from_str(&std::fs::read_to_string(list_path).unwrap()).unwrap();
+        let lookup = cloudspot::Client::builder("REDACTED")
+            .base_url(BASE)
+            .transport(Replay::new(&list_cassette))
+            .build()
+            .unwrap();
+        cloudspot::recording::run(&client, &lookup, scenario)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
+        assert_eq!(
+            transport.unused(),
+            0,
+            "{}: the scenario did not make every recorded call",
+            scenario.name
+        );
+    }
+}
