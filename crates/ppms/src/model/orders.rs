@@ -539,6 +539,29 @@ mod tests {
     }
 
     #[test]
+    fn ppms_q17_getorderlines_header_anywhere_or_absent() {
+        let header = ORDER_LINE_POSITIONAL.join(",");
+        let rows = "3,48213,\"L-1\",112,2,\"jdoe\",\"doe_lab\",\"42\",\"\",\"2024/01/10\",\"\",\"Ordered\",\"No\"\r\n3,48213,\"L-2\",113,1,\"jdoe\",\"doe_lab\",\"42\",\"\",\"2024/01/10\",\"\",\"Ordered\",\"No\"\r\n";
+        let line1 = format!("{header}\r\n{rows}");
+        let line3 = format!("Order 48213\r\nCore 3\r\n{header}\r\n{rows}");
+        let parsed: Vec<Vec<OrderLine>> = [line1.as_str(), line3.as_str(), rows]
+            .iter()
+            .map(|b| {
+                OrderLine::parse_body(b, RowPolicy::Strict)
+                    .unwrap()
+                    .into_items()
+            })
+            .collect();
+        assert_eq!(parsed[0].len(), 2);
+        assert_eq!(parsed[0][1].service_id, Some(ServiceId(113)));
+        assert_eq!(parsed[0][0].order_ref, Some(OrderRef(48213)));
+        assert_eq!(parsed[0], parsed[1]);
+        assert_eq!(parsed[0], parsed[2]);
+        let headerless = OrderLine::parse_body(rows, RowPolicy::Strict).unwrap();
+        assert_eq!(headerless.warnings.len(), 1);
+    }
+
+    #[test]
     fn services_parse_capitalised_booleans() {
         let body = "Name,Service id,Group,Active\r\n\"Sequencing run\",112,\"Genomics\",True\r\n\"Old\",113,\"Genomics\",False\r\n";
         let p = parse_table::<Service>(body, RowPolicy::Strict).unwrap();
