@@ -5,7 +5,7 @@
 //! 1. a transport failure (connect, TLS, timeout, body read) is [`Error::Transport`];
 //! 2. **any status other than 200** is an error, classified by status first (CS-Q15): 401 and
 //!    403 are [`Error::Unauthorized`] on data endpoints (the token lacks the right for that
-//!    resource, CS-Q12) and [`Error::BadCredentials`] / [`Error::NoValidToken`] on the legacy
+//!    resource, CS-Q12) and `Error::BadCredentials` / `Error::NoValidToken` on the legacy
 //!    user endpoints; everything else, 3xx included (redirects are never followed, CS-Q14), is
 //!    [`Error::Api`]. Only then is the body read as JSON, to fill in the server's `message`
 //!    and `status` string (CS-Q20); a non-JSON body (an HTML proxy page) leaves both `None`
@@ -239,7 +239,7 @@ impl Error {
     }
 
     /// The token was refused: [`Error::Unauthorized`], and with the legacy feature
-    /// [`Error::BadCredentials`] and [`Error::NoValidToken`].
+    /// `Error::BadCredentials` and `Error::NoValidToken`.
     pub fn is_unauthorized(&self) -> bool {
         match self {
             Error::Unauthorized(_) => true,
@@ -334,7 +334,7 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 ///
 /// Every other status becomes an `http_core::Error` of the status's kind (so 5xx and 429 are
 /// retried by the client and 401 lets a token cache refetch once), carrying the server's
-/// message and a [`Detail`] source with the status string and `Location`.
+/// message and a source with the status string and `Location`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CloudspotClassifier;
 

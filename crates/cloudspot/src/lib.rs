@@ -48,7 +48,7 @@
 //!
 //! | feature | default | enables |
 //! |---|---|---|
-//! | `legacy-user-auth` | no | [`user::UserClient`]: external-app sign-in, permissions, user. **Deprecated by the vendor on 2023-03-14** in favour of the Cloudspot License server, which this crate does not cover; the endpoints may be gone. |
+//! | `legacy-user-auth` | no | `user::UserClient`: external-app sign-in, permissions, user. **Deprecated by the vendor on 2023-03-14** in favour of the Cloudspot License server, which this crate does not cover; the endpoints may be gone. |
 //!
 //! # Token rights per call
 //!
