@@ -206,16 +206,16 @@ pub fn parse_error_body(raw: &[u8]) -> ErrorBody {
         let has_envelope = ENVELOPE_KEYS
             .iter()
             .any(|k| *k != "status" && map.contains_key(*k));
-        if !has_envelope {
-            if let Ok(body) = serde_json::from_value::<OAuthErrorBody>(Value::Object(map.clone())) {
-                return ErrorBody::OAuth(body);
-            }
+        if !has_envelope
+            && let Ok(body) = serde_json::from_value::<OAuthErrorBody>(Value::Object(map.clone()))
+        {
+            return ErrorBody::OAuth(body);
         }
     }
-    if ENVELOPE_KEYS.iter().any(|k| map.contains_key(*k)) {
-        if let Ok(body) = serde_json::from_value::<ApiErrorBody>(Value::Object(map)) {
-            return ErrorBody::Api(body);
-        }
+    if ENVELOPE_KEYS.iter().any(|k| map.contains_key(*k))
+        && let Ok(body) = serde_json::from_value::<ApiErrorBody>(Value::Object(map))
+    {
+        return ErrorBody::Api(body);
     }
     ErrorBody::Raw
 }
@@ -431,14 +431,14 @@ impl Error {
         let kind = e.kind();
         match (api, status) {
             (Some(mut api), Some(status)) => {
-                if let ErrorBody::OAuth(o) = &api.body {
-                    if kind == ErrorKind::Token || matches!(status, 400 | 401 | 403) {
-                        return Error::Auth {
-                            status: Some(status),
-                            error: o.error.clone(),
-                            description: o.error_description.clone(),
-                        };
-                    }
+                if let ErrorBody::OAuth(o) = &api.body
+                    && (kind == ErrorKind::Token || matches!(status, 400 | 401 | 403))
+                {
+                    return Error::Auth {
+                        status: Some(status),
+                        error: o.error.clone(),
+                        description: o.error_description.clone(),
+                    };
                 }
                 api.method = method.clone();
                 if api.path.is_empty() {

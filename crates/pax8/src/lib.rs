@@ -1,6 +1,87 @@
-//! Pax8 Partner API client (work in progress).
+//! # pax8: a typed client for the Pax8 Partner API
+//!
+//! Every Partner API v1 endpoint (29), OAuth2 client credentials with cached and refreshed
+//! tokens, lazy pagination with bounded prefetch, client-side rate limiting at 1000 calls per
+//! minute (token calls included), retries that never repeat an order, and every quirk of the
+//! vendor reference (`PAX8-Q01`…) handled where it occurs.
+//!
+//! ```no_run
+//! use futures::StreamExt;
+//! use pax8::companies::ListCompanies;
+//! use pax8::model::{CompanySortField, CompanyStatus, Sort};
+//!
+//! # async fn run() -> Result<(), pax8::Error> {
+//! let client = pax8::Client::builder()
+//!     .credentials("my-client-id", "my-client-secret")
+//!     .build()?;
+//!
+//! // One page (page=0&size=200 are always sent explicitly).
+//! let page = client
+//!     .companies()
+//!     .list(&ListCompanies::new().status(CompanyStatus::Active).sort(Sort::asc(CompanySortField::Name)))
+//!     .await?;
+//! println!("{} companies in total", page.page.and_then(|p| p.total_elements).unwrap_or(0));
+//!
+//! // Every order, fetching up to 4 pages ahead.
+//! let mut orders = client.orders().list_all(Default::default()).prefetch(4);
+//! while let Some(order) = orders.next().await {
+//!     let order = order?;
+//!     println!("{:?} {:?}", order.id, order.created_date);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Layout
+//!
+//! | module | endpoints |
+//! |---|---|
+//! | [`companies`] | E01–E04 companies, E05–E09 contacts (only under a company) |
+//! | [`products`] | E10–E14 products, provision details, dependencies, pricing |
+//! | [`orders`] | E15–E17 orders, `validate` (`isMock=true`), `newest(n)` |
+//! | [`subscriptions`] | E18–E22 subscriptions, E27 usage summaries of a subscription |
+//! | [`invoices`] | E23–E26 invoices, items, draft items |
+//! | [`usage_summaries`] | E28–E29 usage summary by id, usage lines |
+//! | [`model`] | typed models (lenient, `Decimal` money: see the module docs for why) |
+//! | [`pagination`] | [`Paginator`]: `next_page()`, item streams with bounded prefetch |
+//! | [`auth`] | client credentials, token presets, token cache and stores |
+//! | [`error`] | [`Error`] and error body parsing |
+//! | [`paths`] | the 29 path templates, pinned |
+//!
+//! ## Retries and writes
+//!
+//! Reads (and order dry runs) are retried after 429 (honouring `Retry-After`), 5xx, 408 and
+//! timeouts. `PUT`, `PATCH`, `DELETE` and the company/contact creates are retried only when
+//! [`ClientBuilder::retry_writes`] is set. A real `POST /orders` is never re-sent: Pax8 has no
+//! idempotency key (PAX8-Q14). A 401 drops the token and retries once with a fresh one, except
+//! for a real order.
+//!
+//! ## Features
+//!
+//! - `webhooks`: the Webhooks API v2 (management calls and a receiver helper that checks the
+//!   `Authorization` header in constant time).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
+pub mod auth;
+pub mod client;
+pub mod companies;
 pub mod error;
+pub mod invoices;
 pub mod model;
+pub mod orders;
+pub mod pagination;
+pub mod paths;
+pub mod products;
+mod query;
+pub mod subscriptions;
+pub mod usage_summaries;
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+pub mod webhooks;
+
+pub use auth::TokenEndpoint;
+pub use client::{Client, ClientBuilder};
+pub use error::Error;
+pub use http_core::auth::store::TokenStore;
+pub use pagination::Paginator;

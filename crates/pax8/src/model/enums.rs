@@ -32,7 +32,7 @@ fn normalise(m: Match, s: &str) -> String {
             })
             .collect(),
         Match::LeadingWord => s
-            .split(|c: char| c == ' ' || c == '(')
+            .split([' ', '('])
             .next()
             .unwrap_or("")
             .to_ascii_lowercase(),

@@ -190,10 +190,10 @@ impl CreateOrder {
         let mut out = self.clone();
         let mut taken: HashSet<u32> = HashSet::new();
         for line in &out.line_items {
-            if let Some(n) = line.line_item_number {
-                if !taken.insert(n) {
-                    return Err(format!("duplicate lineItemNumber {n}"));
-                }
+            if let Some(n) = line.line_item_number
+                && !taken.insert(n)
+            {
+                return Err(format!("duplicate lineItemNumber {n}"));
             }
         }
         let mut next = 1u32;
@@ -207,12 +207,12 @@ impl CreateOrder {
             }
         }
         for line in &out.line_items {
-            if let Some(parent) = line.parent_line_item_number {
-                if !taken.contains(&parent) || Some(parent) == line.line_item_number {
-                    return Err(format!(
-                        "parentLineItemNumber {parent} does not refer to another line of this order"
-                    ));
-                }
+            if let Some(parent) = line.parent_line_item_number
+                && (!taken.contains(&parent) || Some(parent) == line.line_item_number)
+            {
+                return Err(format!(
+                    "parentLineItemNumber {parent} does not refer to another line of this order"
+                ));
             }
         }
         Ok(out)

@@ -36,10 +36,10 @@ impl<T> Page<T> {
             return false;
         }
         let number = u64::from(info.number.unwrap_or(0));
-        if let Some(total_pages) = info.total_pages {
-            if number + 1 < u64::from(total_pages) {
-                return true;
-            }
+        if let Some(total_pages) = info.total_pages
+            && number + 1 < u64::from(total_pages)
+        {
+            return true;
         }
         if let Some(total) = info.total_elements {
             let size = u64::from(info.size.unwrap_or(self.content.len() as u32).max(1));

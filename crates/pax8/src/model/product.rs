@@ -135,10 +135,10 @@ impl ProvisioningValue {
     /// a `Single-Value` field takes exactly one value, and for `Single-Value`/`Multi-Value`
     /// every value must be one of `possibleValues`. Advisory only: the server decides.
     pub fn validate_against(&self, detail: &ProvisioningDetail) -> Result<(), String> {
-        if let Some(key) = &detail.key {
-            if key != &self.key {
-                return Err(format!("key {:?} does not match field {key:?}", self.key));
-            }
+        if let Some(key) = &detail.key
+            && key != &self.key
+        {
+            return Err(format!("key {:?} does not match field {key:?}", self.key));
         }
         match &detail.value_type {
             Some(ProvisioningValueType::SingleValue) | Some(ProvisioningValueType::MultiValue) => {

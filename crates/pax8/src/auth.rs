@@ -1,0 +1,280 @@
+//! OAuth2 client credentials for the Pax8 Partner API (§2).
+//!
+//! # Why a hand-written token call instead of the `oauth2` crate
+//!
+//! The token request is a single `POST` to the token URL, and Pax8 deviates from what generic
+//! OAuth2 libraries send in three ways:
+//!
+//! 1. it needs a custom `audience` parameter (`https://api.pax8.com`, or `api://p8p.client` for
+//!    older set-ups, PAX8-Q26), which the `oauth2` crate's client-credentials request does not
+//!    model;
+//! 2. the body is JSON, not form-encoded, and errors come back in a JSON shape
+//!    (`{error, error_description}`, PAX8-Q27) that must be parsed into this crate's typed
+//!    [`Error::Auth`](crate::Error::Auth) next to the API's own error envelope;
+//! 3. token calls count against the same 1000-calls-per-minute budget as API calls (PAX8-Q46),
+//!    so they must go through the **same** transport, rate limiter and retry policy as every
+//!    other call. The `oauth2` crate brings its own HTTP client abstraction, which would bypass
+//!    the shared limiter, the retry loop, the sandbox/replay transports used in tests and the
+//!    tracing of `http-core`.
+//!
+//! So the token call is an ordinary `http_core::Request` sent through an `http_core::Client`
+//! that shares the API client's transport and limiter. The client secret is added to the JSON
+//! body only at the auth stage of each attempt, so it never appears in the request value that
+//! is logged or kept in errors.
+//!
+//! # Caching and refresh
+//!
+//! The token source is wrapped in http-core's [`TokenCache`]: single-flight refresh,
+//! refresh-ahead (default margin 300 s), lifetime clamped to 24 h, failure floor, pluggable
+//! stores (memory by default; file, keyring, encrypted file and Redis through http-core's
+//! features) and one invalidate-and-retry on 401 (§2.5, §2.6, PAX8-Q54). The store key is
+//! [`token_key`]: a hash over the vendor, the token URL, the audience and the client id, so a
+//! change of credentials, URL or audience never reuses another account's token. The client
+//! secret is never stored.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use futures::future::BoxFuture;
+use http_core::auth::store::TokenKey;
+use http_core::auth::token::{Token, TokenCache, TokenSource};
+use http_core::auth::{Auth, AuthTicket};
+use http_core::{ExposeSecret, Request, SecretString};
+use serde::Deserialize;
+
+/// The documented token lifetime (24 h), used when `expires_in` is missing or not positive.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(86_400);
+
+/// The default refresh margin (300 s).
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+/// Audience of the partner endpoints today.
+pub const AUDIENCE_PARTNER: &str = "https://api.pax8.com";
+/// Audience used by older clients (`Legacy` preset).
+pub const AUDIENCE_LEGACY: &str = "api://p8p.client";
+
+/// Token URL and audience presets (§2.2, PAX8-Q26). The two values are independent settings;
+/// a preset only fills both at once.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TokenEndpoint {
+    /// `https://api.pax8.com/v1/token` with `https://api.pax8.com` (documented today; default).
+    #[default]
+    Current,
+    /// `https://token-manager.pax8.com/oauth/token` with `https://api.pax8.com` (the specs'
+    /// `securitySchemes`).
+    TokenManager,
+    /// `https://login.pax8.com/oauth/token` with `api://p8p.client` (py-pax8 and older clients).
+    Legacy,
+    /// Any URL and audience (test servers, gateways).
+    Custom {
+        /// Token URL.
+        url: String,
+        /// Audience.
+        audience: String,
+    },
+}
+
+impl TokenEndpoint {
+    /// The token URL.
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Current => "https://api.pax8.com/v1/token",
+            Self::TokenManager => "https://token-manager.pax8.com/oauth/token",
+            Self::Legacy => "https://login.pax8.com/oauth/token",
+            Self::Custom { url, .. } => url,
+        }
+    }
+
+    /// The audience.
+    pub fn audience(&self) -> &str {
+        match self {
+            Self::Current | Self::TokenManager => AUDIENCE_PARTNER,
+            Self::Legacy => AUDIENCE_LEGACY,
+            Self::Custom { audience, .. } => audience,
+        }
+    }
+}
+
+/// The token response (§2.3).
+#[derive(Clone, Deserialize)]
+#[non_exhaustive]
+pub struct TokenResponse {
+    /// The bearer token.
+    pub access_token: SecretString,
+    /// Lifetime in seconds (86400 in practice).
+    #[serde(default, deserialize_with = "crate::model::de::opt_u64")]
+    pub expires_in: Option<u64>,
+    /// `Bearer` (compared case-insensitively).
+    #[serde(default)]
+    pub token_type: Option<String>,
+    /// Scope, when sent.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Absolute expiry, when sent.
+    #[serde(default)]
+    pub expires_at: Option<crate::model::Pax8DateTime>,
+}
+
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"[REDACTED]")
+            .field("expires_in", &self.expires_in)
+            .field("token_type", &self.token_type)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenResponse {
+    /// Lifetime to use: `expires_in` (or 24 h when missing or zero), shortened by `expires_at`
+    /// when that is earlier, and clamped to 24 h (§2.4).
+    pub fn lifetime(&self, now: SystemTime) -> Duration {
+        let mut life = match self.expires_in {
+            Some(s) if s > 0 => Duration::from_secs(s),
+            _ => MAX_TOKEN_LIFETIME,
+        };
+        if let Some(at) = self.expires_at.as_ref().and_then(|a| a.to_utc()) {
+            let at: SystemTime = at.into();
+            if let Ok(d) = at.duration_since(now) {
+                life = life.min(d);
+            }
+        }
+        life.min(MAX_TOKEN_LIFETIME)
+    }
+}
+
+/// The token-cache key of this crate: vendor `pax8`, the token URL, and the client id with
+/// the audience as scope (§2.4).
+pub fn token_key(token_url: &str, audience: &str, client_id: &str) -> TokenKey {
+    TokenKey::new("pax8", token_url, client_id).with_scope(audience)
+}
+
+/// The client-credentials [`TokenSource`] of Pax8: one JSON `POST` to the token URL through an
+/// http-core client that shares the API client's transport, rate limiter and retry policy.
+#[derive(Clone)]
+pub struct Pax8TokenSource {
+    http: http_core::Client,
+    path: String,
+    client_id: String,
+    audience: String,
+}
+
+impl fmt::Debug for Pax8TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pax8TokenSource")
+            .field("base", &self.http.base_url().as_str())
+            .field("path", &self.path)
+            .field("client_id", &self.client_id)
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+/// Adds `client_secret` to the token request's JSON body at the auth stage, so the secret never
+/// sits in the request value that errors and logs may show.
+pub(crate) struct SecretBodyField {
+    pub(crate) secret: SecretString,
+}
+
+impl fmt::Debug for SecretBodyField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretBodyField([REDACTED])")
+    }
+}
+
+impl Auth for SecretBodyField {
+    fn authorize<'a>(
+        &'a self,
+        request: &'a mut Request,
+    ) -> BoxFuture<'a, Result<AuthTicket, http_core::Error>> {
+        if let http_core::Body::Json(serde_json::Value::Object(map)) = &mut request.body {
+            map.insert(
+                "client_secret".into(),
+                serde_json::Value::String(self.secret.expose_secret().to_owned()),
+            );
+        }
+        Box::pin(futures::future::ready(Ok(AuthTicket::default())))
+    }
+}
+
+impl Pax8TokenSource {
+    /// A source posting to `http`'s base URL (the token URL). `http` must authorise with the
+    /// client secret; [`crate::ClientBuilder`] sets this up.
+    pub(crate) fn new(
+        http: http_core::Client,
+        path: String,
+        client_id: String,
+        audience: String,
+    ) -> Self {
+        Self {
+            http,
+            path,
+            client_id,
+            audience,
+        }
+    }
+
+    /// The token request without the secret (the auth stage adds `client_secret`). The body
+    /// has exactly `client_id`, `client_secret`, `audience` and `grant_type` on the wire
+    /// (PAX8-Q26).
+    pub fn request(&self) -> Request {
+        Request::post(self.path.clone(), "token")
+            .json(serde_json::json!({
+                "client_id": self.client_id,
+                "audience": self.audience,
+                "grant_type": "client_credentials",
+            }))
+            .header("accept", "application/json")
+    }
+
+    /// Calls the token endpoint once (the retry policy still applies to transient failures).
+    pub async fn fetch_token(&self) -> Result<TokenResponse, http_core::Error> {
+        let resp = self.http.execute(self.request()).await?;
+        let token: TokenResponse = resp.json()?;
+        if let Some(tt) = &token.token_type
+            && !tt.eq_ignore_ascii_case("bearer")
+        {
+            tracing::warn!(token_type = %tt, "pax8: unexpected token type");
+        }
+        Ok(token)
+    }
+}
+
+impl TokenSource for Pax8TokenSource {
+    fn fetch(&self) -> BoxFuture<'_, Result<Token, http_core::Error>> {
+        Box::pin(async move {
+            let now = self.http.clock().system_now();
+            let resp = self.fetch_token().await?;
+            let lifetime = resp.lifetime(now);
+            Ok(Token::expiring_in(
+                resp.access_token,
+                resp.token_type.unwrap_or_else(|| "Bearer".into()),
+                now,
+                lifetime,
+            ))
+        })
+    }
+}
+
+/// The bearer auth of a real `POST /orders`: a 401 drops the token (so the caller's own retry
+/// uses a fresh one) but the order is **not** re-sent (PAX8-Q14, §2.6).
+#[derive(Debug, Clone)]
+pub(crate) struct NoReplayOn401(pub(crate) TokenCache);
+
+impl Auth for NoReplayOn401 {
+    fn authorize<'a>(
+        &'a self,
+        request: &'a mut Request,
+    ) -> BoxFuture<'a, Result<AuthTicket, http_core::Error>> {
+        self.0.authorize(request)
+    }
+
+    fn unauthorized(&self, ticket: AuthTicket) -> BoxFuture<'_, bool> {
+        Box::pin(async move {
+            let _ = self.0.unauthorized(ticket).await;
+            false
+        })
+    }
+}

@@ -1,0 +1,218 @@
+//! The 29 path templates of the Partner API v1, in one place (PAX8-Q07, PAX8-Q08).
+//!
+//! Spelling matters: `provision-details`, `usage-summaries` and `usage-lines` are kebab-case,
+//! `draftItems` is camelCase. Ids are percent-encoded (PAX8-Q17).
+
+use http_core::Method;
+
+/// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
+pub fn seg(id: impl AsRef<str>) -> String {
+    let mut out = String::new();
+    for b in id.as_ref().bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// One Partner API v1 endpoint, numbered as in the vendor reference (§4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// E01 `GET /companies`.
+    ListCompanies,
+    /// E02 `POST /companies`.
+    CreateCompany,
+    /// E03 `GET /companies/{companyId}`.
+    GetCompany,
+    /// E04 `PATCH /companies/{companyId}`.
+    UpdateCompany,
+    /// E05 `POST /companies/{companyId}/contacts`.
+    CreateContact,
+    /// E06 `GET /companies/{companyId}/contacts`.
+    ListContacts,
+    /// E07 `GET /companies/{companyId}/contacts/{contactId}`.
+    GetContact,
+    /// E08 `PUT /companies/{companyId}/contacts/{contactId}`.
+    ReplaceContact,
+    /// E09 `DELETE /companies/{companyId}/contacts/{contactId}`.
+    DeleteContact,
+    /// E10 `GET /products`.
+    ListProducts,
+    /// E11 `GET /products/{productId}`.
+    GetProduct,
+    /// E12 `GET /products/{productId}/provision-details`.
+    ProvisionDetails,
+    /// E13 `GET /products/{productId}/dependencies`.
+    Dependencies,
+    /// E14 `GET /products/{productId}/pricing`.
+    Pricing,
+    /// E15 `GET /orders`.
+    ListOrders,
+    /// E16 `POST /orders`.
+    CreateOrder,
+    /// E17 `GET /orders/{orderId}`.
+    GetOrder,
+    /// E18 `GET /subscriptions`.
+    ListSubscriptions,
+    /// E19 `GET /subscriptions/{subscriptionId}`.
+    GetSubscription,
+    /// E20 `PUT /subscriptions/{subscriptionId}`.
+    UpdateSubscription,
+    /// E21 `DELETE /subscriptions/{subscriptionId}`.
+    CancelSubscription,
+    /// E22 `GET /subscriptions/{subscriptionId}/history`.
+    SubscriptionHistory,
+    /// E23 `GET /invoices`.
+    ListInvoices,
+    /// E24 `GET /invoices/{invoiceId}`.
+    GetInvoice,
+    /// E25 `GET /invoices/{invoiceId}/items`.
+    InvoiceItems,
+    /// E26 `GET /invoices/draftItems`.
+    DraftItems,
+    /// E27 `GET /subscriptions/{subscriptionId}/usage-summaries`.
+    UsageSummaries,
+    /// E28 `GET /usage-summaries/{usageSummaryId}`.
+    GetUsageSummary,
+    /// E29 `GET /usage-summaries/{usageSummaryId}/usage-lines`.
+    UsageLines,
+}
+
+impl Endpoint {
+    /// All 29 endpoints, E01 to E29.
+    pub const ALL: [Endpoint; 29] = [
+        Self::ListCompanies,
+        Self::CreateCompany,
+        Self::GetCompany,
+        Self::UpdateCompany,
+        Self::CreateContact,
+        Self::ListContacts,
+        Self::GetContact,
+        Self::ReplaceContact,
+        Self::DeleteContact,
+        Self::ListProducts,
+        Self::GetProduct,
+        Self::ProvisionDetails,
+        Self::Dependencies,
+        Self::Pricing,
+        Self::ListOrders,
+        Self::CreateOrder,
+        Self::GetOrder,
+        Self::ListSubscriptions,
+        Self::GetSubscription,
+        Self::UpdateSubscription,
+        Self::CancelSubscription,
+        Self::SubscriptionHistory,
+        Self::ListInvoices,
+        Self::GetInvoice,
+        Self::InvoiceItems,
+        Self::DraftItems,
+        Self::UsageSummaries,
+        Self::GetUsageSummary,
+        Self::UsageLines,
+    ];
+
+    /// HTTP method.
+    pub fn method(self) -> Method {
+        use Endpoint::*;
+        match self {
+            CreateCompany | CreateContact | CreateOrder => Method::POST,
+            UpdateCompany => Method::PATCH,
+            ReplaceContact | UpdateSubscription => Method::PUT,
+            DeleteContact | CancelSubscription => Method::DELETE,
+            _ => Method::GET,
+        }
+    }
+
+    /// Path template exactly as documented (placeholders in braces).
+    pub fn template(self) -> &'static str {
+        use Endpoint::*;
+        match self {
+            ListCompanies | CreateCompany => "/companies",
+            GetCompany | UpdateCompany => "/companies/{companyId}",
+            CreateContact | ListContacts => "/companies/{companyId}/contacts",
+            GetContact | ReplaceContact | DeleteContact => {
+                "/companies/{companyId}/contacts/{contactId}"
+            }
+            ListProducts => "/products",
+            GetProduct => "/products/{productId}",
+            ProvisionDetails => "/products/{productId}/provision-details",
+            Dependencies => "/products/{productId}/dependencies",
+            Pricing => "/products/{productId}/pricing",
+            ListOrders | CreateOrder => "/orders",
+            GetOrder => "/orders/{orderId}",
+            ListSubscriptions => "/subscriptions",
+            GetSubscription | UpdateSubscription | CancelSubscription => {
+                "/subscriptions/{subscriptionId}"
+            }
+            SubscriptionHistory => "/subscriptions/{subscriptionId}/history",
+            ListInvoices => "/invoices",
+            GetInvoice => "/invoices/{invoiceId}",
+            InvoiceItems => "/invoices/{invoiceId}/items",
+            DraftItems => "/invoices/draftItems",
+            UsageSummaries => "/subscriptions/{subscriptionId}/usage-summaries",
+            GetUsageSummary => "/usage-summaries/{usageSummaryId}",
+            UsageLines => "/usage-summaries/{usageSummaryId}/usage-lines",
+        }
+    }
+
+    /// The operation name used in logs and errors (`companies.list`, ...).
+    pub fn operation(self) -> &'static str {
+        use Endpoint::*;
+        match self {
+            ListCompanies => "companies.list",
+            CreateCompany => "companies.create",
+            GetCompany => "companies.get",
+            UpdateCompany => "companies.update",
+            CreateContact => "contacts.create",
+            ListContacts => "contacts.list",
+            GetContact => "contacts.get",
+            ReplaceContact => "contacts.replace",
+            DeleteContact => "contacts.delete",
+            ListProducts => "products.list",
+            GetProduct => "products.get",
+            ProvisionDetails => "products.provision_details",
+            Dependencies => "products.dependencies",
+            Pricing => "products.pricing",
+            ListOrders => "orders.list",
+            CreateOrder => "orders.create",
+            GetOrder => "orders.get",
+            ListSubscriptions => "subscriptions.list",
+            GetSubscription => "subscriptions.get",
+            UpdateSubscription => "subscriptions.update",
+            CancelSubscription => "subscriptions.cancel",
+            SubscriptionHistory => "subscriptions.history",
+            ListInvoices => "invoices.list",
+            GetInvoice => "invoices.get",
+            InvoiceItems => "invoices.items",
+            DraftItems => "invoices.draft_items",
+            UsageSummaries => "subscriptions.usage_summaries",
+            GetUsageSummary => "usage_summaries.get",
+            UsageLines => "usage_summaries.lines",
+        }
+    }
+
+    /// Fills the template with percent-encoded ids, in order of appearance.
+    pub fn path(self, ids: &[&str]) -> String {
+        let mut out = String::new();
+        let mut ids = ids.iter();
+        for part in self.template().split('/').skip(1) {
+            out.push('/');
+            if part.starts_with('{') {
+                out.push_str(&seg(ids.next().copied().unwrap_or("")));
+            } else {
+                out.push_str(part);
+            }
+        }
+        out
+    }
+
+    /// A request for this endpoint with the given ids (no query or body yet).
+    pub fn request(self, ids: &[&str]) -> http_core::Request {
+        http_core::Request::new(self.method(), self.path(ids), self.operation())
+    }
+}
