@@ -1,22 +1,17 @@
-//! Every cassette under `fixtures/ppms/` replayed through the real client, with an insta
-//! snapshot of the decoded result (or of the typed error, for error cases).
-//!
-//! The replay here is a small in-test transport over the cassette JSON: requests must match
-//! the recorded ones in order (method, path, form fields; secret fields are compared by name
-//! only), and every interaction must be used.
+//! Every cassette `fixtures/ppms/*.json` replayed through the real client with
+//! `http_core::cassette::ReplayTransport`, with an insta snapshot of the decoded result (or of
+//! the typed error, for error cases). Every recorded interaction must be used.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use chrono::NaiveDate;
 use futures::future::BoxFuture;
+use http_core::cassette::{Cassette, ReplayTransport};
 use http_core::clock::Clock;
-use http_core::transport::{TransportError, TransportErrorKind};
-use http_core::{HttpRequest, HttpResponse, StatusCode, Transport};
-use ppms::testing::decode_form;
 use ppms::{
     ActiveFilter, Client, CoreFacilityId, ExperienceFilter, GroupParams, InvoiceDetailsOptions,
     InvoiceTrackingFilter, NewOrder, OrderRef, ProjectId, ReportId, Reports, RightType, ServiceId,
@@ -25,110 +20,8 @@ use ppms::{
 use serde::Serialize;
 use serde_json::{Value, json};
 
-const SECRET_FIELDS: &[&str] = &["apikey", "psapwd", "pwd", "code"];
-
 fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ppms")
-}
-
-fn load(scenario: &str) -> Value {
-    let text = std::fs::read_to_string(fixtures_dir().join(format!("{scenario}.json"))).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-#[derive(Debug)]
-struct Replay {
-    interactions: Vec<Value>,
-    next: Mutex<usize>,
-}
-
-impl Replay {
-    fn new(cassette: &Value) -> Arc<Self> {
-        let interactions = cassette["interactions"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        Arc::new(Self {
-            interactions,
-            next: Mutex::new(0),
-        })
-    }
-
-    fn used(&self) -> usize {
-        *self.next.lock().unwrap()
-    }
-
-    fn pairs(v: &Value) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = v
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|p| {
-                        (
-                            p[0].as_str().unwrap_or("").to_owned(),
-                            p[1].as_str().unwrap_or("").to_owned(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        for (k, v) in &mut out {
-            if SECRET_FIELDS.contains(&k.as_str()) {
-                *v = "REDACTED".into();
-            }
-        }
-        out.sort();
-        out
-    }
-
-    fn answer(&self, req: &HttpRequest) -> Result<HttpResponse, String> {
-        let mut next = self.next.lock().unwrap();
-        let Some(i) = self.interactions.get(*next) else {
-            return Err(format!("unexpected extra request to {}", req.url));
-        };
-        *next += 1;
-        let want = &i["request"];
-        let mut form: Vec<(String, String)> = decode_form(&req.body)
-            .into_iter()
-            .map(|(k, v)| {
-                if SECRET_FIELDS.contains(&k.as_str()) {
-                    (k, "REDACTED".into())
-                } else {
-                    (k, v)
-                }
-            })
-            .collect();
-        form.sort();
-        let want_form = Self::pairs(&want["form"]);
-        if req.method.as_str() != want["method"]
-            || req.url.path() != want["path"]
-            || form != want_form
-        {
-            return Err(format!(
-                "request mismatch: got {} {} {form:?}, recorded {} {} {want_form:?}",
-                req.method,
-                req.url.path(),
-                want["method"],
-                want["path"]
-            ));
-        }
-        let resp = &i["response"];
-        let body: String = resp["body_lines"]
-            .as_array()
-            .map(|l| l.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let status = StatusCode::from_u16(resp["status"].as_u64().unwrap_or(200) as u16).unwrap();
-        Ok(HttpResponse::new(status, body))
-    }
-}
-
-impl Transport for Replay {
-    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
-        let out = self
-            .answer(&request)
-            .map_err(|m| TransportError::new(TransportErrorKind::InvalidRequest, m));
-        Box::pin(async move { out })
-    }
 }
 
 #[derive(Debug)]
@@ -146,7 +39,7 @@ impl Clock for FixedClock {
     }
 }
 
-fn client(replay: Arc<Replay>) -> Client {
+fn client(replay: Arc<ReplayTransport>) -> Client {
     Client::builder("http://replay.invalid/")
         .api_key("test-key")
         .api2_key("test-api2-key")
@@ -354,18 +247,34 @@ async fn every_cassette_replays_and_matches_its_snapshot() {
         all.len()
     );
     for scenario in all {
-        let cassette = load(&scenario);
-        assert_eq!(cassette["vendor"], "ppms");
-        assert_eq!(cassette["scenario"], scenario.as_str());
-        let replay = Replay::new(&cassette);
+        let cassette = Cassette::load_fixture(&format!("ppms/{scenario}.json")).unwrap();
+        assert_eq!(cassette.vendor, "ppms");
+        assert_eq!(cassette.scenario, scenario);
+        let replay =
+            Arc::new(ReplayTransport::new(cassette).with_config(ppms::recording::scrub_config()));
         let result = run(&scenario, &client(replay.clone())).await;
-        assert_eq!(
-            replay.used(),
-            replay.interactions.len(),
-            "{scenario}: not every recorded interaction was used"
-        );
+        if let Err(unused) = replay.verify() {
+            panic!("{scenario}: {unused:?}");
+        }
         insta::with_settings!({ snapshot_suffix => scenario.clone(), prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!("fixture", serde_json::to_string_pretty(&result).unwrap());
         });
+    }
+}
+
+#[test]
+fn cassettes_are_in_canonical_form() {
+    for scenario in scenarios() {
+        let path = fixtures_dir().join(format!("{scenario}.json"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let canonical = Cassette::load(&path).unwrap().to_json();
+        if text != canonical && std::env::var_os("PPMS_REWRITE_FIXTURES").is_some() {
+            std::fs::write(&path, &canonical).unwrap();
+            continue;
+        }
+        assert_eq!(
+            text, canonical,
+            "{scenario}.json is not canonical (PPMS_REWRITE_FIXTURES=1 rewrites it)"
+        );
     }
 }
