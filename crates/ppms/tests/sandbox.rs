@@ -1,0 +1,148 @@
+//! Behaviour against the sandbox: the whole stack (reqwest, retries, classification) over real
+//! HTTP on 127.0.0.1, with injected faults and synthetic users.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use http_core::retry::RetryPolicy;
+use ppms::{ActiveFilter, BulkOptions, Client, Error, NewOrder, ServiceId};
+use sandbox::{Fault, FaultPlan, Sandbox, Synthetic};
+
+fn client(sandbox: &Sandbox) -> Client {
+    Client::builder(sandbox.url())
+        .api_key("sandbox")
+        .retry(
+            RetryPolicy::default()
+                .initial_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(5)),
+        )
+        .no_rate_limit()
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn auth_failure_arrives_as_http_200_and_is_not_authorized() {
+    let sb = Sandbox::builder("ppms")
+        .cassette("ppms/getusers_not_authorized.json")
+        .unwrap()
+        .scrub_config(ppms::recording::scrub_config())
+        .start()
+        .await
+        .unwrap();
+    let err = client(&sb)
+        .users()
+        .list(ActiveFilter::All)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotAuthorized { .. }), "{err:?}");
+    assert_eq!(
+        sb.count("POST /pumapi/ getusers"),
+        1,
+        "an auth failure is not retried"
+    );
+}
+
+#[tokio::test]
+async fn retries_503_then_succeeds() {
+    let sb = Sandbox::builder("ppms")
+        .cassette("ppms/getsystems.json")
+        .unwrap()
+        .faults(FaultPlan::sequence([Some(Fault::Status(503)), None]))
+        .start()
+        .await
+        .unwrap();
+    let systems = client(&sb).systems().list().await.unwrap();
+    assert_eq!(systems.len(), 2);
+    assert_eq!(sb.count("POST /pumapi/ getsystems"), 2);
+}
+
+#[tokio::test]
+async fn retries_a_connection_reset_on_a_read() {
+    let sb = Sandbox::builder("ppms")
+        .cassette("ppms/getuser.json")
+        .unwrap()
+        .faults(FaultPlan::sequence([Some(Fault::ConnectionReset), None]))
+        .start()
+        .await
+        .unwrap();
+    let user = client(&sb).users().get("jdoe").await.unwrap();
+    assert_eq!(user.map(|u| u.login), Some("jdoe".to_owned()));
+    assert_eq!(sb.count("POST /pumapi/ getuser"), 2);
+}
+
+#[tokio::test]
+async fn never_retries_createorder_after_a_timeout() {
+    let sb = Sandbox::builder("ppms")
+        .cassette("ppms/createorder.json")
+        .unwrap()
+        .latency(Duration::from_secs(2))
+        .start()
+        .await
+        .unwrap();
+    let c = Client::builder(sb.url())
+        .api_key("sandbox")
+        .timeout(Duration::from_millis(150))
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    let order = NewOrder::new(ServiceId(112), "jdoe", 2).staff_comments("ref-2024-0001");
+    let err = c.orders().create(&order).await.unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    assert!(err.is_timeout());
+    assert_eq!(sb.count("POST /pumapi/ createorder"), 1);
+}
+
+#[tokio::test]
+async fn never_retries_createorder_after_a_connection_reset() {
+    let sb = Sandbox::builder("ppms")
+        .cassette("ppms/createorder.json")
+        .unwrap()
+        .faults(FaultPlan::sequence([Some(Fault::ConnectionReset), None]))
+        .start()
+        .await
+        .unwrap();
+    let order = NewOrder::new(ServiceId(112), "jdoe", 2).staff_comments("ref-2024-0001");
+    let err = client(&sb).orders().create(&order).await.unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    assert_eq!(sb.count("POST /pumapi/ createorder"), 1);
+}
+
+#[tokio::test]
+async fn html_maintenance_page_with_200_is_a_parse_error_not_data() {
+    let sb = Sandbox::builder("ppms")
+        .cassette("ppms/getuser.json")
+        .unwrap()
+        .faults(FaultPlan::sequence([Some(Fault::HtmlErrorPage {
+            status: 200,
+        })]))
+        .start()
+        .await
+        .unwrap();
+    let err = client(&sb).users().get("jdoe").await.unwrap_err();
+    assert!(err.is_parse(), "{err:?}");
+}
+
+#[tokio::test]
+async fn bulk_details_of_synthetic_users_over_http() {
+    let sb = Sandbox::builder("ppms")
+        .synthetic(Synthetic::ppms_users(120))
+        .latency(Duration::from_millis(2))
+        .start()
+        .await
+        .unwrap();
+    let c = client(&sb);
+    let d = c
+        .users()
+        .details_all(
+            ActiveFilter::Active,
+            &BulkOptions::default().concurrency(16),
+        )
+        .await
+        .unwrap();
+    assert_eq!(d.users.len(), 120);
+    assert!(d.failures.is_empty());
+    assert_eq!(d.users[0].login, "user00000");
+    assert_eq!(sb.count("POST /pumapi/ getuser"), 120);
+    assert_eq!(sb.count("POST /pumapi/ getusers"), 1);
+}
