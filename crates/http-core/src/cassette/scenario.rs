@@ -213,7 +213,8 @@ impl Vars {
         }
     }
 
-    fn secret_values(&self) -> Vec<SecretString> {
+    /// The values of the secret variables (to scrub and to check cassettes with).
+    pub fn secret_values(&self) -> Vec<SecretString> {
         self.values
             .values()
             .filter(|(_, secret)| *secret)

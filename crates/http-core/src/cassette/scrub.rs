@@ -873,7 +873,8 @@ impl Finder<'_> {
             }
         }
         for token in text.split(|c: char| {
-            !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '_' | '-' | '='))
+            // `-` separates (ids like `PPMS2-ExampleCore-20240131-DRAFT` are not keys).
+            !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '_' | '='))
         }) {
             if looks_high_entropy(token) {
                 self.report(place.to_owned(), "contains a long high-entropy string");
@@ -950,6 +951,20 @@ mod tests {
             "EXAMPLE0000000000000000000000000000000000"
         ));
         assert!(!looks_high_entropy("Antidisestablishmentarianism"));
+        let c = ScrubConfig::new();
+        let cassette = |v: &str| {
+            let mut k = Cassette::new("v", "s");
+            k.interactions.push(super::super::Interaction::new(
+                super::super::RecordedRequest::new("GET", "/x").with_query("id", v),
+                super::super::RecordedResponse::new(200, b""),
+            ));
+            k
+        };
+        assert!(find_secrets(&cassette("PPMS2-ExampleCore-20240131-DRAFT"), &c, &[]).is_empty());
+        assert_eq!(
+            find_secrets(&cassette("q8Zr2LmX0pWv7TnB4kYd9sHc3JfG"), &c, &[]).len(),
+            1
+        );
     }
 
     #[test]

@@ -1,0 +1,193 @@
+//! `cargo xtask record`.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use http_core::ExposeSecret;
+use http_core::cassette::{Cassette, Interaction, Vars, VendorRecording};
+use http_core::transport::{ReqwestTransport, Transport, TransportConfig};
+
+use crate::vendors;
+
+pub struct RecordArgs {
+    pub vendor: String,
+    pub scenario: Option<String>,
+    pub base_url: Option<String>,
+    pub list: bool,
+}
+
+fn is_loopback(base_url: &str) -> bool {
+    url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| {
+            u.host().map(|h| match h {
+                url::Host::Domain(d) => d == "localhost",
+                url::Host::Ipv4(ip) => ip.is_loopback(),
+                url::Host::Ipv6(ip) => ip.is_loopback(),
+            })
+        })
+        .unwrap_or(false)
+}
+
+fn list(rec: &VendorRecording) {
+    println!("vendor {}", rec.vendor);
+    if let Some(var) = rec.base_url_var {
+        println!(
+            "  base URL: ${var}{}",
+            rec.default_base_url
+                .map(|d| format!(" (default {d})"))
+                .unwrap_or_else(|| " (required)".to_owned())
+        );
+    }
+    println!("  environment:");
+    for v in &rec.credentials {
+        println!(
+            "    {:<24} {}{}{}",
+            v.name,
+            v.help,
+            if v.secret { ", secret" } else { "" },
+            if v.required { "" } else { ", optional" }
+        );
+    }
+    println!("  scenarios:");
+    for s in rec.scenarios() {
+        println!("    {:<32} {}", s.name(), s.description());
+    }
+}
+
+/// `+added -removed ~changed` between two interaction lists (compared by position).
+pub fn diff_summary(old: &[Interaction], new: &[Interaction]) -> String {
+    let common = old.len().min(new.len());
+    let changed = (0..common).filter(|&i| old[i] != new[i]).count();
+    let added = new.len().saturating_sub(old.len());
+    let removed = old.len().saturating_sub(new.len());
+    format!("+{added} -{removed} ~{changed}")
+}
+
+pub async fn run(root: &Path, args: RecordArgs) -> Result<ExitCode> {
+    let mut rec = vendors::recording(&args.vendor)?;
+    if args.list {
+        list(&rec);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Ok(salt) = std::env::var("FIXTURES_SCRUB_SALT") {
+        rec.scrub = rec.scrub.clone().salt(&salt);
+    }
+    let scenarios: Vec<_> = match &args.scenario {
+        Some(name) => match rec.find(name) {
+            Some(s) => vec![s.clone()],
+            None => bail!(
+                "vendor {} has no scenario `{name}`; scenarios: {}",
+                rec.vendor,
+                rec.scenarios()
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+        None => rec.scenarios().to_vec(),
+    };
+    let base_url = args
+        .base_url
+        .clone()
+        .or_else(|| rec.base_url_var.and_then(|v| std::env::var(v).ok()))
+        .or_else(|| rec.default_base_url.map(str::to_owned))
+        .with_context(|| {
+            format!(
+                "no base URL for {}: pass --base-url or set {}",
+                rec.vendor,
+                rec.base_url_var.unwrap_or("the vendor's base URL variable")
+            )
+        })?;
+    let loopback = is_loopback(&base_url);
+    let vars = Vars::from_lookup(&rec, |name| {
+        std::env::var(name)
+            .ok()
+            .or_else(|| loopback.then(|| "sandbox".to_owned()))
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if loopback {
+        println!("recording against a loopback server; unset credentials default to `sandbox`");
+    }
+    let known: Vec<_> = vars.secret_values();
+    let known: Vec<&str> = known.iter().map(|s| s.expose_secret()).collect();
+    let transport: Arc<dyn Transport> = Arc::new(
+        ReqwestTransport::new(&TransportConfig::default())
+            .map_err(|e| anyhow::anyhow!("cannot build http transport: {e}"))?,
+    );
+    let dir = root.join("fixtures").join(rec.vendor);
+    let total = scenarios.len();
+    let mut summary = Vec::new();
+    let mut failed = 0;
+    for (i, scenario) in scenarios.iter().enumerate() {
+        println!(
+            "[{}/{total}] {}/{}: {}",
+            i + 1,
+            rec.vendor,
+            scenario.name(),
+            scenario.description()
+        );
+        let observer: http_core::cassette::RecordObserver =
+            Arc::new(|line: &str| println!("      {line}"));
+        let cassette = match scenario
+            .record(&rec, &base_url, transport.clone(), &vars, Some(observer))
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                failed += 1;
+                println!("      FAILED: {e}");
+                summary.push(format!("  failed     {}", scenario.name()));
+                continue;
+            }
+        };
+        let path = dir.join(format!("{}.json", scenario.name()));
+        let old = path.exists().then(|| Cassette::load(&path)).transpose();
+        let status = match old {
+            Ok(Some(old)) if old.same_interactions(&cassette) => "unchanged".to_owned(),
+            Ok(old) => {
+                if let Err(e) = cassette.write_checked(&path, &rec.scrub, &known) {
+                    failed += 1;
+                    println!("      NOT WRITTEN: {e}");
+                    summary.push(format!("  refused    {}", scenario.name()));
+                    continue;
+                }
+                match old {
+                    Some(old) => format!(
+                        "updated    ({})",
+                        diff_summary(&old.interactions, &cassette.interactions)
+                    ),
+                    None => "new       ".to_owned(),
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                println!("      existing cassette unreadable, not overwritten: {e}");
+                summary.push(format!("  failed     {}", scenario.name()));
+                continue;
+            }
+        };
+        println!(
+            "      {} interaction(s) -> {}",
+            cassette.interactions.len(),
+            path.strip_prefix(root).unwrap_or(&path).display()
+        );
+        summary.push(format!(
+            "  {status} {} ({} interactions)",
+            scenario.name(),
+            cassette.interactions.len()
+        ));
+    }
+    println!("summary for {}:", rec.vendor);
+    for line in &summary {
+        println!("{line}");
+    }
+    if failed > 0 {
+        println!("{failed} scenario(s) failed");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}

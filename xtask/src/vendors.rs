@@ -1,0 +1,60 @@
+//! The vendors xtask knows, and which of them are wired for recording.
+//!
+//! A vendor is wired once its crate has a `recording` module with
+//! `pub fn recording() -> http_core::cassette::VendorRecording` (see docs/fixtures.md, "For
+//! vendor crates"). To wire one: add the crate to xtask/Cargo.toml and replace its
+//! `not_wired` arm below with `Ok(<crate>::recording::recording())`.
+
+use anyhow::{Result, bail};
+use http_core::cassette::{ScrubConfig, VendorRecording};
+use sandbox::Synthetic;
+
+/// Every vendor of the workspace.
+pub const VENDORS: &[&str] = &["ppms", "pax8", "cloudspot"];
+
+fn not_wired(vendor: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "vendor `{vendor}` is not wired into xtask yet: crates/{vendor} has no \
+         `recording::recording()` declaring its scenarios (see docs/fixtures.md, \
+         \"For vendor crates\")"
+    )
+}
+
+/// Checks that `vendor` is known.
+pub fn check_known(vendor: &str) -> Result<()> {
+    if VENDORS.contains(&vendor) {
+        Ok(())
+    } else {
+        bail!(
+            "unknown vendor `{vendor}`; known vendors: {}",
+            VENDORS.join(", ")
+        )
+    }
+}
+
+/// The vendor's recording setup.
+pub fn recording(vendor: &str) -> Result<VendorRecording> {
+    check_known(vendor)?;
+    match vendor {
+        "ppms" => Err(not_wired("ppms")),
+        "pax8" => Err(not_wired("pax8")),
+        "cloudspot" => Err(not_wired("cloudspot")),
+        other => Err(not_wired(other)),
+    }
+}
+
+/// The vendor's scrub config, or the shared defaults for a vendor not wired yet.
+pub fn scrub_config(vendor: &str) -> ScrubConfig {
+    recording(vendor)
+        .map(|r| r.scrub)
+        .unwrap_or_else(|_| ScrubConfig::new())
+}
+
+/// Synthetic data the standalone sandbox serves for `vendor` by default.
+pub fn synthetic(vendor: &str, scale: usize) -> Vec<Synthetic> {
+    match vendor {
+        "ppms" => vec![Synthetic::ppms_users(scale)],
+        "pax8" => vec![Synthetic::pax8(scale / 10 + 1, scale * 5, scale * 2)],
+        _ => Vec::new(),
+    }
+}
