@@ -75,7 +75,13 @@ impl KeyringStore {
 pub(crate) fn entry(service: &str, user: &str) -> Result<::keyring::Entry, Error> {
     #[cfg(target_os = "linux")]
     {
-        let cred = ::keyring::keyutils::KeyutilsCredential::new_with_target(None, service, user)
+        use ::keyring::keyutils::KeyutilsCredential;
+        // In a thread that has no session keyring yet, the first lookup installs one (and links
+        // the user's persistent keyring into it), so a credential built before that points at a
+        // keyring that is no longer the session's and writes fail. Build once to settle the
+        // thread's keyrings, then build the credential we use.
+        let _ = KeyutilsCredential::new_with_target(None, service, user);
+        let cred = KeyutilsCredential::new_with_target(None, service, user)
             .map_err(|e| keyring_error("cannot name keyring entry", e))?;
         Ok(::keyring::Entry::new_with_credential(Box::new(cred)))
     }
