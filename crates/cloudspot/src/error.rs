@@ -270,6 +270,62 @@ impl Error {
     }
 }
 
+impl From<Error> for http_core::Error {
+    /// The workspace-wide error for this one: same kind, status, server message and body
+    /// snippet (for code that handles every vendor through `http_core::Error`).
+    fn from(e: Error) -> Self {
+        use http_core::ErrorKind as K;
+        let kind = match &e {
+            Error::Transport(_) => K::Transport,
+            Error::Unauthorized(a) if a.status == 403 => K::Forbidden,
+            Error::Unauthorized(_) => K::Auth,
+            Error::NotFound { .. } => K::NotFound,
+            Error::Api(a) if a.status < 400 => K::Client,
+            Error::Api(a) => StatusCode::from_u16(a.status)
+                .map(kind_for_status)
+                .unwrap_or(K::Vendor),
+            Error::UnexpectedBody { .. } | Error::Decode { .. } => K::Decode,
+            Error::Pagination { .. } => K::Vendor,
+            #[cfg(feature = "legacy-user-auth")]
+            Error::BadCredentials(_) => K::Auth,
+            #[cfg(feature = "legacy-user-auth")]
+            Error::NoValidToken(_) => K::Token,
+        };
+        let message = e.to_string();
+        match e {
+            Error::Transport(inner) => inner,
+            other => {
+                let mut out = http_core::Error::new(kind, message).with_vendor("cloudspot");
+                if let Some(status) = other.status().and_then(|s| StatusCode::from_u16(s).ok()) {
+                    out = out.with_status(status);
+                }
+                if let Some(a) = other.api_error() {
+                    if let Some(m) = &a.message {
+                        out = out.with_vendor_message(m.clone());
+                    }
+                    if let Some(b) = &a.body {
+                        out = out.with_body(b.as_bytes());
+                    }
+                    out = out.with_retry_after(a.retry_after);
+                }
+                if let Error::Decode { snippet, .. } | Error::UnexpectedBody { snippet, .. } =
+                    &other
+                {
+                    out = out.with_body(snippet.as_bytes());
+                }
+                out
+            }
+        }
+    }
+}
+
+impl From<http_core::Error> for Error {
+    /// Wraps an error raised before any reply (configuration, transport).
+    fn from(e: http_core::Error) -> Self {
+        Error::Transport(e)
+    }
+}
+
 /// How a non-200 reply is turned into an [`Error`], by endpoint family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Family {

@@ -1,47 +1,28 @@
-//! Recording scenarios for `cargo xtask record --vendor cloudspot`, declared as data.
+//! Recording scenarios for `cargo xtask record --vendor cloudspot`, declared in code.
 //!
-//! Each [`Scenario`] names a cassette `fixtures/cloudspot/<name>.json` and the calls that
-//! produce it. [`run`] executes one scenario with a client whose transport is the recording
-//! transport; the recorder then scrubs the cassette with [`SECRET_HEADERS`],
-//! [`SECRET_JSON_FIELDS`] and [`PERSONAL_FIELDS`] before writing it (CS-Q14: the
-//! `X-ERP-TOKEN` header is custom, so it must be listed explicitly).
+//! [`recording`] returns the vendor's [`VendorRecording`]: the variables it reads, its
+//! [`ScrubConfig`] and one [`Scenario`] per cassette `fixtures/cloudspot/<name>.json`.
 //!
-//! Environment read by the recorder (never by the library):
+//! | variable | kind | for |
+//! |---|---|---|
+//! | `CLOUDSPOT_BASE_URL` | base URL | default `https://erp.cloudspot.be/api/v1` |
+//! | `CLOUDSPOT_TOKEN` | secret, required | company token (all data scenarios) |
+//! | `CLOUDSPOT_ARTIKEL_ID`, `CLOUDSPOT_CATEGORIE_ID` | optional | id for the get-by-id scenarios; without it the list is fetched (and recorded) first |
+//! | `CLOUDSPOT_USERNAME`, `CLOUDSPOT_PASSWORD`, `CLOUDSPOT_REQUESTOR` | optional | legacy user-login scenario (feature `legacy-user-auth`) |
 //!
-//! | variable | for |
-//! |---|---|
-//! | `CLOUDSPOT_TOKEN` | company token (all data scenarios) |
-//! | `CLOUDSPOT_BASE_URL` | optional base URL (default production) |
-//! | `CLOUDSPOT_USERNAME`, `CLOUDSPOT_PASSWORD`, `CLOUDSPOT_REQUESTOR` | legacy user-login scenarios (feature `legacy-user-auth`) |
+//! Scrubbing (CS-Q14): the `X-ERP-TOKEN` header, the sign-in `password`, the returned `token`
+//! and the user's `pin` are secrets; customer and user names, addresses, birth data, VAT and
+//! enterprise numbers and e-mail addresses are pseudonymised.
 //!
 //! Error cassettes that cannot be provoked on a live server (HTML 502, maintenance page, a
 //! token without the clients right, a wrong password) are hand-built and listed in
 //! [`HAND_BUILT`].
 
-use crate::{Client, Result};
+use http_core::cassette::{
+    CredentialVar, PersonalKind, Scenario, ScenarioContext, ScrubConfig, VendorRecording,
+};
 
-/// Request headers whose values are secrets: replaced by the placeholder when recorded.
-pub const SECRET_HEADERS: &[&str] = &["x-erp-token"];
-/// JSON fields (request or response bodies) holding secrets: the sign-in `password`, the
-/// returned session `token` and the user's `pin`.
-pub const SECRET_JSON_FIELDS: &[&str] = &["password", "token", "pin"];
-/// Response fields holding personal data, pseudonymised when recorded.
-pub const PERSONAL_FIELDS: &[&str] = &[
-    "voornaam",
-    "achternaam",
-    "straat",
-    "huisnummer",
-    "busnummer",
-    "geboortedatum",
-    "geboorteplaats",
-    "BTW_nummer",
-    "ondernemingsnummer",
-    "first_name",
-    "last_name",
-    "email",
-];
-/// Request headers kept in cassettes (besides the secret ones, which are kept scrubbed).
-pub const ALLOWED_HEADERS: &[&str] = &["content-type", "x-erp-requestor", "x-erp-token"];
+use crate::{Client, PRODUCTION_URL};
 
 /// Cassettes built by hand from the vendor reference, not recordable against a live server.
 pub const HAND_BUILT: &[&str] = &[
@@ -51,187 +32,190 @@ pub const HAND_BUILT: &[&str] = &[
     "legacy_signin_bad_credentials",
 ];
 
-/// The article id used by [`Step::GetMissingArtikel`]; no company is expected to have it.
+/// The article id used by the `artikels_get_not_found` scenario; no company is expected to
+/// have it.
 pub const MISSING_ID: i64 = 999_999_999;
 
-/// One call of a scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Step {
-    /// E1 `artikels/`.
-    ListArtikels,
-    /// E2 `artikels/?id=` with the first id of a preceding list (or `CLOUDSPOT_RECORD_ID`).
-    GetFirstArtikel,
-    /// E2 with an id that does not exist ([`MISSING_ID`]): an empty `data`.
-    GetMissingArtikel,
-    /// E3 `klanten/`.
-    ListKlanten,
-    /// E4 `categories/`.
-    ListCategories,
-    /// E5 `categories/?id=` with the first id of a preceding list.
-    GetFirstCategorie,
-    /// E6 sign-in with the recorder's credentials (feature `legacy-user-auth`).
-    SignIn,
-    /// E7 permissions (feature `legacy-user-auth`).
-    Permissions,
-    /// E8 user (feature `legacy-user-auth`).
-    User,
+/// What `cargo xtask record --vendor cloudspot` runs.
+pub fn recording() -> VendorRecording {
+    let rec = VendorRecording::new("cloudspot", scrub_config())
+        .base_url_var("CLOUDSPOT_BASE_URL", Some(PRODUCTION_URL))
+        .credential(CredentialVar::secret(
+            "CLOUDSPOT_TOKEN",
+            "company API token",
+        ))
+        .credential(
+            CredentialVar::plain("CLOUDSPOT_ARTIKEL_ID", "article id for artikels_get").optional(),
+        )
+        .credential(
+            CredentialVar::plain("CLOUDSPOT_CATEGORIE_ID", "category id for categories_get")
+                .optional(),
+        )
+        .scenario(Scenario::new(
+            "artikels_list",
+            "E1: every article",
+            artikels_list,
+        ))
+        .scenario(Scenario::new(
+            "artikels_get",
+            "E2: one article by id (a filter on the list endpoint)",
+            artikels_get,
+        ))
+        .scenario(Scenario::new(
+            "artikels_get_not_found",
+            "E2: an id that does not exist",
+            artikels_get_not_found,
+        ))
+        .scenario(Scenario::new(
+            "klanten_list",
+            "E3: every customer (personal data is pseudonymised)",
+            klanten_list,
+        ))
+        .scenario(Scenario::new(
+            "categories_list",
+            "E4: the category tree",
+            categories_list,
+        ))
+        .scenario(Scenario::new(
+            "categories_get",
+            "E5: one category by id",
+            categories_get,
+        ));
+    #[cfg(feature = "legacy-user-auth")]
+    let rec = rec
+        .credential(CredentialVar::plain("CLOUDSPOT_USERNAME", "legacy login user").optional())
+        .credential(CredentialVar::secret("CLOUDSPOT_PASSWORD", "legacy login password").optional())
+        .credential(
+            CredentialVar::plain("CLOUDSPOT_REQUESTOR", "external-app slug (legacy login)")
+                .optional(),
+        )
+        .scenario(Scenario::new(
+            "legacy_user_login",
+            "E6-E8: sign-in, permissions, user (deprecated endpoints)",
+            legacy_user_login,
+        ));
+    rec
 }
 
-/// A recording scenario: one cassette.
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub struct Scenario {
-    /// Cassette name (`fixtures/cloudspot/<name>.json`).
-    pub name: &'static str,
-    /// What it covers.
-    pub description: &'static str,
-    /// The calls, in order.
-    pub steps: &'static [Step],
-    /// Needs the legacy user-login credentials and feature.
-    pub legacy: bool,
+/// Secret and personal-data fields of Cloudspot (also used by replay matching and
+/// `check-fixtures`).
+pub fn scrub_config() -> ScrubConfig {
+    ScrubConfig::new() // x-erp-token, password, token are secrets already
+        .secret_field("pin")
+        .request_header("x-erp-token")
+        .request_header("x-erp-requestor")
+        .personal_field("voornaam", PersonalKind::FirstName)
+        .personal_field("achternaam", PersonalKind::LastName)
+        .personal_field("straat", PersonalKind::Address)
+        .personal_field("huisnummer", PersonalKind::Text)
+        .personal_field("busnummer", PersonalKind::Text)
+        .personal_field("geboortedatum", PersonalKind::Text)
+        .personal_field("geboorteplaats", PersonalKind::Text)
+        .personal_field("bedrijfsnaam", PersonalKind::FullName)
+        .personal_field("BTW_nummer", PersonalKind::Text)
+        .personal_field("ondernemingsnummer", PersonalKind::Text)
+        .personal_field("first_name", PersonalKind::FirstName)
+        .personal_field("last_name", PersonalKind::LastName)
+        .personal_field("email", PersonalKind::Email)
 }
 
-/// Every recordable scenario.
-pub const SCENARIOS: &[Scenario] = &[
-    Scenario {
-        name: "artikels_list",
-        description: "E1: every article",
-        steps: &[Step::ListArtikels],
-        legacy: false,
-    },
-    Scenario {
-        name: "artikels_get",
-        description: "E2: one article by id (a filter on the list endpoint)",
-        steps: &[Step::GetFirstArtikel],
-        legacy: false,
-    },
-    Scenario {
-        name: "artikels_get_not_found",
-        description: "E2: an id that does not exist",
-        steps: &[Step::GetMissingArtikel],
-        legacy: false,
-    },
-    Scenario {
-        name: "klanten_list",
-        description: "E3: every customer (personal data is pseudonymised)",
-        steps: &[Step::ListKlanten],
-        legacy: false,
-    },
-    Scenario {
-        name: "categories_list",
-        description: "E4: the category tree",
-        steps: &[Step::ListCategories],
-        legacy: false,
-    },
-    Scenario {
-        name: "categories_get",
-        description: "E5: one category by id",
-        steps: &[Step::GetFirstCategorie],
-        legacy: false,
-    },
-    Scenario {
-        name: "legacy_user_login",
-        description: "E6-E8: sign-in, permissions, user (deprecated endpoints)",
-        steps: &[Step::SignIn, Step::Permissions, Step::User],
-        legacy: true,
-    },
-];
-
-/// Looks a scenario up by name.
-pub fn scenario(name: &str) -> Option<&'static Scenario> {
-    SCENARIOS.iter().find(|s| s.name == name)
+fn client(ctx: &ScenarioContext) -> Result<Client, http_core::Error> {
+    Ok(Client::builder(ctx.secret("CLOUDSPOT_TOKEN")?)
+        .base_url(ctx.base_url())
+        .transport(ctx.transport())
+        .build()?)
 }
 
-/// Runs the company-data steps of `scenario` with `client` (whose transport records).
-///
-/// Get-by-id steps first list without recording concerns: the recorder should pass
-/// `lookup`, a plain client used only to find an existing id, so that the cassette holds only
-/// the get-by-id interaction. Legacy steps are skipped here; see `run_legacy` (feature).
-pub async fn run(client: &Client, lookup: &Client, scenario: &Scenario) -> Result<()> {
-    for step in scenario.steps {
-        match step {
-            Step::ListArtikels => {
-                client.artikels().list().await?;
-            }
-            Step::GetFirstArtikel => {
-                let id = first_id(
-                    lookup
-                        .artikels()
-                        .list()
-                        .await?
-                        .iter()
-                        .filter_map(|a| a.id.map(|i| i.get())),
-                );
-                if let Some(id) = id {
-                    client.artikels().get(id).await?;
-                }
-            }
-            Step::GetMissingArtikel => match client.artikels().get(MISSING_ID).await {
-                Err(e) if e.is_not_found() => {}
-                other => {
-                    other?;
-                }
-            },
-            Step::ListKlanten => {
-                client.klanten().list().await?;
-            }
-            Step::ListCategories => {
-                client.categorieen().list().await?;
-            }
-            Step::GetFirstCategorie => {
-                let id = first_id(
-                    lookup
-                        .categorieen()
-                        .list()
-                        .await?
-                        .iter()
-                        .filter_map(|c| c.id.map(|i| i.get())),
-                );
-                if let Some(id) = id {
-                    client.categorieen().get(id).await?;
-                }
-            }
-            Step::SignIn | Step::Permissions | Step::User => {}
-        }
-    }
+fn id_var(ctx: &ScenarioContext, name: &str) -> Result<Option<i64>, http_core::Error> {
+    ctx.var(name)
+        .map(|v| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| http_core::Error::config(format!("{name} must be an integer id")))
+        })
+        .transpose()
+}
+
+async fn artikels_list(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+    client(&ctx)?.artikels().list().await?;
     Ok(())
 }
 
-fn first_id(mut ids: impl Iterator<Item = i64>) -> Option<i64> {
-    std::env::var("CLOUDSPOT_RECORD_ID")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .or_else(|| ids.next())
+async fn artikels_get(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+    let client = client(&ctx)?;
+    let id = match id_var(&ctx, "CLOUDSPOT_ARTIKEL_ID")? {
+        Some(id) => Some(id),
+        None => client
+            .artikels()
+            .list()
+            .await?
+            .iter()
+            .find_map(|a| a.id.map(|i| i.get())),
+    };
+    let Some(id) = id else {
+        return Err(http_core::Error::config(
+            "the company has no article to fetch by id",
+        ));
+    };
+    client.artikels().get(id).await?;
+    Ok(())
 }
 
-/// Runs the legacy steps of `scenario` with `user` (whose transport records), signing in with
-/// `username` / `password`.
-#[cfg(feature = "legacy-user-auth")]
-#[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
-#[allow(deprecated)]
-pub async fn run_legacy(
-    user: &crate::UserClient,
-    username: &str,
-    password: secrecy::SecretString,
-    scenario: &Scenario,
-) -> Result<()> {
-    let mut password = Some(password);
-    for step in scenario.steps {
-        match step {
-            Step::SignIn => {
-                if let Some(pw) = password.take() {
-                    user.sign_in(username, pw).await?;
-                }
-            }
-            Step::Permissions => {
-                user.permissions().await?;
-            }
-            Step::User => {
-                user.user().await?;
-            }
-            _ => {}
-        }
+async fn artikels_get_not_found(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+    match client(&ctx)?.artikels().get(MISSING_ID).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_not_found() => Ok(()),
+        Err(e) => Err(e.into()),
     }
+}
+
+async fn klanten_list(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+    client(&ctx)?.klanten().list().await?;
+    Ok(())
+}
+
+async fn categories_list(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+    client(&ctx)?.categorieen().list().await?;
+    Ok(())
+}
+
+async fn categories_get(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+    let client = client(&ctx)?;
+    let id = match id_var(&ctx, "CLOUDSPOT_CATEGORIE_ID")? {
+        Some(id) => Some(id),
+        None => client
+            .categorieen()
+            .list()
+            .await?
+            .iter()
+            .find_map(|c| c.id.map(|i| i.get())),
+    };
+    let Some(id) = id else {
+        return Err(http_core::Error::config(
+            "the company has no category to fetch by id",
+        ));
+    };
+    client.categorieen().get(id).await?;
+    Ok(())
+}
+
+#[cfg(feature = "legacy-user-auth")]
+#[allow(deprecated)]
+async fn legacy_user_login(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+    let missing = |name: &str| http_core::Error::config(format!("{name} is not set"));
+    let username = ctx
+        .var("CLOUDSPOT_USERNAME")
+        .ok_or_else(|| missing("CLOUDSPOT_USERNAME"))?;
+    let password = ctx.secret("CLOUDSPOT_PASSWORD")?;
+    let requestor = ctx
+        .var("CLOUDSPOT_REQUESTOR")
+        .ok_or_else(|| missing("CLOUDSPOT_REQUESTOR"))?;
+    let user = crate::UserClient::builder(requestor)
+        .base_url(ctx.base_url())
+        .transport(ctx.transport())
+        .build()?;
+    user.sign_in(username, password).await?;
+    user.permissions().await?;
+    user.user().await?;
     Ok(())
 }

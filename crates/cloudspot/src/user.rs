@@ -21,24 +21,29 @@
 //! (CS-Q09). The slug must match the external app's slug in the ERP: with a wrong slug the
 //! user still signs in, but the permissions come back empty.
 //!
-//! The session token is held in a small token cache per `UserClient` (one client per user):
+//! The session token goes through the http-core [`TokenCache`] (one `UserClient` per user):
 //! calls authorise with the cached token, and when the server answers 401 the token is
 //! dropped and, if the client holds the user's credentials (after [`UserClient::sign_in`] or
 //! [`UserClientBuilder::credentials`]), fetched again **once** by signing in again
-//! (single-flight: concurrent callers share one sign-in). Without credentials, a missing token
+//! (single-flight: concurrent callers share one sign-in). With
+//! [`UserClientBuilder::token_store`] the tokens live in any http-core store (file, keyring,
+//! encrypted file, Redis), so an app keeps one per user across restarts. Without credentials, a missing token
 //! is [`NoValidToken::Missing`] (nothing is sent) and a refused one
 //! [`NoValidToken::Rejected`]. Wrong credentials are [`Error::BadCredentials`], a distinct
 //! error.
 #![allow(deprecated)]
 
-use std::{fmt, sync::Arc};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex as StdMutex, MutexGuard};
+use std::{fmt, time::Duration};
 
 use futures::future::BoxFuture;
-use http_core::auth::{Auth, AuthTicket, NoAuth};
+use http_core::auth::{
+    Auth, AuthTicket, NoAuth, Placement, Token, TokenCache, TokenKey, TokenSource, TokenStore,
+};
 use http_core::{Request, SecretString};
 use secrecy::ExposeSecret;
 use serde_json::json;
-use tokio::sync::Mutex;
 
 use crate::client::{Settings, settings_setters};
 use crate::endpoints::{self, REQUESTOR_HEADER, TOKEN_HEADER};
@@ -84,50 +89,86 @@ struct Credentials {
     password: SecretString,
 }
 
-#[derive(Default)]
-struct State {
-    token: Option<SecretString>,
-    ticket: u64,
-    credentials: Option<Credentials>,
+fn lock<T>(m: &StdMutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The session-token cache: one token per client (per user), refetched by signing in again.
-struct Session {
+/// Signs in with the user's credentials (the token source of the session cache).
+async fn sign_in_call(
+    signin: &http_core::Client,
+    requestor: &str,
+    creds: &Credentials,
+) -> Result<AuthResponse> {
+    let req = signin_request(requestor, &creds.username, &creds.password);
+    let resp = signin
+        .execute(req)
+        .await
+        .map_err(|e| from_http(e, Family::SignIn, "auth"))?;
+    decode_flat::<AuthResponse>(&resp.body)
+        .map_err(|p| body_error(p, "auth.signin", resp.header("content-type"), &resp.body))
+}
+
+/// The [`TokenSource`] behind the session cache: a token given at construction first, then
+/// a sign-in with the held credentials.
+struct SignInSource {
     requestor: String,
     signin: http_core::Client,
-    state: Mutex<State>,
+    credentials: StdMutex<Option<Credentials>>,
+    seed: StdMutex<Option<SecretString>>,
+    last_answer: StdMutex<Option<AuthResponse>>,
+    last_token: StdMutex<Option<SecretString>>,
 }
 
-impl fmt::Debug for Session {
+impl fmt::Debug for SignInSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Session")
+        f.debug_struct("SignInSource")
             .field("requestor", &self.requestor)
-            .field("token", &"[REDACTED]")
+            .field("has_credentials", &self.has_credentials())
             .finish_non_exhaustive()
     }
 }
 
-impl Session {
-    /// Signs in and returns the decoded answer (does not touch the state).
-    async fn sign_in(&self, creds: &Credentials) -> Result<AuthResponse> {
-        let req = signin_request(&self.requestor, &creds.username, &creds.password);
-        let resp = self
-            .signin
-            .execute(req)
-            .await
-            .map_err(|e| from_http(e, Family::SignIn, "auth"))?;
-        decode_flat::<AuthResponse>(&resp.body)
-            .map_err(|p| body_error(p, "auth.signin", resp.header("content-type"), &resp.body))
-    }
-
-    fn store(state: &mut State, token: Option<SecretString>) -> u64 {
-        state.ticket += 1;
-        state.token = token;
-        state.ticket
+impl SignInSource {
+    fn has_credentials(&self) -> bool {
+        lock(&self.credentials).is_some()
     }
 }
 
-/// Carries a sign-in failure that happened while authorising through `http-core`.
+impl TokenSource for SignInSource {
+    fn fetch(&self) -> BoxFuture<'_, std::result::Result<Token, http_core::Error>> {
+        Box::pin(async move {
+            let seeded = lock(&self.seed).take();
+            let token = match seeded {
+                Some(token) => token,
+                None => {
+                    let creds = lock(&self.credentials).clone().ok_or_else(|| {
+                        http_core::Error::new(http_core::ErrorKind::Token, "no session token held")
+                            .with_vendor("cloudspot")
+                            .with_reached_server(false)
+                            .with_source(MissingToken)
+                    })?;
+                    let answer = sign_in_call(&self.signin, &self.requestor, &creds)
+                        .await
+                        .map_err(signin_failure)?;
+                    let token = answer.token.clone().ok_or_else(|| {
+                        http_core::Error::new(
+                            http_core::ErrorKind::Token,
+                            "sign-in answered without a token",
+                        )
+                        .with_vendor("cloudspot")
+                        .with_source(MissingToken)
+                    })?;
+                    *lock(&self.last_answer) = Some(answer);
+                    token
+                }
+            };
+            *lock(&self.last_token) = Some(token.clone());
+            Ok(Token::new(token, "Session", None))
+        })
+    }
+}
+
+/// Carries a sign-in failure through the token cache as an `http_core::Error`.
 fn signin_failure(e: Error) -> http_core::Error {
     match e {
         Error::Transport(inner) => inner,
@@ -152,50 +193,26 @@ fn signin_failure(e: Error) -> http_core::Error {
     }
 }
 
-impl Auth for Session {
+/// Authorises session calls through the http-core [`TokenCache`]; a 401 drops the token, and
+/// a retry is worth it only when credentials are held to sign in again.
+#[derive(Debug)]
+struct SessionAuth {
+    cache: TokenCache,
+    source: Arc<SignInSource>,
+}
+
+impl Auth for SessionAuth {
     fn authorize<'a>(
         &'a self,
         request: &'a mut Request,
     ) -> BoxFuture<'a, std::result::Result<AuthTicket, http_core::Error>> {
-        Box::pin(async move {
-            let mut state = self.state.lock().await;
-            if state.token.is_none() {
-                let Some(creds) = state.credentials.clone() else {
-                    return Err(http_core::Error::new(
-                        http_core::ErrorKind::Token,
-                        "no session token held",
-                    )
-                    .with_vendor("cloudspot")
-                    .with_reached_server(false)
-                    .with_source(MissingToken));
-                };
-                // Single-flight: the lock is held while signing in.
-                let answer = self.sign_in(&creds).await.map_err(signin_failure)?;
-                Session::store(&mut state, answer.token);
-            }
-            let Some(token) = state.token.clone() else {
-                return Err(http_core::Error::new(
-                    http_core::ErrorKind::Token,
-                    "sign-in answered without a token",
-                )
-                .with_vendor("cloudspot")
-                .with_source(MissingToken));
-            };
-            request
-                .headers
-                .push((TOKEN_HEADER.to_owned(), http_core::Value::Secret(token)));
-            Ok(AuthTicket(state.ticket))
-        })
+        self.cache.authorize(request)
     }
 
     fn unauthorized(&self, ticket: AuthTicket) -> BoxFuture<'_, bool> {
         Box::pin(async move {
-            let mut state = self.state.lock().await;
-            if state.ticket == ticket.0 {
-                Session::store(&mut state, None);
-            }
-            // A fresh token can only be fetched with credentials.
-            state.credentials.is_some()
+            let dropped = self.cache.unauthorized(ticket).await;
+            dropped && self.source.has_credentials()
         })
     }
 }
@@ -212,14 +229,18 @@ impl fmt::Display for MissingToken {
 
 impl std::error::Error for MissingToken {}
 
-/// Maps an error of a session call.
+/// Maps an error of a session call (or of a sign-in made through the cache).
 fn session_error(e: http_core::Error) -> Error {
     let source = std::error::Error::source(&e);
-    if source.is_some_and(|s| s.is::<MissingToken>()) {
+    let missing = source.is_some_and(|s| s.is::<MissingToken>())
+        || (e.kind() == http_core::ErrorKind::Token && e.status().is_none());
+    if missing {
         return Error::NoValidToken(NoValidToken::Missing);
     }
     from_http(e, Family::Session, "auth")
 }
+
+static ANONYMOUS: AtomicU64 = AtomicU64::new(0);
 
 /// Builds a [`UserClient`].
 #[deprecated(
@@ -230,6 +251,7 @@ pub struct UserClientBuilder {
     requestor: String,
     token: Option<SecretString>,
     credentials: Option<Credentials>,
+    store: Option<Arc<dyn TokenStore>>,
     settings: Settings,
 }
 
@@ -265,23 +287,59 @@ impl UserClientBuilder {
         self
     }
 
+    /// Keeps session tokens in an http-core [`TokenStore`] (file, keyring, encrypted file,
+    /// Redis) so that an app keeps one token per user across restarts or workers. The store
+    /// key is derived from the vendor, base URL, username and requestor slug (hashed); a
+    /// client without credentials gets a key of its own and shares nothing.
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// Builds the client. Fails on an empty or whitespace-padded requestor slug (CS-Q09).
     pub fn build(self) -> Result<UserClient> {
         let requestor = requestor_slug(&self.requestor)?;
         let signin = self.settings.http_client(Arc::new(NoAuth))?;
-        let session = Arc::new(Session {
+        let user_id = match &self.credentials {
+            Some(c) => format!("user:{}", c.username),
+            None => format!(
+                "anonymous:{}:{}",
+                std::process::id(),
+                ANONYMOUS.fetch_add(1, Ordering::Relaxed)
+            ),
+        };
+        let key = TokenKey::new(
+            "cloudspot",
+            crate::client::normalise_base_url(&self.settings.base_url),
+            user_id,
+        )
+        .with_scope(&requestor);
+        let source = Arc::new(SignInSource {
             requestor: requestor.clone(),
             signin,
-            state: Mutex::new(State {
-                token: self.token,
-                ticket: 1,
-                credentials: self.credentials,
-            }),
+            credentials: StdMutex::new(self.credentials),
+            seed: StdMutex::new(self.token),
+            last_answer: StdMutex::new(None),
+            last_token: StdMutex::new(None),
         });
-        let http = self.settings.http_client(session.clone())?;
+        let mut cache = TokenCache::builder_arc(source.clone(), key)
+            .placement(Placement::Header(TOKEN_HEADER.to_owned()))
+            // every call may try one sign-in: a wrong password is reported, not cached
+            .failure_floor(Duration::ZERO);
+        if let Some(store) = self.store {
+            cache = cache.store(store);
+        }
+        if let Some(clock) = &self.settings.clock {
+            cache = cache.clock(clock.clone());
+        }
+        let auth = Arc::new(SessionAuth {
+            cache: cache.build(),
+            source,
+        });
+        let http = self.settings.http_client(auth.clone())?;
         Ok(UserClient {
             requestor,
-            session,
+            auth,
             http,
         })
     }
@@ -297,7 +355,7 @@ impl UserClientBuilder {
 #[derive(Clone)]
 pub struct UserClient {
     requestor: String,
-    session: Arc<Session>,
+    auth: Arc<SessionAuth>,
     http: http_core::Client,
 }
 
@@ -318,6 +376,7 @@ impl UserClient {
             requestor: requestor.into(),
             token: None,
             credentials: None,
+            store: None,
             settings: Settings::default(),
         }
     }
@@ -327,8 +386,9 @@ impl UserClient {
         &self.requestor
     }
 
-    /// E6 `POST auth/signin-external-app/`: signs the user in. On success the session token
-    /// is cached (and the credentials kept, so that an expired token is fetched again once).
+    /// E6 `POST auth/signin-external-app/`: signs the user in through the session cache. On
+    /// success the session token is cached (and stored, with a token store) and the
+    /// credentials are kept, so that an expired token is fetched again once.
     ///
     /// A 400, 401 or 403 is [`Error::BadCredentials`]; an outage keeps its own variant.
     pub async fn sign_in(
@@ -336,15 +396,26 @@ impl UserClient {
         username: impl Into<String>,
         password: impl Into<SecretString>,
     ) -> Result<AuthResponse> {
-        let creds = Credentials {
+        let source = &self.auth.source;
+        let previous = lock(&source.credentials).replace(Credentials {
             username: username.into(),
             password: password.into(),
-        };
-        let answer = self.session.sign_in(&creds).await?;
-        let mut state = self.session.state.lock().await;
-        Session::store(&mut state, answer.token.clone());
-        state.credentials = Some(creds);
-        Ok(answer)
+        });
+        lock(&source.seed).take();
+        lock(&source.last_answer).take();
+        self.auth.cache.invalidate().await;
+        match self.auth.cache.token().await {
+            Ok(token) => Ok(lock(&source.last_answer)
+                .take()
+                .unwrap_or_else(|| AuthResponse {
+                    token: Some(token.value),
+                    ..AuthResponse::default()
+                })),
+            Err(e) => {
+                *lock(&source.credentials) = previous;
+                Err(session_error(e))
+            }
+        }
     }
 
     /// E7 `GET auth/get-permissions/`: the user's permission slugs for this app.
@@ -358,17 +429,20 @@ impl UserClient {
         self.call(user_request(&self.requestor), "auth.user").await
     }
 
-    /// The cached session token, if any (to store it per user in the app).
-    pub async fn session_token(&self) -> Option<SecretString> {
-        self.session.state.lock().await.token.clone()
+    /// The session token last obtained (given at construction or from a sign-in), if any,
+    /// for an app that keeps it itself. It may since have been rejected.
+    pub fn session_token(&self) -> Option<SecretString> {
+        lock(&self.auth.source.last_token).clone()
     }
 
-    /// Forgets the cached session token and credentials locally (there is no logout
-    /// endpoint).
+    /// Forgets the session token (also in the token store) and the credentials. There is no
+    /// logout endpoint.
     pub async fn forget(&self) {
-        let mut state = self.session.state.lock().await;
-        Session::store(&mut state, None);
-        state.credentials = None;
+        let source = &self.auth.source;
+        lock(&source.credentials).take();
+        lock(&source.seed).take();
+        lock(&source.last_token).take();
+        self.auth.cache.invalidate().await;
     }
 
     async fn call<T: serde::de::DeserializeOwned>(&self, req: Request, op: &str) -> Result<T> {

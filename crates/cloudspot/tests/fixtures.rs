@@ -296,58 +296,53 @@ fn cassettes_contain_no_secrets_or_real_tokens() {
 
 #[test]
 fn every_cassette_is_a_recording_scenario_or_hand_built_and_vice_versa() {
-    use cloudspot::recording::{HAND_BUILT, SCENARIOS};
+    use cloudspot::recording::{HAND_BUILT, recording};
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/cloudspot");
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_owned))
         .collect();
     files.sort();
-    let mut declared: Vec<String> = SCENARIOS
+    let rec = recording();
+    let mut declared: Vec<String> = rec
+        .scenarios()
         .iter()
-        .map(|s| s.name.to_owned())
+        .map(|s| s.name().to_owned())
         .chain(HAND_BUILT.iter().map(|s| (*s).to_owned()))
         .collect();
+    if cfg!(not(feature = "legacy-user-auth")) {
+        declared.push("legacy_user_login".to_owned()); // declared only with the feature
+    }
     declared.sort();
     assert_eq!(files, declared);
 }
 
 #[tokio::test]
 async fn recording_scenarios_replay_against_their_cassettes() {
-    for scenario in cloudspot::recording::SCENARIOS.iter().filter(|s| !s.legacy) {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("../../fixtures/cloudspot/{}.json", scenario.name));
-        let cassette: Value =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let transport = Replay::new(&cassette);
-        let client = cloudspot::Client::builder("REDACTED")
-            .base_url(BASE)
-            .transport(transport.clone())
-            .build()
-            .unwrap();
-        // The id lookup goes to a separate replay of the list cassette.
-        let list = if scenario.name.starts_with("categories") {
-            "categories_list"
-        } else {
-            "artikels_list"
-        };
-        let list_path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("../../fixtures/cloudspot/{list}.json"));
-        let list_cassette: Value =
-            serde_json::from_str(&std::fs::read_to_string(list_path).unwrap()).unwrap();
-        let lookup = cloudspot::Client::builder("REDACTED")
-            .base_url(BASE)
-            .transport(Replay::new(&list_cassette))
-            .build()
-            .unwrap();
-        cloudspot::recording::run(&client, &lookup, scenario)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
-        assert_eq!(
-            transport.unused(),
-            0,
-            "{}: the scenario did not make every recorded call",
-            scenario.name
+    use http_core::cassette::{Cassette, ReplayTransport, Vars};
+    let rec = cloudspot::recording::recording();
+    let mut vars = Vars::new();
+    vars.set("CLOUDSPOT_TOKEN", "REDACTED", true);
+    vars.set("CLOUDSPOT_ARTIKEL_ID", "101", false);
+    vars.set("CLOUDSPOT_CATEGORIE_ID", "1", false);
+    vars.set("CLOUDSPOT_USERNAME", "jdoe", false);
+    vars.set("CLOUDSPOT_PASSWORD", "not-the-real-password", true);
+    vars.set("CLOUDSPOT_REQUESTOR", "TimeApp", false);
+    for scenario in rec.scenarios() {
+        let cassette =
+            Cassette::load_fixture(&format!("cloudspot/{}.json", scenario.name())).unwrap();
+        let replay = Arc::new(
+            ReplayTransport::new(cassette)
+                .with_config(cloudspot::recording::scrub_config())
+                .with_base_path("/api/v1/"),
         );
+        let recorded = scenario
+            .record(&rec, BASE, replay.clone(), &vars, None)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", scenario.name()));
+        assert_eq!(recorded.scenario, scenario.name());
+        replay
+            .verify()
+            .unwrap_or_else(|u| panic!("{}: {u}", scenario.name()));
     }
 }

@@ -120,7 +120,6 @@ async fn sign_in_returns_token_permissions_and_caches_the_session() -> anyhow::R
     assert_eq!(
         client
             .session_token()
-            .await
             .map(|t| t.expose_secret().to_owned())
             .as_deref(),
         Some(SESSION)
@@ -248,7 +247,6 @@ async fn expired_session_token_is_refetched_once() -> anyhow::Result<()> {
     assert_eq!(
         client
             .session_token()
-            .await
             .map(|t| t.expose_secret().to_owned())
             .as_deref(),
         Some(SESSION2)
@@ -334,5 +332,29 @@ fn debug_never_shows_password_or_token() -> anyhow::Result<()> {
         !dbg.contains("SECRET-TOKEN-1") && !dbg.contains("PASSWORD-1"),
         "{dbg}"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn token_store_keeps_one_session_per_user_across_clients() -> anyhow::Result<()> {
+    let server = MockServer::start().await;
+    mount_signin(&server, SESSION, 1).await; // only the first client signs in
+    Mock::given(path(api("auth/get-user/")))
+        .and(header("x-erp-token", SESSION))
+        .respond_with(json(json!({"first_name": "Jane"})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let store: Arc<dyn http_core::auth::TokenStore> =
+        Arc::new(http_core::auth::store::memory::MemoryStore::new());
+    for _ in 0..2 {
+        let client = UserClient::builder("timeapp")
+            .base_url(format!("{}{BASE}", server.uri()))
+            .credentials("jdoe", "s3cret")
+            .token_store(store.clone())
+            .build()?;
+        assert_eq!(client.user().await?.first_name.as_deref(), Some("Jane"));
+    }
     Ok(())
 }
