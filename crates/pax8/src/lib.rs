@@ -74,6 +74,7 @@ pub mod pagination;
 pub mod paths;
 pub mod products;
 mod query;
+pub mod recording;
 pub mod subscriptions;
 pub mod usage_summaries;
 #[cfg(feature = "webhooks")]
