@@ -508,3 +508,49 @@ async fn invalidate_drops_the_token_from_memory_and_store() {
     assert_eq!(cache.token().await.unwrap().value.expose_secret(), "at-2");
     assert_eq!(fetches.load(Ordering::SeqCst), 2);
 }
+
+/// A store whose `remove` fails (e.g. a keyring that refuses deletes).
+#[derive(Debug, Default)]
+struct StickyStore(MemoryStore);
+
+impl TokenStore for StickyStore {
+    fn load<'a>(
+        &'a self,
+        key: &'a TokenKey,
+    ) -> futures::future::BoxFuture<'a, Result<Option<Token>, http_core::Error>> {
+        self.0.load(key)
+    }
+    fn save<'a>(
+        &'a self,
+        key: &'a TokenKey,
+        token: &'a Token,
+    ) -> futures::future::BoxFuture<'a, Result<(), http_core::Error>> {
+        self.0.save(key, token)
+    }
+    fn remove<'a>(
+        &'a self,
+        _key: &'a TokenKey,
+        _token: &'a Token,
+    ) -> futures::future::BoxFuture<'a, Result<(), http_core::Error>> {
+        Box::pin(async { Err(http_core::Error::new(ErrorKind::Token, "remove refused")) })
+    }
+}
+
+#[tokio::test]
+async fn rejected_token_left_in_a_store_whose_remove_failed_is_not_reused() {
+    let (_clock, dyn_clock) = manual();
+    let source = CountingSource::new(dyn_clock.clone(), Some(HOUR));
+    let fetches = source.counter();
+    let store = Arc::new(StickyStore::default());
+    let cache = TokenCache::builder(source, key())
+        .clock(dyn_clock)
+        .store(store.clone())
+        .build();
+    let (t1, ticket) = cache.token_with_ticket().await.unwrap();
+    assert!(cache.unauthorized(ticket).await);
+    let still_there = store.load(&key()).await.unwrap().unwrap();
+    assert_eq!(still_there.value.expose_secret(), t1.value.expose_secret());
+    let t2 = cache.token().await.unwrap();
+    assert_eq!(t2.value.expose_secret(), "at-2");
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
+}

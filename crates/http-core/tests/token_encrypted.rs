@@ -193,6 +193,25 @@ async fn encryption_key_from_the_keyring_is_created_once_and_reused() {
             .unwrap()
             .is_some()
     );
+    // clean up the kernel keyring (the entry is named after this process)
+    delete_keyring_entry("billing-sdk-test", &user);
+}
+
+#[cfg(feature = "keyring")]
+fn delete_keyring_entry(service: &str, user: &str) {
+    #[cfg(target_os = "linux")]
+    {
+        use keyring::keyutils::KeyutilsCredential;
+        let _ = KeyutilsCredential::new_with_target(None, service, user);
+        let cred = KeyutilsCredential::new_with_target(None, service, user).unwrap();
+        keyring::Entry::new_with_credential(Box::new(cred))
+            .delete_credential()
+            .unwrap();
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = keyring::Entry::new(service, user).and_then(|e| e.delete_credential());
+    }
 }
 
 #[tokio::test]

@@ -321,6 +321,8 @@ struct State {
     last_failure: Option<Failure>,
     /// Bumped after every refresh outcome, so waiters know one happened while they waited.
     generation: u64,
+    /// The last token the server rejected.
+    rejected: Option<Token>,
 }
 
 #[derive(Clone)]
@@ -530,8 +532,8 @@ impl CacheInner {
 
     /// A stored token is usable if it is not the one being replaced, lives longer than the
     /// margin, and does not claim to live longer than the maximum lifetime.
-    fn acceptable(&self, token: &Token, replacing: Option<&Token>) -> bool {
-        if replacing.is_some_and(|r| r.same_value(token)) {
+    fn acceptable(&self, token: &Token, replacing: &[Token]) -> bool {
+        if replacing.iter().any(|r| r.same_value(token)) {
             return false;
         }
         match token.remaining(self.clock.system_now()) {
@@ -545,7 +547,7 @@ impl CacheInner {
         }
     }
 
-    async fn load_acceptable(&self, replacing: Option<&Token>) -> Option<Token> {
+    async fn load_acceptable(&self, replacing: &[Token]) -> Option<Token> {
         match self.store.load(&self.key).await {
             Ok(Some(t)) if self.acceptable(&t, replacing) => Some(t),
             Ok(_) => None,
@@ -564,8 +566,17 @@ impl CacheInner {
 
     /// Called with the in-process refresh mutex held: store, cross-process lock, fetch.
     async fn refresh_locked(&self) -> Result<Entry, Error> {
-        let replacing = self.lock_state().current.as_ref().map(|e| e.token.clone());
-        let replacing = replacing.as_ref();
+        // the token being replaced and the last one the server rejected are misses even if a
+        // store still has them (a remove may have failed, or raced with another process)
+        let replacing: Vec<Token> = {
+            let st = self.lock_state();
+            st.current
+                .iter()
+                .map(|e| e.token.clone())
+                .chain(st.rejected.iter().cloned())
+                .collect()
+        };
+        let replacing = replacing.as_slice();
         if let Some(t) = self.load_acceptable(replacing).await {
             tracing::debug!(vendor = %self.key.vendor(), "token loaded from store");
             return Ok(self.entry_for(t));
@@ -664,11 +675,15 @@ impl Auth for TokenCache {
             }
             let dropped = {
                 let mut st = self.inner.lock_state();
-                match &st.current {
+                let dropped = match &st.current {
                     Some(e) if e.ticket == ticket.0 => st.current.take(),
                     // already replaced (or dropped) by another task: a retry uses the new one
                     _ => None,
+                };
+                if let Some(e) = &dropped {
+                    st.rejected = Some(e.token.clone());
                 }
+                dropped
             };
             if let Some(e) = dropped {
                 tracing::info!(vendor = %self.inner.key.vendor(), "token rejected by the server; dropping it");
