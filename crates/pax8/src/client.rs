@@ -24,6 +24,8 @@ use crate::error::{Error, Pax8Classifier};
 pub const DEFAULT_BASE_URL: &str = "https://api.pax8.com/v1";
 /// Default Webhooks API v2 base URL (note the `/api/v2` prefix, PAX8-Q47).
 pub const DEFAULT_WEBHOOKS_BASE_URL: &str = "https://api.pax8.com/api/v2";
+/// Default base URL of the undocumented Partner Portal app API (feature `unstable-app-api`).
+pub const DEFAULT_APP_API_BASE_URL: &str = "https://app.pax8.com/p8p/api/v3";
 /// Documented rate limit: 1000 calls per minute, token calls included (PAX8-Q46).
 pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 1000;
 /// Documented maximum page size, and the default this crate sends (PAX8-Q20, PAX8-Q32).
@@ -99,6 +101,7 @@ pub struct ClientBuilder {
     audience: Option<String>,
     base_url: String,
     webhooks_base_url: String,
+    app_api_base_url: String,
     timeout: Duration,
     connect_timeout: Duration,
     requests_per_minute: u32,
@@ -139,6 +142,7 @@ impl Default for ClientBuilder {
             audience: None,
             base_url: DEFAULT_BASE_URL.into(),
             webhooks_base_url: DEFAULT_WEBHOOKS_BASE_URL.into(),
+            app_api_base_url: DEFAULT_APP_API_BASE_URL.into(),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             requests_per_minute: DEFAULT_REQUESTS_PER_MINUTE,
@@ -207,6 +211,13 @@ impl ClientBuilder {
     /// Sets the Webhooks API v2 base URL (default `https://api.pax8.com/api/v2`).
     pub fn webhooks_base_url(mut self, url: impl Into<String>) -> Self {
         self.webhooks_base_url = url.into();
+        self
+    }
+
+    /// Sets the base URL of the undocumented app API (default
+    /// `https://app.pax8.com/p8p/api/v3`; feature `unstable-app-api`, PAX8-Q49).
+    pub fn app_api_base_url(mut self, url: impl Into<String>) -> Self {
+        self.app_api_base_url = url.into();
         self
     }
 
@@ -306,6 +317,7 @@ impl ClientBuilder {
         check_url("base url", &self.base_url)?;
         check_url("token url", &token_url)?;
         check_url("webhooks base url", &self.webhooks_base_url)?;
+        check_url("app api base url", &self.app_api_base_url)?;
 
         let transport: Arc<dyn Transport> = match self.transport.clone() {
             Some(t) => t,
@@ -356,11 +368,13 @@ impl ClientBuilder {
         let http = api.with_auth(Arc::new(tokens.clone()));
         let http_no_replay = api.with_auth(Arc::new(NoReplayOn401(tokens.clone())));
         let webhooks = core(&self.webhooks_base_url)?.with_auth(Arc::new(tokens.clone()));
+        let app = core(&self.app_api_base_url)?.with_auth(Arc::new(tokens.clone()));
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 http_no_replay,
                 webhooks,
+                app,
                 tokens,
                 page_size: self.page_size,
                 retry_writes: self.retry_writes,
@@ -374,6 +388,8 @@ struct Inner {
     http_no_replay: http_core::Client,
     #[cfg_attr(not(feature = "webhooks"), allow(dead_code))]
     webhooks: http_core::Client,
+    #[cfg_attr(not(feature = "unstable-app-api"), allow(dead_code))]
+    app: http_core::Client,
     tokens: TokenCache,
     page_size: u32,
     retry_writes: bool,
@@ -404,6 +420,9 @@ pub(crate) enum Api {
     /// Webhooks API v2.
     #[cfg_attr(not(feature = "webhooks"), allow(dead_code))]
     Webhooks,
+    /// The undocumented app API.
+    #[cfg_attr(not(feature = "unstable-app-api"), allow(dead_code))]
+    App,
 }
 
 /// How a write may be retried.
@@ -448,6 +467,7 @@ impl Client {
             (Api::V1, Write::Never) => self.inner.http_no_replay.clone(),
             (Api::V1, _) => self.inner.http.clone(),
             (Api::Webhooks, _) => self.inner.webhooks.clone(),
+            (Api::App, _) => self.inner.app.clone(),
         };
         let req = match write {
             Write::Read => req.retry_safety(RetrySafety::Idempotent),

@@ -60,9 +60,14 @@
 //!
 //! - `webhooks`: the Webhooks API v2 (management calls and a receiver helper that checks the
 //!   `Authorization` header in constant time).
+//! - `unstable-app-api`: the undocumented Partner Portal app API (Microsoft tenant id of a
+//!   company). Not guaranteed to be stable (PAX8-Q49).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "unstable-app-api")]
+#[cfg_attr(docsrs, doc(cfg(feature = "unstable-app-api")))]
+pub mod app_api;
 pub mod auth;
 pub mod client;
 pub mod companies;

@@ -1231,3 +1231,212 @@ fn secrets_never_show_in_debug() {
     let b = pax8::Client::builder().credentials("id", "super-secret-value");
     assert!(!format!("{b:?}").contains("super-secret-value"));
 }
+
+#[cfg(feature = "unstable-app-api")]
+#[tokio::test]
+async fn pax8_q49_app_api_path() {
+    let fake = Fake::new();
+    fake.on(
+        "GET",
+        "/p8p/api/v3/companies/c1/msTenantId",
+        vec![json_reply(
+            200,
+            json!({"tenantId": "00000000-aaaa-4bbb-8ccc-dddddddddddd"}),
+        )],
+    );
+    let clock = ManualClock::new();
+    let c = client_with(&fake, &clock)
+        .app_api_base_url("https://app.pax8.test/p8p/api/v3")
+        .build()
+        .unwrap();
+    let t = c.ms_tenant_id(&"c1".into()).await.unwrap();
+    assert_eq!(
+        t.tenant_id.as_deref(),
+        Some("00000000-aaaa-4bbb-8ccc-dddddddddddd")
+    );
+    assert_eq!(
+        fake.api_calls()[0].path,
+        "/p8p/api/v3/companies/c1/msTenantId"
+    );
+}
+
+#[cfg(feature = "webhooks")]
+#[tokio::test]
+async fn pax8_q47_webhooks() {
+    use pax8::webhooks::*;
+    let fake = Fake::new();
+    let hook = json!({"id": "w1", "displayName": "Invoices", "url": "https://hooks.example.org/pax8", "authorization": "Bearer example-hook-secret", "active": true, "webhookTopics": [{"id": "t1", "topic": "INVOICE", "filters": [{"action": "CREATED", "conditions": []}]}], "lastDeliveryStatus": "SUCCESS"});
+    let paged = json!({"content": [hook.clone()], "page": {"size": 200, "totalElements": 1, "totalPages": 1, "number": 0}});
+    fake.on(
+        "GET",
+        "/api/v2/webhooks",
+        vec![json_reply(200, paged.clone())],
+    );
+    fake.on(
+        "POST",
+        "/api/v2/webhooks",
+        vec![json_reply(200, hook.clone())],
+    );
+    fake.on("GET", "/api/v2/webhooks/topic-definitions", vec![json_reply(200, json!({"content": [{"topic": "INVOICE", "name": "Invoice"}], "page": {"size": 200, "totalElements": 1, "totalPages": 1, "number": 0}}))]);
+    fake.on(
+        "GET",
+        "/api/v2/webhooks/w1",
+        vec![json_reply(200, hook.clone())],
+    );
+    fake.on("DELETE", "/api/v2/webhooks/w1", vec![raw_reply(204, "")]);
+    fake.on(
+        "POST",
+        "/api/v2/webhooks/w1/configuration",
+        vec![json_reply(200, hook.clone())],
+    );
+    fake.on(
+        "POST",
+        "/api/v2/webhooks/w1/status",
+        vec![json_reply(200, hook.clone())],
+    );
+    fake.on(
+        "POST",
+        "/api/v2/webhooks/w1/topics",
+        vec![json_reply(200, hook.clone())],
+    );
+    fake.on(
+        "PUT",
+        "/api/v2/webhooks/w1/topics",
+        vec![json_reply(200, hook.clone())],
+    );
+    fake.on(
+        "DELETE",
+        "/api/v2/webhooks/w1/topics/t1",
+        vec![raw_reply(204, "")],
+    );
+    fake.on(
+        "POST",
+        "/api/v2/webhooks/w1/topics/t1/configuration",
+        vec![json_reply(200, hook.clone())],
+    );
+    fake.on(
+        "POST",
+        "/api/v2/webhooks/w1/topics/INVOICE/test",
+        vec![json_reply(
+            200,
+            json!({"url": "https://hooks.example.org/pax8", "samplePayload": {}}),
+        )],
+    );
+    fake.on("GET", "/api/v2/webhooks/w1/logs", vec![json_reply(200, json!({"content": [{"id": "l1", "webhookId": "w1", "finalStatus": "FAILED", "callHistory": [{"id": "a1", "status": "FAILED", "httpStatusCode": 500, "timestamp": "2031-01-02T03:04:05Z"}]}], "page": {"size": 200, "totalElements": 1, "totalPages": 1, "number": 0}}))]);
+    fake.on(
+        "GET",
+        "/api/v2/webhooks/w1/logs/l1",
+        vec![json_reply(
+            200,
+            json!({"id": "l1", "finalStatus": "RETRYING"}),
+        )],
+    );
+    fake.on(
+        "POST",
+        "/api/v2/webhooks/w1/logs/l1/retry",
+        vec![raw_reply(202, "")],
+    );
+    let clock = ManualClock::new();
+    let c = client_with(&fake, &clock)
+        .webhooks_base_url("https://api.pax8.test/api/v2")
+        .build()
+        .unwrap();
+    let w = c.webhooks();
+    let topic = WebhookTopic::new("INVOICE", vec![TopicFilter::action("CREATED")]);
+    assert_eq!(
+        w.list(&ListWebhooks::default())
+            .await
+            .unwrap()
+            .content
+            .len(),
+        1
+    );
+    let created = w
+        .create(
+            &CreateWebhook::new(
+                "Invoices",
+                "https://hooks.example.org/pax8",
+                "Bearer example-hook-secret",
+            )
+            .topic(topic.clone()),
+        )
+        .await
+        .unwrap();
+    assert!(
+        !format!("{created:?}").contains("example-hook-secret"),
+        "authorization redacted in Debug"
+    );
+    w.topic_definitions(&ListTopicDefinitions::default())
+        .await
+        .unwrap();
+    w.get("w1").await.unwrap();
+    w.configure("w1", &WebhookConfiguration::default().error_threshold(5u32))
+        .await
+        .unwrap();
+    w.set_active("w1", false).await.unwrap();
+    w.add_topic("w1", &topic).await.unwrap();
+    w.replace_topics("w1", std::slice::from_ref(&topic))
+        .await
+        .unwrap();
+    w.configure_topic("w1", "t1", &topic.filters).await.unwrap();
+    w.test("w1", "INVOICE").await.unwrap();
+    let logs = w.logs("w1", &ListWebhookLogs::default()).await.unwrap();
+    assert_eq!(logs.content[0].call_history[0].http_status_code, Some(500));
+    w.log("w1", "l1").await.unwrap();
+    w.retry_log("w1", "l1").await.unwrap();
+    w.delete_topic("w1", "t1").await.unwrap();
+    w.delete("w1").await.unwrap();
+    let calls = fake.api_calls();
+    assert_eq!(calls.len(), 15, "W01..W15");
+    assert!(calls.iter().all(|s| s.path.starts_with("/api/v2/webhooks")));
+    let logs_call = calls
+        .iter()
+        .find(|s| s.path == "/api/v2/webhooks/w1/logs")
+        .unwrap();
+    assert!(
+        logs_call.q("query").is_none(),
+        "the spec's bogus `query` parameter is not sent"
+    );
+    assert_eq!(
+        calls[1].json()["webhookTopics"][0]["topic"],
+        json!("INVOICE")
+    );
+
+    // Receiver: constant-time check of the configured Authorization value, then the payload.
+    let rx = WebhookReceiver::new("Bearer example-hook-secret");
+    assert!(rx.verify(Some("Bearer example-hook-secret")));
+    assert!(!rx.verify(Some("Bearer example-hook-secreT")));
+    assert!(!rx.verify(Some("")));
+    assert!(!rx.verify(None));
+    let body = json!({"accountId": "acc-1", "webhookId": "w1", "sentAt": "2031-01-02T03:04:05.678+00:00", "webhookTopic": {"id": "t1", "topic": "INVOICE", "filters": []}, "payloadData": {"invoiceId": "i1"}}).to_string();
+    let payload = rx
+        .receive(Some("Bearer example-hook-secret"), body.as_bytes())
+        .unwrap();
+    assert_eq!(payload.webhook_topic.unwrap().topic, "INVOICE");
+    assert!(payload.sent_at.unwrap().to_utc().is_some());
+    assert_eq!(
+        rx.receive(Some("wrong"), body.as_bytes()),
+        Err(ReceiveError::Unauthorized)
+    );
+    assert!(matches!(
+        rx.receive(Some("Bearer example-hook-secret"), b"not json"),
+        Err(ReceiveError::InvalidBody(_))
+    ));
+    assert!(!format!("{rx:?}").contains("example-hook-secret"));
+}
+
+#[test]
+fn pax8_q35_hand_written_models_cover_the_spec_defects() {
+    // `Pricing.rates` lacks `type: array` in the spec and `Page` fields are untyped: the
+    // hand-written models decode both, and the `PUT` body is its own all-optional type.
+    let p: Pricing = serde_json::from_value(json!({"rates": [{"partnerBuyRate": "1.5"}]})).unwrap();
+    assert_eq!(p.rates.len(), 1);
+    let page: Page<Order> =
+        serde_json::from_value(json!({"content": [], "page": {"size": "200", "number": 0.0}}))
+            .unwrap();
+    assert_eq!(page.page.unwrap().size, Some(200));
+    assert_eq!(
+        serde_json::to_value(SubscriptionUpdate::new().quantity(1)).unwrap(),
+        json!({"quantity": 1})
+    );
+}
