@@ -36,9 +36,9 @@ pub fn check_known(vendor: &str) -> Result<()> {
 pub fn recording(vendor: &str) -> Result<VendorRecording> {
     check_known(vendor)?;
     match vendor {
-        "ppms" => Err(not_wired("ppms")),
-        "pax8" => Err(not_wired("pax8")),
-        "cloudspot" => Err(not_wired("cloudspot")),
+        "ppms" => Ok(ppms::recording::recording()),
+        "pax8" => Ok(pax8::recording::recording()),
+        "cloudspot" => Ok(cloudspot::recording::recording()),
         other => Err(not_wired(other)),
     }
 }
