@@ -200,7 +200,9 @@ async fn products(c: Client, _: NaiveDate) -> Outcomes {
     out
 }
 
-fn sample_order(company: CompanyId, product: ProductId) -> CreateOrder {
+/// The one-line order of the `orders` scenario (sent with `isMock=true`), also used by the
+/// `place_order --dry-run` example.
+pub fn sample_order(company: CompanyId, product: ProductId) -> CreateOrder {
     CreateOrder::new(company)
         .ordered_by(OrderedBy::Pax8Partner)
         .ordered_by_user_email("jane.doe@example.org")
@@ -240,9 +242,10 @@ async fn orders(c: Client, _: NaiveDate) -> Outcomes {
     out
 }
 
-async fn orders_create(c: Client, _: NaiveDate) -> Outcomes {
-    let mut out = Vec::new();
-    let order = sample_order(
+/// The two-line order of the hand-built `orders_create` cassette (a line depending on the
+/// first one), also used by the `place_order` example.
+pub fn example_order() -> CreateOrder {
+    sample_order(
         "11111111-2222-4333-8444-555555555555".into(),
         "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee".into(),
     )
@@ -253,8 +256,16 @@ async fn orders_create(c: Client, _: NaiveDate) -> Outcomes {
             BillingTerm::Monthly,
         )
         .parent_line(1),
+    )
+}
+
+async fn orders_create(c: Client, _: NaiveDate) -> Outcomes {
+    let mut out = Vec::new();
+    push(
+        &mut out,
+        "orders.create",
+        &c.orders().create(&example_order()).await,
     );
-    push(&mut out, "orders.create", &c.orders().create(&order).await);
     out
 }
 
