@@ -12,7 +12,7 @@
 //!
 //! Scrubbing (CS-Q14): the `X-ERP-TOKEN` header, the sign-in `password`, the returned `token`
 //! and the user's `pin` are secrets; customer and user names, addresses, birth data, VAT and
-//! enterprise numbers and e-mail addresses are pseudonymised.
+//! enterprise numbers, e-mail addresses and the sign-in `username` are pseudonymised.
 //!
 //! Error cassettes that cannot be provoked on a live server (HTML 502, maintenance page, a
 //! token without the clients right, a wrong password) are hand-built and listed in
@@ -117,6 +117,7 @@ pub fn scrub_config() -> ScrubConfig {
         .personal_field("first_name", PersonalKind::FirstName)
         .personal_field("last_name", PersonalKind::LastName)
         .personal_field("email", PersonalKind::Email)
+        .personal_field("username", PersonalKind::Login)
 }
 
 fn client(ctx: &ScenarioContext) -> Result<Client, http_core::Error> {
