@@ -412,7 +412,14 @@ impl Client {
             if let (ErrorKind::RateLimited, Some(limiter)) = (err.kind(), &inner.limiter) {
                 limiter.penalize(err.retry_after());
             }
+            // A rejected credential is always dropped, so the next call fetches a fresh one; the
+            // request itself is re-sent once only when repeating it is safe (a non-idempotent
+            // create is never re-sent automatically, not even after a 401).
             if err.is_auth() && !auth_retried && inner.auth.unauthorized(ticket).await {
+                if !request.retry_safety.is_replay_safe() {
+                    tracing::Span::current().record("attempts", sends);
+                    return Err(err);
+                }
                 auth_retried = true;
                 retries_counted -= 1;
                 attempt_span.in_scope(|| {

@@ -106,7 +106,10 @@ impl From<SecretString> for Value {
 }
 
 /// The body of a request.
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// `Debug` redacts secret form values and, in JSON bodies, the value of every object key that
+/// looks secret (`client_secret`, `password`, `apikey`, `token`, … — see [`is_secret_key`]).
+#[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub enum Body {
     /// No body.
@@ -116,6 +119,56 @@ pub enum Body {
     Form(Vec<(String, Value)>),
     /// A JSON document (`application/json`).
     Json(serde_json::Value),
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Body::Empty => f.write_str("Empty"),
+            Body::Form(fields) => f.debug_tuple("Form").field(fields).finish(),
+            Body::Json(value) => {
+                let mut redacted = value.clone();
+                redact_json(&mut redacted);
+                f.debug_tuple("Json").field(&redacted).finish()
+            }
+        }
+    }
+}
+
+/// `true` for JSON keys, form fields and headers whose value is treated as a secret in `Debug`
+/// output: names containing `secret`, `password`, `passwd`, `pwd`, `token`, `apikey`,
+/// `api_key` or `authorization` (case-insensitive).
+pub fn is_secret_key(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "token",
+        "apikey",
+        "api_key",
+        "api-key",
+        "authorization",
+    ]
+    .iter()
+    .any(|needle| n.contains(needle))
+}
+
+fn redact_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if is_secret_key(k) {
+                    *v = serde_json::Value::String("[REDACTED]".to_owned());
+                } else {
+                    redact_json(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_json),
+        _ => {}
+    }
 }
 
 impl Body {
@@ -255,5 +308,26 @@ impl Request {
     pub fn retry_safety(mut self, safety: RetrySafety) -> Self {
         self.retry_safety = safety;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_body_debug_redacts_secret_looking_keys() {
+        let req = Request::post("token", "token").json(serde_json::json!({
+            "client_id": "abc",
+            "client_secret": "s3cr3t-value",
+            "nested": [{"password": "pw-value"}],
+            "audience": "api://default"
+        }));
+        let dbg = format!("{req:?}");
+        assert!(
+            !dbg.contains("s3cr3t-value") && !dbg.contains("pw-value"),
+            "{dbg}"
+        );
+        assert!(dbg.contains("abc") && dbg.contains("api://default"));
     }
 }

@@ -428,3 +428,69 @@ async fn vendor_hook_classifies_200_error_bodies() {
         .unwrap();
     assert_eq!(ok.text().unwrap(), "done");
 }
+
+/// Rejects every credential with 401 and counts how often it was asked to drop one.
+#[derive(Debug, Default)]
+struct RejectedToken {
+    dropped: AtomicUsize,
+}
+
+impl http_core::auth::Auth for RejectedToken {
+    fn authorize<'a>(
+        &'a self,
+        request: &'a mut Request,
+    ) -> BoxFuture<'a, Result<http_core::auth::AuthTicket, Error>> {
+        request.headers.push((
+            "authorization".into(),
+            http_core::Value::Secret("Bearer old".to_owned().into()),
+        ));
+        Box::pin(async { Ok(http_core::auth::AuthTicket(1)) })
+    }
+    fn unauthorized(&self, _ticket: http_core::auth::AuthTicket) -> BoxFuture<'_, bool> {
+        self.dropped.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async { true })
+    }
+}
+
+#[tokio::test]
+async fn unauthorized_is_retried_once_but_never_for_a_non_idempotent_create() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let auth = Arc::new(RejectedToken::default());
+    let client = Client::builder("test", server.uri())
+        .auth(auth.clone())
+        .clock(Arc::new(ManualClock::new()))
+        .build()
+        .unwrap();
+
+    let err = client
+        .execute(Request::get("companies", "companies.list"))
+        .await
+        .unwrap_err();
+    assert!(err.is_auth());
+    assert_eq!(
+        received(&server).await,
+        2,
+        "one retry with a fresh credential, then stop"
+    );
+    assert_eq!(auth.dropped.load(Ordering::SeqCst), 1);
+
+    let err = client
+        .execute(Request::post("orders", "orders.create").not_idempotent())
+        .await
+        .unwrap_err();
+    assert!(err.is_auth());
+    assert_eq!(received(&server).await, 3, "the order is sent exactly once");
+    assert_eq!(
+        auth.dropped.load(Ordering::SeqCst),
+        2,
+        "the rejected token is still dropped"
+    );
+}
