@@ -135,4 +135,84 @@ mod tests {
         let p = decode_page::<Artikel>(br#"{"data": [], "next": ""}"#).unwrap();
         assert!(p.next.is_none());
     }
+
+    mod properties {
+        use super::*;
+        use crate::model::{Datum, Klant};
+        use proptest::prelude::*;
+
+        const KEYS: &[&str] = &[
+            "id",
+            "naam",
+            "SKU",
+            "BTW",
+            "EAN",
+            "op_voorraad",
+            "verkoopprijs_excl",
+            "status",
+            "voorraad_bijhouden",
+            "fotos",
+            "prijscategorieen",
+            "categorieen",
+            "children",
+            "korting",
+            "klantennummer",
+            "geboortedatum",
+            "is_bedrijf",
+            "aanspreektitel",
+            "url",
+            "is_hoofdfoto",
+            "label_id",
+            "type",
+            "taal",
+            "data",
+            "next",
+        ];
+
+        fn json_value() -> impl Strategy<Value = serde_json::Value> {
+            let leaf = prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+                    .map_or(serde_json::Value::Null, serde_json::Value::Number)),
+                ".{0,12}".prop_map(serde_json::Value::from),
+                "[0-9]{1,4}[-/][0-9]{1,2}[-/][0-9]{1,4}".prop_map(serde_json::Value::from),
+            ];
+            leaf.prop_recursive(4, 48, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                    prop::collection::vec((prop::sample::select(KEYS), inner), 0..6).prop_map(
+                        |kv| serde_json::Value::Object(
+                            kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+                        )
+                    ),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn any_bytes_give_ok_or_a_typed_problem(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+                let _ = decode_page::<Artikel>(&bytes);
+                let _ = decode_page::<Klant>(&bytes);
+            }
+
+            #[test]
+            fn any_json_shape_gives_ok_or_a_typed_problem(v in json_value()) {
+                let body = serde_json::to_vec(&serde_json::json!({"data": [v.clone()]})).unwrap_or_default();
+                let _ = decode_page::<Artikel>(&body);
+                let _ = decode_page::<Klant>(&body);
+                let _ = decode_page::<crate::model::Categorie>(&serde_json::to_vec(&v).unwrap_or_default());
+            }
+
+            #[test]
+            fn parsed_dates_round_trip_through_their_iso_text(s in ".{0,24}") {
+                if let Some(Datum::Date(d)) = Datum::parse(&s) {
+                    let again = Datum::parse(&Datum::Date(d).to_string());
+                    prop_assert_eq!(again, Some(Datum::Date(d)));
+                }
+            }
+        }
+    }
 }
