@@ -40,6 +40,16 @@ enum Command {
         /// List the vendor's scenarios and environment variables, record nothing.
         #[arg(long)]
         list: bool,
+        /// Record and compare with the committed cassettes, write nothing; fail if any differ.
+        #[arg(long)]
+        check: bool,
+        /// Record each scenario against an in-process sandbox serving only its committed
+        /// cassette (checks that recording reproduces the committed fixtures; use with --check).
+        #[arg(long, conflicts_with = "base_url")]
+        sandbox: bool,
+        /// Write cassettes here instead of fixtures/<vendor>/.
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
     },
     /// Check every cassette offline: parses, contains no secret, is used by a test.
     CheckFixtures,
@@ -75,12 +85,18 @@ fn main() -> ExitCode {
             scenario,
             base_url,
             list,
+            check,
+            sandbox,
+            out_dir,
         } => {
             let args = record::RecordArgs {
                 vendor,
                 scenario,
                 base_url,
                 list,
+                check,
+                sandbox,
+                out_dir,
             };
             runtime().and_then(|rt| rt.block_on(record::run(&root, args)))
         }

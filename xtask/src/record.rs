@@ -1,6 +1,6 @@
 //! `cargo xtask record`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -16,6 +16,9 @@ pub struct RecordArgs {
     pub scenario: Option<String>,
     pub base_url: Option<String>,
     pub list: bool,
+    pub check: bool,
+    pub sandbox: bool,
+    pub out_dir: Option<PathBuf>,
 }
 
 fn is_loopback(base_url: &str) -> bool {
@@ -57,6 +60,13 @@ fn list(rec: &VendorRecording) {
     }
 }
 
+/// `true` if scrubbing the committed cassette makes it equal to the new recording.
+fn same_after_scrubbing(old: &Cassette, new: &Cassette, rec: &VendorRecording) -> bool {
+    let mut scrubbed = old.clone();
+    rec.scrub.scrub(&mut scrubbed, &[]);
+    scrubbed.same_interactions(new)
+}
+
 /// `+added -removed ~changed` between two interaction lists (compared by position).
 pub fn diff_summary(old: &[Interaction], new: &[Interaction]) -> String {
     let common = old.len().min(new.len());
@@ -90,27 +100,38 @@ pub async fn run(root: &Path, args: RecordArgs) -> Result<ExitCode> {
         },
         None => rec.scenarios().to_vec(),
     };
-    let base_url = args
-        .base_url
-        .clone()
-        .or_else(|| rec.base_url_var.and_then(|v| std::env::var(v).ok()))
-        .or_else(|| rec.default_base_url.map(str::to_owned))
-        .with_context(|| {
-            format!(
-                "no base URL for {}: pass --base-url or set {}",
-                rec.vendor,
-                rec.base_url_var.unwrap_or("the vendor's base URL variable")
-            )
-        })?;
+    let base_url = if args.sandbox {
+        "http://127.0.0.1/".to_owned()
+    } else {
+        args.base_url
+            .clone()
+            .or_else(|| rec.base_url_var.and_then(|v| std::env::var(v).ok()))
+            .or_else(|| rec.default_base_url.map(str::to_owned))
+            .with_context(|| {
+                format!(
+                    "no base URL for {}: pass --base-url or set {}",
+                    rec.vendor,
+                    rec.base_url_var.unwrap_or("the vendor's base URL variable")
+                )
+            })?
+    };
     let loopback = is_loopback(&base_url);
     let vars = Vars::from_lookup(&rec, |name| {
-        std::env::var(name)
-            .ok()
-            .or_else(|| loopback.then(|| "sandbox".to_owned()))
+        std::env::var(name).ok().or_else(|| {
+            if !loopback {
+                return None;
+            }
+            rec.credentials
+                .iter()
+                .find(|v| v.name == name)
+                .and_then(|v| v.sandbox_default())
+        })
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     if loopback {
-        println!("recording against a loopback server; unset credentials default to `sandbox`");
+        println!(
+            "recording against a loopback server; unset credentials take their sandbox values"
+        );
     }
     let known: Vec<_> = vars.secret_values();
     let known: Vec<&str> = known.iter().map(|s| s.expose_secret()).collect();
@@ -118,7 +139,8 @@ pub async fn run(root: &Path, args: RecordArgs) -> Result<ExitCode> {
         ReqwestTransport::new(&TransportConfig::default())
             .map_err(|e| anyhow::anyhow!("cannot build http transport: {e}"))?,
     );
-    let dir = root.join("fixtures").join(rec.vendor);
+    let committed = root.join("fixtures").join(rec.vendor);
+    let dir = args.out_dir.clone().unwrap_or_else(|| committed.clone());
     let total = scenarios.len();
     let mut summary = Vec::new();
     let mut failed = 0;
@@ -132,22 +154,91 @@ pub async fn run(root: &Path, args: RecordArgs) -> Result<ExitCode> {
         );
         let observer: http_core::cassette::RecordObserver =
             Arc::new(|line: &str| println!("      {line}"));
-        let cassette = match scenario
-            .record(&rec, &base_url, transport.clone(), &vars, Some(observer))
-            .await
-        {
+        // With --sandbox, a sandbox serving only this scenario's committed cassette stands in
+        // for the live server (so scenarios that repeat a request see their own answers).
+        let mut local = None;
+        let target = if args.sandbox {
+            let file = committed.join(format!("{}.json", scenario.name()));
+            let mut builder = sandbox::Sandbox::builder(rec.vendor).scrub_config(rec.scrub.clone());
+            if file.exists() {
+                builder = builder.with_cassette(Cassette::load(&file)?);
+            }
+            let sb = builder.start().await?;
+            let url = sb.url();
+            local = Some(sb);
+            url
+        } else {
+            base_url.clone()
+        };
+        let result = scenario
+            .record(&rec, &target, transport.clone(), &vars, Some(observer))
+            .await;
+        let misses = local.as_ref().map(|sb| sb.misses()).unwrap_or_default();
+        drop(local);
+        let cassette = match result {
             Ok(c) => c,
             Err(e) => {
                 failed += 1;
                 println!("      FAILED: {e}");
+                if let Some(miss) = misses.first() {
+                    println!("      first request the committed cassette does not hold: {miss}");
+                }
                 summary.push(format!("  failed     {}", scenario.name()));
                 continue;
             }
         };
-        let path = dir.join(format!("{}.json", scenario.name()));
-        let old = path.exists().then(|| Cassette::load(&path)).transpose();
+        if args.sandbox
+            && let Some(miss) = cassette
+                .interactions
+                .iter()
+                .find(|i| i.response.status == 599)
+        {
+            failed += 1;
+            let why = miss.response.body.text().unwrap_or_default();
+            println!(
+                "      FAILED: the scenario made a request its committed cassette does not hold: {}",
+                why.lines().next().unwrap_or("").trim()
+            );
+            summary.push(format!("  failed     {}", scenario.name()));
+            continue;
+        }
+        let file = format!("{}.json", scenario.name());
+        let path = dir.join(&file);
+        let old_path = if path.exists() {
+            path.clone()
+        } else {
+            committed.join(&file)
+        };
+        let old = old_path
+            .exists()
+            .then(|| Cassette::load(&old_path))
+            .transpose();
         let status = match old {
             Ok(Some(old)) if old.same_interactions(&cassette) => "unchanged".to_owned(),
+            Ok(Some(old)) if args.check && same_after_scrubbing(&old, &cassette, &rec) => {
+                println!(
+                    "      note: equal once the committed cassette is scrubbed; it holds values \
+                     the scrubber would pseudonymise (mark invented ones with ScrubConfig::keep_value)"
+                );
+                "unchanged (after scrubbing)".to_owned()
+            }
+            Ok(old) if args.check => {
+                failed += 1;
+                let what = match old {
+                    Some(old) => format!(
+                        "differs ({})",
+                        diff_summary(&old.interactions, &cassette.interactions)
+                    ),
+                    None => "missing".to_owned(),
+                };
+                println!(
+                    "      {what}: run `cargo xtask record --vendor {} --scenario {}`",
+                    rec.vendor,
+                    scenario.name()
+                );
+                summary.push(format!("  {what} {}", scenario.name()));
+                continue;
+            }
             Ok(old) => {
                 if let Err(e) = cassette.write_checked(&path, &rec.scrub, &known) {
                     failed += 1;

@@ -218,6 +218,7 @@ impl SandboxBuilder {
             window: Mutex::new(None),
             synthetic: self.synthetic,
             counts: Mutex::new(BTreeMap::new()),
+            misses: Mutex::new(Vec::new()),
         });
         let task = tokio::spawn(accept_loop(listener, state.clone()));
         Ok(Sandbox { addr, state, task })
@@ -280,6 +281,15 @@ impl Sandbox {
         self.state.counts().values().sum()
     }
 
+    /// The messages of the requests no cassette matched (answered with HTTP 599), in order.
+    pub fn misses(&self) -> Vec<String> {
+        self.state
+            .misses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// How often each cassette interaction answered (in load order).
     pub fn cassette_uses(&self) -> Vec<u32> {
         self.state.replay.uses()
@@ -309,6 +319,7 @@ struct State {
     window: Mutex<Option<(tokio::time::Instant, u64)>>,
     synthetic: Vec<Synthetic>,
     counts: Mutex<BTreeMap<String, u64>>,
+    misses: Mutex<Vec<String>>,
 }
 
 impl State {
@@ -493,6 +504,14 @@ async fn answer(
             *r.headers_mut() = resp.headers;
             r
         }
-        Err(e) => respond(599, "text/plain", format!("sandbox: {e}\n")),
+        Err(e) => {
+            let message = format!("sandbox: {e}");
+            state
+                .misses
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(message.clone());
+            respond(599, "text/plain", format!("{message}\n"))
+        }
     }
 }

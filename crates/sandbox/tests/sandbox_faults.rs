@@ -61,6 +61,8 @@ async fn unmatched_request_gets_599_naming_the_nearest_recording() {
     let body = r.text().await.unwrap();
     assert!(body.contains("nearest is pax8/companies #0"), "{body}");
     assert!(body.contains("query page"), "{body}");
+    assert_eq!(sb.misses().len(), 1);
+    assert!(sb.misses()[0].contains("page=7"), "{:?}", sb.misses());
 }
 
 #[tokio::test]

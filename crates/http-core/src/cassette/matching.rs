@@ -198,8 +198,19 @@ impl MatchKey {
             (None, None) => {}
             _ => out.push("form".to_owned()),
         }
-        if self.json != other.json {
-            out.push("json body".to_owned());
+        match (&self.json, &other.json) {
+            (Some(serde_json::Value::Object(a)), Some(serde_json::Value::Object(b))) => {
+                let mut keys: Vec<&String> = a
+                    .keys()
+                    .chain(b.keys())
+                    .filter(|k| a.get(*k) != b.get(*k))
+                    .collect();
+                keys.sort();
+                keys.dedup();
+                out.extend(keys.into_iter().map(|k| format!("json {k}")));
+            }
+            (a, b) if a != b => out.push("json body".to_owned()),
+            _ => {}
         }
         if self.body != other.body {
             out.push("body".to_owned());

@@ -59,6 +59,10 @@ pub struct CredentialVar {
     pub secret: bool,
     /// A missing required variable stops the recording with an error naming it.
     pub required: bool,
+    /// Value used when recording against a sandbox (`--sandbox` or a loopback `--base-url`)
+    /// and the variable is unset: give non-secret values that the committed cassettes
+    /// contain (e.g. `example-client-id`), since matching compares them.
+    pub sandbox_value: Option<&'static str>,
 }
 
 impl CredentialVar {
@@ -69,6 +73,7 @@ impl CredentialVar {
             help,
             secret: true,
             required: true,
+            sandbox_value: None,
         }
     }
 
@@ -79,6 +84,7 @@ impl CredentialVar {
             help,
             secret: false,
             required: true,
+            sandbox_value: None,
         }
     }
 
@@ -86,6 +92,26 @@ impl CredentialVar {
     pub fn optional(mut self) -> Self {
         self.required = false;
         self
+    }
+
+    /// Sets the value used against a sandbox when the variable is unset.
+    pub fn sandbox_value(mut self, value: &'static str) -> Self {
+        self.sandbox_value = Some(value);
+        self
+    }
+
+    /// The value used against a sandbox when the variable is unset: [`Self::sandbox_value`],
+    /// or `sandbox-<name>` (lower case, `-` for `_`) for a required or secret variable
+    /// (secrets are ignored by matching), or none.
+    pub fn sandbox_default(&self) -> Option<String> {
+        match self.sandbox_value {
+            Some(v) => Some(v.to_owned()),
+            None if self.required || self.secret => Some(format!(
+                "sandbox-{}",
+                self.name.to_ascii_lowercase().replace('_', "-")
+            )),
+            None => None,
+        }
     }
 }
 
