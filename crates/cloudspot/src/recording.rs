@@ -142,22 +142,32 @@ async fn artikels_list(ctx: ScenarioContext) -> Result<(), http_core::Error> {
     Ok(())
 }
 
+/// The id from `var`, else the first id `first` lists (that list call is recorded too).
+async fn id_for<F, Fut>(
+    ctx: &ScenarioContext,
+    var: &str,
+    what: &str,
+    first: F,
+) -> Result<i64, http_core::Error>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = crate::Result<Option<i64>>>,
+{
+    if let Some(id) = id_var(ctx, var)? {
+        return Ok(id);
+    }
+    first().await?.ok_or_else(|| {
+        http_core::Error::config(format!("the company has no {what} to fetch by id"))
+    })
+}
+
 async fn artikels_get(ctx: ScenarioContext) -> Result<(), http_core::Error> {
     let client = client(&ctx)?;
-    let id = match id_var(&ctx, "CLOUDSPOT_ARTIKEL_ID")? {
-        Some(id) => Some(id),
-        None => client
-            .artikels()
-            .list()
-            .await?
-            .iter()
-            .find_map(|a| a.id.map(|i| i.get())),
-    };
-    let Some(id) = id else {
-        return Err(http_core::Error::config(
-            "the company has no article to fetch by id",
-        ));
-    };
+    let id = id_for(&ctx, "CLOUDSPOT_ARTIKEL_ID", "article", || async {
+        let list = client.artikels().list().await?;
+        Ok(list.iter().find_map(|a| a.id.map(|i| i.get())))
+    })
+    .await?;
     client.artikels().get(id).await?;
     Ok(())
 }
@@ -182,20 +192,11 @@ async fn categories_list(ctx: ScenarioContext) -> Result<(), http_core::Error> {
 
 async fn categories_get(ctx: ScenarioContext) -> Result<(), http_core::Error> {
     let client = client(&ctx)?;
-    let id = match id_var(&ctx, "CLOUDSPOT_CATEGORIE_ID")? {
-        Some(id) => Some(id),
-        None => client
-            .categorieen()
-            .list()
-            .await?
-            .iter()
-            .find_map(|c| c.id.map(|i| i.get())),
-    };
-    let Some(id) = id else {
-        return Err(http_core::Error::config(
-            "the company has no category to fetch by id",
-        ));
-    };
+    let id = id_for(&ctx, "CLOUDSPOT_CATEGORIE_ID", "category", || async {
+        let list = client.categorieen().list().await?;
+        Ok(list.iter().find_map(|c| c.id.map(|i| i.get())))
+    })
+    .await?;
     client.categorieen().get(id).await?;
     Ok(())
 }

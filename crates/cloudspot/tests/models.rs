@@ -186,71 +186,42 @@ fn cs_q03_decimal_forms() {
     );
 }
 
+/// `{}` and an object with every key of `full` set to `null`.
+fn empty_and_null(full: Value) -> [Value; 2] {
+    let nulls = full
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| (k.clone(), Value::Null))
+        .collect();
+    [json!({}), Value::Object(nulls)]
+}
+
+/// Both inputs decode to `T::default()` (every scalar `None`, every list empty).
+fn assert_decodes_to_default<T>(full: Value)
+where
+    T: serde::de::DeserializeOwned + Default + PartialEq + std::fmt::Debug,
+{
+    for input in empty_and_null(full) {
+        let got: T = serde_json::from_value(input.clone()).unwrap();
+        assert_eq!(got, T::default(), "input {input}");
+    }
+}
+
 #[test]
 fn cs_q04_empty_and_null_records() {
-    let artikel_nulls: Value = {
-        let full: Value = serde_json::from_str(ARTIKEL_FULL).unwrap();
-        Value::Object(
-            full.as_object()
-                .unwrap()
-                .keys()
-                .map(|k| (k.clone(), Value::Null))
-                .collect(),
-        )
-    };
-    for input in [json!({}), artikel_nulls] {
-        let a: Artikel = serde_json::from_value(input).unwrap();
-        assert_eq!(a, Artikel::default());
-        assert!(a.photos.is_empty() && a.ean.is_empty() && a.categories.is_empty());
-    }
-    let klant_nulls: Value = {
-        let full: Value = serde_json::from_str(KLANT_FULL).unwrap();
-        Value::Object(
-            full.as_object()
-                .unwrap()
-                .keys()
-                .map(|k| (k.clone(), Value::Null))
-                .collect(),
-        )
-    };
-    for input in [json!({}), klant_nulls] {
-        assert_eq!(
-            serde_json::from_value::<Klant>(input).unwrap(),
-            Klant::default()
-        );
-    }
-    for input in [
-        json!({}),
-        json!({"id": null, "naam": null, "children": null}),
-    ] {
-        assert_eq!(
-            serde_json::from_value::<Categorie>(input).unwrap(),
-            Categorie::default()
-        );
-    }
-    for input in [json!({}), json!({"url": null, "is_hoofdfoto": null})] {
-        assert_eq!(
-            serde_json::from_value::<Foto>(input).unwrap(),
-            Foto::default()
-        );
-    }
-    let nulls = json!({"label": null, "label_id": null, "type": null, "korting": null,
-                       "verkoopprijs_excl": null, "verkoopprijs_incl": null});
-    for input in [json!({}), nulls] {
-        assert_eq!(
-            serde_json::from_value::<Prijscategorie>(input).unwrap(),
-            Prijscategorie::default()
-        );
-    }
-    for input in [
-        json!({}),
-        json!({"text": null, "taal": null, "taal_display": null}),
-    ] {
-        assert_eq!(
-            serde_json::from_value::<ExtraInformatie>(input).unwrap(),
-            ExtraInformatie::default()
-        );
-    }
+    assert_decodes_to_default::<Artikel>(serde_json::from_str(ARTIKEL_FULL).unwrap());
+    assert_decodes_to_default::<Klant>(serde_json::from_str(KLANT_FULL).unwrap());
+    assert_decodes_to_default::<Categorie>(json!({"id": 1, "naam": "x", "children": []}));
+    assert_decodes_to_default::<Foto>(json!({"url": "u", "is_hoofdfoto": true}));
+    assert_decodes_to_default::<Prijscategorie>(json!({"label": "l", "label_id": 1, "type": "t",
+        "korting": 1, "verkoopprijs_excl": 1, "verkoopprijs_incl": 1}));
+    assert_decodes_to_default::<ExtraInformatie>(
+        json!({"text": "t", "taal": "nl", "taal_display": "N"}),
+    );
+    let a: Artikel =
+        serde_json::from_value(json!({"fotos": null, "EAN": null, "categorieen": null})).unwrap();
+    assert!(a.photos.is_empty() && a.ean.is_empty() && a.categories.is_empty());
 }
 
 #[cfg(feature = "legacy-user-auth")]
