@@ -77,10 +77,19 @@ pub fn diff_summary(old: &[Interaction], new: &[Interaction]) -> String {
 }
 
 pub async fn run(root: &Path, args: RecordArgs) -> Result<ExitCode> {
+    Ok(if record(root, args).await? == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Runs the command; returns how many scenarios failed (or differ, with `--check`).
+pub async fn record(root: &Path, args: RecordArgs) -> Result<usize> {
     let mut rec = vendors::recording(&args.vendor)?;
     if args.list {
         list(&rec);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(0);
     }
     if let Ok(salt) = std::env::var("FIXTURES_SCRUB_SALT") {
         rec.scrub = rec.scrub.clone().salt(&salt);
@@ -278,7 +287,69 @@ pub async fn run(root: &Path, args: RecordArgs) -> Result<ExitCode> {
     }
     if failed > 0 {
         println!("{failed} scenario(s) failed");
-        return Ok(ExitCode::FAILURE);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn args(vendor: &str, scenario: &str, out_dir: Option<PathBuf>) -> RecordArgs {
+        RecordArgs {
+            vendor: vendor.to_owned(),
+            scenario: Some(scenario.to_owned()),
+            base_url: None,
+            list: false,
+            check: true,
+            sandbox: true,
+            out_dir,
+        }
+    }
+
+    /// The "done when": recording against a sandbox that stands in for the live
+    /// server regenerates the committed cassette exactly.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn recording_against_a_sandbox_regenerates_committed_cassettes() {
+        let root = crate::workspace_root();
+        for (vendor, scenario) in [("cloudspot", "categories_list"), ("ppms", "getgroups")] {
+            let failed = record(&root, args(vendor, scenario, None)).await.unwrap();
+            assert_eq!(
+                failed, 0,
+                "{vendor}/{scenario} no longer records identically"
+            );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn check_reports_a_cassette_that_differs_from_the_recording() {
+        let root = crate::workspace_root();
+        let dir = tempfile::tempdir().unwrap();
+        let committed = root.join("fixtures/cloudspot/categories_list.json");
+        let mut cassette = Cassette::load(&committed).unwrap();
+        cassette.interactions[0].response.status = 500;
+        cassette
+            .write_unchecked(dir.path().join("categories_list.json"))
+            .unwrap();
+        let failed = record(
+            &root,
+            args("cloudspot", "categories_list", Some(dir.path().to_owned())),
+        )
+        .await
+        .unwrap();
+        assert_eq!(failed, 1);
+    }
+
+    #[test]
+    fn diff_summary_counts_added_removed_and_changed() {
+        let mut c =
+            Cassette::load(crate::workspace_root().join("fixtures/cloudspot/categories_list.json"))
+                .unwrap();
+        let old = c.interactions.clone();
+        c.interactions[0].response.status = 503;
+        c.interactions.push(c.interactions[0].clone());
+        assert_eq!(diff_summary(&old, &c.interactions), "+1 -0 ~1");
+        assert_eq!(diff_summary(&c.interactions, &old), "+0 -1 ~1");
+    }
 }
