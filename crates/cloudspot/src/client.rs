@@ -63,31 +63,34 @@ pub(crate) fn normalise_base_url(raw: &str) -> String {
 }
 
 impl Settings {
+    /// The transport: the configured one, or reqwest with rustls that **never follows
+    /// redirects** (CS-Q14), with this builder's timeouts and `User-Agent`.
+    pub(crate) fn transport(&self) -> Result<Arc<dyn Transport>> {
+        if let Some(t) = &self.transport {
+            return Ok(t.clone());
+        }
+        let client = reqwest::Client::builder()
+            .use_rustls_tls()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(self.user_agent.clone())
+            .build()
+            .map_err(|e| {
+                Error::Transport(
+                    http_core::Error::config(format!("cannot build http client: {e}"))
+                        .with_vendor("cloudspot"),
+                )
+            })?;
+        Ok(Arc::new(
+            http_core::transport::ReqwestTransport::from_client(client, 64 * 1024 * 1024),
+        ))
+    }
+
     /// Builds the http-core client: Cloudspot classifier (only 200 is success), the given
-    /// credentials, and a transport that **never follows redirects** (CS-Q14).
+    /// credentials, and [`Settings::transport`].
     pub(crate) fn http_client(&self, auth: Arc<dyn Auth>) -> Result<http_core::Client> {
-        let transport: Arc<dyn Transport> = match &self.transport {
-            Some(t) => t.clone(),
-            None => {
-                let client = reqwest::Client::builder()
-                    .use_rustls_tls()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .connect_timeout(self.connect_timeout)
-                    .timeout(self.timeout)
-                    .user_agent(self.user_agent.clone())
-                    .build()
-                    .map_err(|e| {
-                        Error::Transport(
-                            http_core::Error::config(format!("cannot build http client: {e}"))
-                                .with_vendor("cloudspot"),
-                        )
-                    })?;
-                Arc::new(http_core::transport::ReqwestTransport::from_client(
-                    client,
-                    64 * 1024 * 1024,
-                ))
-            }
-        };
+        let transport = self.transport()?;
         let mut b = http_core::Client::builder("cloudspot", normalise_base_url(&self.base_url))
             .transport(transport)
             .retry(self.retry.clone())
