@@ -26,7 +26,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Record cassettes: run a vendor's scenarios, scrub, write fixtures/<vendor>/<scenario>.json.
+    /// Record cassettes: run a vendor's scenarios, scrub, write fixtures/VENDOR/SCENARIO.json.
     Record {
         /// Vendor: ppms, pax8 or cloudspot.
         #[arg(long)]
@@ -34,7 +34,7 @@ enum Command {
         /// Only this scenario (default: all).
         #[arg(long)]
         scenario: Option<String>,
-        /// Base URL (default: the vendor's <VENDOR>_BASE_URL variable, then its default).
+        /// Base URL (default: the vendor base URL variable such as PAX8_BASE_URL, then its default).
         #[arg(long)]
         base_url: Option<String>,
         /// List the vendor's scenarios and environment variables, record nothing.
@@ -47,7 +47,7 @@ enum Command {
         /// cassette (checks that recording reproduces the committed fixtures; use with --check).
         #[arg(long, conflicts_with = "base_url")]
         sandbox: bool,
-        /// Write cassettes here instead of fixtures/<vendor>/.
+        /// Write cassettes here instead of fixtures/VENDOR/.
         #[arg(long)]
         out_dir: Option<PathBuf>,
     },

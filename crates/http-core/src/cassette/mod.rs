@@ -74,7 +74,7 @@ pub mod matching;
 mod record;
 mod replay;
 mod scenario;
-mod scrub;
+pub mod scrub;
 
 pub use format::{
     Cassette, CassetteError, FORMAT_VERSION, Interaction, RecordedRequest, RecordedResponse,

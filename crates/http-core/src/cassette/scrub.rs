@@ -331,7 +331,7 @@ impl ScrubConfig {
         }
     }
 
-    /// Scrubs `cassette` in place (see the [module docs](self)). `known_secrets` are secret
+    /// Scrubs `cassette` in place (see the [module docs](crate::cassette::scrub)). `known_secrets` are secret
     /// values (e.g. the credentials used for recording) replaced wherever they appear.
     pub fn scrub(&self, cassette: &mut Cassette, known_secrets: &[&str]) {
         let mut map = Replacements::default();
