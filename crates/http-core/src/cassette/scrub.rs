@@ -48,6 +48,10 @@ pub enum PersonalKind {
     Address,
     /// Any other personal text (a company or person label) → `Example 3f2a`.
     Text,
+    /// A date of birth or other personal date → a day of the year 1901 in the same format
+    /// (`1980-02-29` → `1901-07-14`, `29/02/1980` → `14/07/1901`); anything that is not a
+    /// recognisable date becomes `Text`.
+    Date,
 }
 
 impl PersonalKind {
@@ -61,6 +65,7 @@ impl PersonalKind {
             PersonalKind::Phone => "phone",
             PersonalKind::Address => "address",
             PersonalKind::Text => "text",
+            PersonalKind::Date => "date",
         }
     }
 }
@@ -292,6 +297,9 @@ impl ScrubConfig {
             PersonalKind::Phone => format!("+1 555 01{:02}", n % 100),
             PersonalKind::Address => format!("{} Example Street", n + 1),
             PersonalKind::Text => format!("Example {:04x}", (h >> 32) & 0xffff),
+            PersonalKind::Date => {
+                fake_date(value, h).unwrap_or_else(|| format!("Example {:04x}", (h >> 32) & 0xffff))
+            }
         }
     }
 
@@ -328,6 +336,9 @@ impl ScrubConfig {
             }
             PersonalKind::Address => lower.contains("example"),
             PersonalKind::Text => lower.starts_with("example"),
+            PersonalKind::Date => {
+                lower.starts_with("example") || date_groups(v).is_some_and(|(y, ..)| y == 1901)
+            }
         }
     }
 
@@ -563,6 +574,70 @@ fn redact_json(v: &mut serde_json::Value) {
         J::Object(obj) => obj.values_mut().for_each(redact_json),
         _ => {}
     }
+}
+
+/// Year, month, day and the byte ranges of the three digit groups of a date written
+/// `YYYY?MM?DD...` or `DD?MM?YYYY...` (any one-character separators; trailing text such as a
+/// time is kept as is).
+fn date_groups(v: &str) -> Option<(u32, u32, u32, [(usize, usize); 3])> {
+    let mut groups = Vec::new();
+    let mut start = None;
+    for (i, c) in v.char_indices().chain([(v.len(), ' ')]) {
+        match (c.is_ascii_digit(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                groups.push((s, i));
+                start = None;
+                if groups.len() == 3 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    if groups.len() < 3 {
+        return None;
+    }
+    let g = [groups[0], groups[1], groups[2]];
+    let num = |(a, b): (usize, usize)| v[a..b].parse::<u32>().ok();
+    let lens: Vec<usize> = g.iter().map(|(a, b)| b - a).collect();
+    let (y, m, d) = match lens.as_slice() {
+        [4, 1..=2, 1..=2] => (num(g[0])?, num(g[1])?, num(g[2])?),
+        [1..=2, 1..=2, 4] => (num(g[2])?, num(g[1])?, num(g[0])?),
+        _ => return None,
+    };
+    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d, g))
+}
+
+/// A day of 1901 in the format of `original`.
+fn fake_date(original: &str, h: u64) -> Option<String> {
+    let (_, _, _, g) = date_groups(original)?;
+    let day_of_year = ((h >> 40) % 365) as u32;
+    const MONTHS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let (mut month, mut day) = (1u32, day_of_year + 1);
+    for len in MONTHS {
+        if day <= len {
+            break;
+        }
+        day -= len;
+        month += 1;
+    }
+    let year_first = g[0].1 - g[0].0 == 4;
+    let values = if year_first {
+        [1901, month, day]
+    } else {
+        [day, month, 1901]
+    };
+    let mut out = String::new();
+    let mut last = 0;
+    for ((a, b), value) in g.iter().zip(values) {
+        out.push_str(&original[last..*a]);
+        let width = b - a;
+        out.push_str(&format!("{value:0width$}"));
+        last = *b;
+    }
+    out.push_str(&original[last..]);
+    Some(out)
 }
 
 fn email_domain_is_reserved(email: &str) -> bool {
@@ -978,5 +1053,24 @@ mod tests {
         assert_eq!(c.pseudonym(PersonalKind::Login, &l), l);
         let p = c.pseudonym(PersonalKind::Phone, "+32 9 123 45 67");
         assert_eq!(c.pseudonym(PersonalKind::Phone, &p), p);
+        for original in ["1980-02-29", "29/02/1980", "1980/02/29 10:11"] {
+            let d = c.pseudonym(PersonalKind::Date, original);
+            assert_ne!(d, original);
+            assert!(d.contains("1901"), "{d}");
+            assert_eq!(d.len(), original.len(), "{d}");
+            assert_eq!(c.pseudonym(PersonalKind::Date, &d), d, "idempotent");
+        }
+        assert!(
+            c.pseudonym(PersonalKind::Date, "1980-02-29")
+                .starts_with("1901-")
+        );
+        assert!(
+            c.pseudonym(PersonalKind::Date, "1980/02/29 10:11")
+                .ends_with(" 10:11")
+        );
+        assert!(
+            c.pseudonym(PersonalKind::Date, "born in spring")
+                .starts_with("Example ")
+        );
     }
 }
