@@ -576,10 +576,13 @@ fn redact_json(v: &mut serde_json::Value) {
     }
 }
 
+/// Byte ranges of the three digit groups of a date.
+type DigitGroups = [(usize, usize); 3];
+
 /// Year, month, day and the byte ranges of the three digit groups of a date written
 /// `YYYY?MM?DD...` or `DD?MM?YYYY...` (any one-character separators; trailing text such as a
 /// time is kept as is).
-fn date_groups(v: &str) -> Option<(u32, u32, u32, [(usize, usize); 3])> {
+fn date_groups(v: &str) -> Option<(u32, u32, u32, DigitGroups)> {
     let mut groups = Vec::new();
     let mut start = None;
     for (i, c) in v.char_indices().chain([(v.len(), ' ')]) {
