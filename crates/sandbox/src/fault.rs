@@ -13,7 +13,7 @@ pub enum Fault {
         /// Value of the `Retry-After` header, in seconds.
         retry_after_secs: u64,
     },
-    /// Close the connection without answering (the client sees a reset / incomplete message).
+    /// Close the connection without answering, with a TCP reset (SO_LINGER 0).
     ConnectionReset,
     /// Promise the whole body in `Content-Length`, send half of it, then close.
     TruncatedBody,

@@ -56,7 +56,10 @@ mod synthetic;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -70,6 +73,7 @@ use http_core::{HttpRequest, Transport};
 use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 use url::Url;
@@ -372,9 +376,11 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
                 let Ok((stream, _)) = accepted else { continue };
                 let state = state.clone();
                 connections.spawn(async move {
-                    let service = service_fn(move |req| handle(state.clone(), req));
+                    let reset = Arc::new(AtomicBool::new(false));
+                    let io = ResettableIo { inner: stream, reset: reset.clone() };
+                    let service = service_fn(move |req| handle(state.clone(), reset.clone(), req));
                     let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
+                        .serve_connection(TokioIo::new(io), service)
                         .await;
                 });
             }
@@ -398,6 +404,7 @@ fn route_of(req: &RecordedRequest) -> String {
 
 async fn handle(
     state: Arc<State>,
+    reset: Arc<AtomicBool>,
     req: http::Request<Incoming>,
 ) -> Result<Response<Body>, std::io::Error> {
     let (parts, body) = req.into_parts();
@@ -448,10 +455,14 @@ async fn handle(
         Some(Fault::TooManyRequests { retry_after_secs }) => {
             Ok(too_many(retry_after_secs, "sandbox injected 429\n"))
         }
-        Some(Fault::ConnectionReset) => Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "sandbox injected connection reset",
-        )),
+        Some(Fault::ConnectionReset) => {
+            // Closing with SO_LINGER 0 sends a TCP RST instead of a FIN.
+            reset.store(true, Ordering::SeqCst);
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "sandbox injected connection reset",
+            ))
+        }
         Some(Fault::HtmlErrorPage { status }) => Ok(respond(
             status,
             "text/html; charset=utf-8",
@@ -475,6 +486,50 @@ async fn handle(
             );
             Ok(r)
         }
+    }
+}
+
+/// A TCP stream that is closed with a reset (SO_LINGER 0) when its flag is set.
+struct ResettableIo {
+    inner: tokio::net::TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl Drop for ResettableIo {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::SeqCst) {
+            let _ = self.inner.set_zero_linger();
+        }
+    }
+}
+
+impl AsyncRead for ResettableIo {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ResettableIo {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if self.reset.load(Ordering::SeqCst) {
+            // No FIN: the drop sends the reset.
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 

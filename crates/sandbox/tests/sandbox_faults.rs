@@ -98,6 +98,16 @@ async fn connection_reset_fails_the_request_below_http() {
     let sb = start(Some(FaultPlan::sequence([Some(Fault::ConnectionReset)]))).await;
     let err = get(&sb).await.unwrap_err();
     assert!(!err.is_status(), "{err}");
+    // A real TCP reset, not an orderly close.
+    let mut source: Option<&dyn std::error::Error> = Some(&err);
+    let mut reset = false;
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            reset |= io.kind() == std::io::ErrorKind::ConnectionReset;
+        }
+        source = e.source();
+    }
+    assert!(reset, "{err:?}");
     // The next request is served normally.
     assert_eq!(get(&sb).await.unwrap().status(), 200);
     assert_eq!(sb.count("GET /companies"), 2);
