@@ -112,9 +112,23 @@ pub struct SandboxBuilder {
     rate_limit: Option<(u64, Duration)>,
     synthetic: Vec<Synthetic>,
     port: u16,
+    base_path: String,
 }
 
 impl SandboxBuilder {
+    /// The path prefix clients put before the cassettes' paths (e.g. `/v1/` when a Pax8
+    /// client uses `url_for("v1")` as its base URL). It is stripped before matching and in
+    /// route keys, as the recorder stripped the recording base URL's path. Default `/`.
+    pub fn base_path(mut self, path: &str) -> Self {
+        let trimmed = path.trim_matches('/');
+        self.base_path = if trimmed.is_empty() {
+            "/".to_owned()
+        } else {
+            format!("/{trimmed}/")
+        };
+        self
+    }
+
     /// Serves `fixtures/<name>` (e.g. `"pax8/<scenario>.json"`).
     pub fn cassette(mut self, name: &str) -> Result<Self, Error> {
         self.cassettes.push(Cassette::load_fixture(name)?);
@@ -211,9 +225,17 @@ impl SandboxBuilder {
         })?;
         let replay = ReplayTransport::from_cassettes(self.cassettes)
             .with_config(self.config.clone())
+            .with_base_path(&self.base_path)
             .allow_repeats();
+        let match_base = base
+            .join(self.base_path.trim_start_matches('/'))
+            .map_err(|e| Error::Bind {
+                port: self.port,
+                source: std::io::Error::other(e.to_string()),
+            })?;
         let state = Arc::new(State {
             base,
+            match_base,
             config: self.config,
             replay,
             latency: self.latency,
@@ -249,6 +271,7 @@ impl Sandbox {
             rate_limit: None,
             synthetic: Vec::new(),
             port: 0,
+            base_path: "/".to_owned(),
         }
     }
 
@@ -315,6 +338,7 @@ impl Drop for Sandbox {
 #[derive(Debug)]
 struct State {
     base: Url,
+    match_base: Url,
     config: ScrubConfig,
     replay: ReplayTransport,
     latency: Duration,
@@ -426,7 +450,7 @@ async fn handle(
     let mut http_req = HttpRequest::new(parts.method, url);
     http_req.headers = parts.headers;
     http_req.body = body;
-    let recorded = record_request(&http_req, &state.base, &state.config);
+    let recorded = record_request(&http_req, &state.match_base, &state.config);
     let route = route_of(&recorded);
     *state.counts().entry(route.clone()).or_insert(0) += 1;
 

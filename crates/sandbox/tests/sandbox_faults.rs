@@ -50,6 +50,23 @@ async fn serves_recorded_answer_and_counts_the_route() {
 }
 
 #[tokio::test]
+async fn base_path_is_stripped_before_matching_and_in_routes() {
+    let sb = Sandbox::builder("pax8")
+        .with_cassette(cassette())
+        .base_path("v1")
+        .start()
+        .await
+        .unwrap();
+    let r = http()
+        .get(sb.url_for("v1/companies?page=0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(sb.count("GET /companies"), 1);
+}
+
+#[tokio::test]
 async fn unmatched_request_gets_599_naming_the_nearest_recording() {
     let sb = start(None).await;
     let r = http()
