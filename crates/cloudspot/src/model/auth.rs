@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
 use serde_json::Value;
 
@@ -176,10 +176,4 @@ fn permissions<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Permission>, D::Er
             .collect(),
         other => Ok(one::<D::Error>(other)?.into_iter().collect()),
     }
-}
-
-/// Exposes a secret for the transport layer only.
-#[allow(dead_code)]
-pub(crate) fn expose(s: &SecretString) -> &str {
-    s.expose_secret()
 }
