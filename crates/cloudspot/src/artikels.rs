@@ -41,3 +41,9 @@ impl Artikels<'_> {
         )
     }
 }
+
+/// Finds an article by exact, case-sensitive `SKU` in a list returned by [`Artikels::list`]
+/// (the API has no SKU filter; list once per tenant and cache, vendor reference §8).
+pub fn find_artikel_by_sku<'a>(artikels: &'a [Artikel], sku: &str) -> Option<&'a Artikel> {
+    artikels.iter().find(|a| a.sku.as_deref() == Some(sku))
+}

@@ -73,7 +73,7 @@ pub mod recording;
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
 pub mod user;
 
-pub use artikels::Artikels;
+pub use artikels::{Artikels, find_artikel_by_sku};
 pub use categorieen::Categorieen;
 pub use client::{
     BASE_URL_ENV, Client, ClientBuilder, DEFAULT_MAX_PAGES, LOCAL_DEV_URL, PRODUCTION_URL,

@@ -357,6 +357,7 @@ async fn cs_q11_category_path() -> anyhow::Result<()> {
         .await;
     catch_all(&server).await;
     let cats = client(&server).categorieen().list().await?;
+    assert_eq!(cats.len(), 1);
     assert_eq!(cats[0].name.as_deref(), Some("Olie"));
     Ok(())
 }
@@ -618,5 +619,22 @@ async fn cs_q23_content_type() -> anyhow::Result<()> {
         server.received_requests().await.unwrap_or_default().len(),
         5
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn cs_q02_sku_lookup_is_exact_on_the_listed_articles() -> anyhow::Result<()> {
+    let server = MockServer::start().await;
+    Mock::given(path(api("artikels/")))
+        .respond_with(json(
+            json!({"data": [{"id": 1, "SKU": "vb-1"}, {"id": 2, "SKU": "VB-1"}]}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let list = client(&server).artikels().list().await?;
+    let found = cloudspot::find_artikel_by_sku(&list, "VB-1").and_then(|a| a.id);
+    assert_eq!(found, Some(ArtikelId(2)));
+    assert!(cloudspot::find_artikel_by_sku(&list, "vb-2").is_none());
     Ok(())
 }
