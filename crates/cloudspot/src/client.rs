@@ -457,6 +457,29 @@ mod tests {
     }
 
     #[test]
+    fn empty_or_padded_token_is_a_config_error() {
+        for bad in ["", "  ", " tok", "tok\n"] {
+            let err = Client::builder(bad).build().unwrap_err();
+            assert!(
+                matches!(&err, Error::Transport(e) if e.kind() == http_core::ErrorKind::Config),
+                "{bad:?}: {err:?}"
+            );
+        }
+        assert!(
+            Client::builder("tok")
+                .base_url("not a url")
+                .build()
+                .is_err()
+        );
+        assert!(
+            Client::builder("tok")
+                .base_url("https://x/api/v1?x=1")
+                .build()
+                .is_err()
+        );
+    }
+
+    #[test]
     fn base_url_normalisation() {
         for raw in [
             "https://x/api/v1",
