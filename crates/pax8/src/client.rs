@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http_core::clock::{Clock, TokioClock};
-use http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
+use http_core::rate_limit::RateLimiter;
 use http_core::retry::RetryPolicy;
 use http_core::{Method, Request, RetrySafety, SecretString, Transport, TransportConfig};
 use serde::de::DeserializeOwned;
@@ -19,6 +19,7 @@ use crate::auth::{
     TokenEndpoint, token_key,
 };
 use crate::error::{Error, Pax8Classifier};
+use crate::limiter::PacedLimiter;
 
 /// Default Partner API v1 base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.pax8.com/v1";
@@ -28,6 +29,10 @@ pub const DEFAULT_WEBHOOKS_BASE_URL: &str = "https://api.pax8.com/api/v2";
 pub const DEFAULT_APP_API_BASE_URL: &str = "https://app.pax8.com/p8p/api/v3";
 /// Documented rate limit: 1000 calls per minute, token calls included (PAX8-Q46).
 pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 1000;
+/// Share of the quota the client leaves unused by default (2 %): the server counts arrivals in
+/// its own windows, and arrival-time variance at exactly the quota produced occasional 429s in
+/// the throughput benchmark (see `docs/benchmarks.md`, section "pax8").
+pub const DEFAULT_RATE_LIMIT_MARGIN: f64 = 0.02;
 /// Documented maximum page size, and the default this crate sends (PAX8-Q20, PAX8-Q32).
 pub const MAX_PAGE_SIZE: u32 = 200;
 
@@ -106,6 +111,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     requests_per_minute: u32,
     rate_limiter: Option<Arc<dyn RateLimiter>>,
+    limiter_margin: f64,
     retry: RetryPolicy,
     retry_writes: bool,
     token_store: Option<Arc<dyn TokenStore>>,
@@ -147,6 +153,7 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             requests_per_minute: DEFAULT_REQUESTS_PER_MINUTE,
             rate_limiter: None,
+            limiter_margin: DEFAULT_RATE_LIMIT_MARGIN,
             retry: default_retry_policy(),
             retry_writes: false,
             token_store: None,
@@ -236,6 +243,17 @@ impl ClientBuilder {
     /// Client-side rate limit, shared by all clones and counting token calls (default 1000).
     pub fn requests_per_minute(mut self, n: u32) -> Self {
         self.requests_per_minute = n.max(1);
+        self
+    }
+
+    /// Share of the quota left unused as a safety margin, 0.0 to 0.5 (default 0.02: at 1000 calls
+    /// per minute the client sends at most 980).
+    pub fn rate_limit_margin(mut self, margin: f64) -> Self {
+        self.limiter_margin = if margin.is_finite() {
+            margin.clamp(0.0, 0.5)
+        } else {
+            0.0
+        };
         self
     }
 
@@ -334,10 +352,13 @@ impl ClientBuilder {
         };
         let limiter: Arc<dyn RateLimiter> = match self.rate_limiter.clone() {
             Some(l) => l,
-            None => Arc::new(GcraLimiter::with_clock(
-                Quota::per_minute(self.requests_per_minute),
-                self.clock.clone(),
-            )),
+            None => {
+                let per_minute = ((f64::from(self.requests_per_minute)
+                    * (1.0 - self.limiter_margin))
+                    .floor() as u32)
+                    .max(1);
+                Arc::new(PacedLimiter::per_minute(per_minute, self.clock.clone()))
+            }
         };
         let core = |base: &str| {
             http_core::Client::builder("pax8", base)

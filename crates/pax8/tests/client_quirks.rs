@@ -961,8 +961,8 @@ async fn pax8_q45_timeouts() {
 
 #[tokio::test]
 async fn pax8_q46_rate_limit() {
-    // With a limit of 2 per minute the token call takes the first permit and the second API
-    // call waits about a minute on the virtual clock.
+    // With a limit of 2 per minute (no margin) slots are 30 s apart: the token call takes the
+    // first, the first API call waits 30 s, the second another 30 s.
     let fake = Fake::new();
     fake.on(
         "GET",
@@ -972,23 +972,27 @@ async fn pax8_q46_rate_limit() {
     let clock = ManualClock::new();
     let c = client_with(&fake, &clock)
         .requests_per_minute(2)
+        .rate_limit_margin(0.0)
         .build()
         .unwrap();
-    let t0 = std::time::Instant::now();
-    let _ = t0;
     c.companies().get(&"c1".into()).await.unwrap();
     let after_first = clock.elapsed();
     c.companies().get(&"c1".into()).await.unwrap();
     let after_second = clock.elapsed();
     assert_eq!(fake.token_calls(), 1);
-    assert!(
-        after_first >= Duration::from_secs(29),
-        "token + first call used 2 permits: {after_first:?}"
+    assert_eq!(
+        after_first,
+        Duration::from_secs(30),
+        "the token call used a permit"
     );
-    assert!(
-        after_second - after_first >= Duration::from_secs(29),
-        "the third permit waited: {after_second:?}"
+    assert_eq!(
+        after_second - after_first,
+        Duration::from_secs(30),
+        "the third permit waited"
     );
+    // The default margin leaves 2 % unused: 100 per minute become 98.
+    let limiter = pax8::limiter::PacedLimiter::per_minute(98, Arc::new(ManualClock::new()));
+    assert_eq!(limiter.interval(), Duration::from_secs(60) / 98);
 
     // 429 with Retry-After: 2 is retried after at least 2 s; HTTP-date and missing header too.
     let in_3s = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3));
