@@ -3,11 +3,12 @@
 //! Each scenario makes the calls of one cassette `fixtures/ppms/<name>.json` against a live
 //! instance. Set `PPMS_BASE_URL` (the site URL, e.g. `https://ppms.eu/<site>/`) and
 //! `PPMS_API_KEY`; `PPMS_API2_KEY` enables the API2 scenarios. The objects asked about come
-//! from optional variables (defaults in brackets): `PPMS_TEST_LOGIN` [jdoe],
-//! `PPMS_TEST_GROUP` [doe_lab], `PPMS_TEST_SYSTEM` [17], `PPMS_TEST_CORE` [3],
-//! `PPMS_TEST_DAY` [2030-05-10], `PPMS_TEST_PROJECT` [42], `PPMS_TEST_ORDER` [48213],
-//! `PPMS_TEST_INVOICE` [PPMS2-ExampleCore-20240131-DRAFT], `PPMS_TEST_SERVICE` [112],
-//! `PPMS_TEST_REPORT` [Report2167].
+//! from optional variables (defaults after the arrow): `PPMS_TEST_LOGIN` → `jdoe`,
+//! `PPMS_TEST_GROUP` → `doe_lab`, `PPMS_TEST_SYSTEM` → `17`, `PPMS_TEST_CORE` → `3`,
+//! `PPMS_TEST_DAY` → `2030-05-10`, `PPMS_TEST_PROJECT` → `42`, `PPMS_TEST_ORDER` → `48213`,
+//! `PPMS_TEST_INVOICE` → `PPMS2-ExampleCore-20240131-DRAFT`, `PPMS_TEST_SERVICE` → `112`,
+//! `PPMS_TEST_REPORT` → `Report2167`. Scenarios that write run only with
+//! `PPMS_RECORD_WRITES=1`.
 //!
 //! Only scenarios that can be produced by a live server are declared here; the cassettes that
 //! reproduce malformed bodies (`getsystems_bad_row`, `getsysrights_malformed`, ...) or faults

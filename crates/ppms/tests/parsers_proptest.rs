@@ -61,8 +61,9 @@ proptest! {
             let _ = parse::parse_table::<Project>(&s, policy);
             let _ = parse::parse_table::<Service>(&s, policy);
             let _ = parse::parse_table::<PriceListEntry>(&s, policy);
-            let _ = parse::parse_table_after::<Order>(&s, &["Order ref."], 5, policy);
-            let _ = parse::parse_table_after::<OrderLine>(&s, &["Order ID"], 5, policy);
+            let _ = Order::parse_body(&s, policy);
+            let _ = OrderLine::parse_body(&s, policy);
+            let _ = parse::parse_table_after::<Service>(&s, &parse::Column(&["Name"]), 5, policy);
             let _ = InvoiceAccountTotal::parse_body(&s, policy);
             let _ = ppms::parse_running_sheet(&s, day, policy);
         }

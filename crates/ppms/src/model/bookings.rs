@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Resolution, SystemId, User};
 use crate::parse::{
-    BookingRecord, Col, FromRow, ParseError, Parsed, RowPolicy, RowRef, parse_table, value,
+    BookingRecord, Col, Column, FromRow, ParseError, Parsed, RowPolicy, RowRef, parse_table, value,
 };
 
 /// The booking running now on a system (`getbooking`).
@@ -125,13 +125,34 @@ impl RunningSheetEntry {
     }
 }
 
-const LOCATION: Col = &["Location"];
-const START: Col = &["Start time"];
-const END: Col = &["End time"];
-const OBJECT: Col = &["Object"];
-const USER: Col = &["User"];
-const TRAINING: Col = &["Training"];
-const ASSISTED: Col = &["Assisted"];
+static LOCATION: Col = {
+    static C: Column = Column(&["Location"]);
+    &C
+};
+static START: Col = {
+    static C: Column = Column(&["Start time"]);
+    &C
+};
+static END: Col = {
+    static C: Column = Column(&["End time"]);
+    &C
+};
+static OBJECT: Col = {
+    static C: Column = Column(&["Object"]);
+    &C
+};
+static USER: Col = {
+    static C: Column = Column(&["User"]);
+    &C
+};
+static TRAINING: Col = {
+    static C: Column = Column(&["Training"]);
+    &C
+};
+static ASSISTED: Col = {
+    static C: Column = Column(&["Assisted"]);
+    &C
+};
 
 struct SheetRow(RunningSheetEntry);
 

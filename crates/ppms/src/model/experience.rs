@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::SystemId;
-use crate::parse::{Col, FromRow, ParseError, RowRef, value};
+use crate::parse::{Col, Column, FromRow, ParseError, RowRef, value};
 
 /// A user's experience on a system (`getuserexp`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,12 +30,30 @@ pub struct Experience {
     pub extra: BTreeMap<String, String>,
 }
 
-const LOGIN: Col = &["login"];
-const ID: Col = &["id"];
-const BOOKED: Col = &["booked_hours", "booked hours"];
-const USED: Col = &["used_hours", "used hours"];
-const LAST_RES: Col = &["last_res"];
-const LAST_TRAIN: Col = &["last_train"];
+static LOGIN: Col = {
+    static C: Column = Column(&["login"]);
+    &C
+};
+static ID: Col = {
+    static C: Column = Column(&["id"]);
+    &C
+};
+static BOOKED: Col = {
+    static C: Column = Column(&["booked_hours", "booked hours"]);
+    &C
+};
+static USED: Col = {
+    static C: Column = Column(&["used_hours", "used hours"]);
+    &C
+};
+static LAST_RES: Col = {
+    static C: Column = Column(&["last_res"]);
+    &C
+};
+static LAST_TRAIN: Col = {
+    static C: Column = Column(&["last_train"]);
+    &C
+};
 
 impl FromRow for Experience {
     const COLUMNS: &'static [Col] = &[LOGIN, ID, BOOKED, USED, LAST_RES, LAST_TRAIN];

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::parse::{Col, FromRow, ParseError, RowRef};
+use crate::parse::{Col, Column, FromRow, ParseError, RowRef};
 
 /// A PPMS group (`getgroup`).
 ///
@@ -62,20 +62,62 @@ impl Group {
     }
 }
 
-const UNITLOGIN: Col = &["unitlogin"];
-const UNITNAME: Col = &["unitname"];
-const HEADNAME: Col = &["headname"];
-const HEADEMAIL: Col = &["heademail"];
-const UNITBCODE: Col = &["unitbcode"];
-const DEPARTMENT: Col = &["department"];
-const INSTITUTION: Col = &["institution"];
-const ADDRESS: Col = &["address"];
-const AFFILIATION: Col = &["affiliation"];
-const EXT: Col = &["ext"];
-const ACTIVE: Col = &["active"];
-const ADMNAME: Col = &["admname"];
-const ADMEMAIL: Col = &["admemail"];
-const CREATIONDATE: Col = &["creationdate"];
+static UNITLOGIN: Col = {
+    static C: Column = Column(&["unitlogin"]);
+    &C
+};
+static UNITNAME: Col = {
+    static C: Column = Column(&["unitname"]);
+    &C
+};
+static HEADNAME: Col = {
+    static C: Column = Column(&["headname"]);
+    &C
+};
+static HEADEMAIL: Col = {
+    static C: Column = Column(&["heademail"]);
+    &C
+};
+static UNITBCODE: Col = {
+    static C: Column = Column(&["unitbcode"]);
+    &C
+};
+static DEPARTMENT: Col = {
+    static C: Column = Column(&["department"]);
+    &C
+};
+static INSTITUTION: Col = {
+    static C: Column = Column(&["institution"]);
+    &C
+};
+static ADDRESS: Col = {
+    static C: Column = Column(&["address"]);
+    &C
+};
+static AFFILIATION: Col = {
+    static C: Column = Column(&["affiliation"]);
+    &C
+};
+static EXT: Col = {
+    static C: Column = Column(&["ext"]);
+    &C
+};
+static ACTIVE: Col = {
+    static C: Column = Column(&["active"]);
+    &C
+};
+static ADMNAME: Col = {
+    static C: Column = Column(&["admname"]);
+    &C
+};
+static ADMEMAIL: Col = {
+    static C: Column = Column(&["admemail"]);
+    &C
+};
+static CREATIONDATE: Col = {
+    static C: Column = Column(&["creationdate"]);
+    &C
+};
 
 impl FromRow for Group {
     const COLUMNS: &'static [Col] = &[

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::parse::{
-    Col, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Section, parse_headerless,
+    Col, Column, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Section, parse_headerless,
     parse_sections,
 };
 
@@ -23,8 +23,14 @@ pub struct InvoiceAccountTotal {
     pub amount: Decimal,
 }
 
-const ACCOUNT: Col = &["account"];
-const AMOUNT: Col = &["amount"];
+static ACCOUNT: Col = {
+    static C: Column = Column(&["account"]);
+    &C
+};
+static AMOUNT: Col = {
+    static C: Column = Column(&["amount"]);
+    &C
+};
 
 impl FromRow for InvoiceAccountTotal {
     const COLUMNS: &'static [Col] = &[ACCOUNT, AMOUNT];
@@ -115,7 +121,7 @@ impl InvoiceDetails {
         let mut total = Decimal::ZERO;
         for section in &self.sections {
             for row in section.rows() {
-                if let Some(v) = row.opt_decimal(&["Final Amount"])? {
+                if let Some(v) = row.opt_decimal(&Column(&["Final Amount"]))? {
                     total += v;
                 }
             }
@@ -197,19 +203,58 @@ pub struct InvoiceTracking {
     pub extra: BTreeMap<String, String>,
 }
 
-const T_REF: Col = &["Invoice tracking ref.", "Invoice tracking ref"];
-const T_CORE: Col = &["Core facility ref.", "Core facility ref"];
-const T_DATE: Col = &["Invoice date"];
-const T_INVOICE: Col = &["PPMS invoice ref", "PPMS invoice ref.", "Invoice ref"];
-const T_BCODE: Col = &["Bcode"];
-const T_PO: Col = &["PO"];
-const T_CREATED: Col = &["Date created"];
-const T_AMOUNT: Col = &["Amount"];
-const T_PAID: Col = &["Paid"];
-const T_PAYREF: Col = &["Reference Payment"];
-const T_PAYDATE: Col = &["Date Payment"];
-const T_ADDRESS: Col = &["Address"];
-const T_EMAILS: Col = &["Emails"];
+static T_REF: Col = {
+    static C: Column = Column(&["Invoice tracking ref.", "Invoice tracking ref"]);
+    &C
+};
+static T_CORE: Col = {
+    static C: Column = Column(&["Core facility ref.", "Core facility ref"]);
+    &C
+};
+static T_DATE: Col = {
+    static C: Column = Column(&["Invoice date"]);
+    &C
+};
+static T_INVOICE: Col = {
+    static C: Column = Column(&["PPMS invoice ref", "PPMS invoice ref.", "Invoice ref"]);
+    &C
+};
+static T_BCODE: Col = {
+    static C: Column = Column(&["Bcode"]);
+    &C
+};
+static T_PO: Col = {
+    static C: Column = Column(&["PO"]);
+    &C
+};
+static T_CREATED: Col = {
+    static C: Column = Column(&["Date created"]);
+    &C
+};
+static T_AMOUNT: Col = {
+    static C: Column = Column(&["Amount"]);
+    &C
+};
+static T_PAID: Col = {
+    static C: Column = Column(&["Paid"]);
+    &C
+};
+static T_PAYREF: Col = {
+    static C: Column = Column(&["Reference Payment"]);
+    &C
+};
+static T_PAYDATE: Col = {
+    static C: Column = Column(&["Date Payment"]);
+    &C
+};
+static T_ADDRESS: Col = {
+    static C: Column = Column(&["Address"]);
+    &C
+};
+static T_EMAILS: Col = {
+    static C: Column = Column(&["Emails"]);
+    &C
+};
 
 impl FromRow for InvoiceTracking {
     const COLUMNS: &'static [Col] = &[
@@ -252,10 +297,14 @@ mod tests {
         assert_eq!(d.sections.len(), 2);
         assert_eq!(d.sections[0].len(), 2);
         assert_eq!(d.sections[1].len(), 1);
-        assert!(d.sections[1].header().contains(&["Duration"]));
-        assert!(!d.sections[1].header().contains(&["Duration (booked)"]));
+        assert!(d.sections[1].header().contains(&Column(&["Duration"])));
+        assert!(
+            !d.sections[1]
+                .header()
+                .contains(&Column(&["Duration (booked)"]))
+        );
         assert_eq!(
-            d.sections[0].row(1).unwrap().raw(&["Notes"]),
+            d.sections[0].row(1).unwrap().raw(&Column(&["Notes"])),
             Some("note, with comma")
         );
         assert_eq!(d.total().unwrap(), Decimal::from(135));

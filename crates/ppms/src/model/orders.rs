@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{CoreFacilityId, OrderRef, ProjectId, ServiceId};
 use crate::parse::{
-    Col, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Warning, parse_headerless,
+    Col, Column, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Warning, parse_headerless,
     parse_table_after, value,
 };
 
@@ -70,22 +70,52 @@ impl Order {
     }
 }
 
-pub(crate) const ORDER_REF: Col = &["Order ref.", "Order ref", "Order reference", "orderref"];
-const CORE: Col = &["Core facility ref.", "Core facility ref", "Core facility"];
-const USER: Col = &["User", "Login"];
-const GROUP: Col = &["Group"];
-const PROJECT: Col = &["Project ref.", "Project ref", "Project"];
-const QUOTED: Col = &["Quoted date", "Quoted"];
-const ORDERED: Col = &["Ordered date", "Ordered", "Order date"];
-const COMPLETED: Col = &["Completed date", "Completed"];
-const STATUS: Col = &["Status"];
-const INVOICED: Col = &["Invoiced"];
+pub(crate) static ORDER_REF: Col = {
+    static C: Column = Column(&["Order ref.", "Order ref", "Order reference", "orderref"]);
+    &C
+};
+static CORE: Col = {
+    static C: Column = Column(&["Core facility ref.", "Core facility ref", "Core facility"]);
+    &C
+};
+static USER: Col = {
+    static C: Column = Column(&["User", "Login"]);
+    &C
+};
+static GROUP: Col = {
+    static C: Column = Column(&["Group"]);
+    &C
+};
+static PROJECT: Col = {
+    static C: Column = Column(&["Project ref.", "Project ref", "Project"]);
+    &C
+};
+static QUOTED: Col = {
+    static C: Column = Column(&["Quoted date", "Quoted"]);
+    &C
+};
+static ORDERED: Col = {
+    static C: Column = Column(&["Ordered date", "Ordered", "Order date"]);
+    &C
+};
+static COMPLETED: Col = {
+    static C: Column = Column(&["Completed date", "Completed"]);
+    &C
+};
+static STATUS: Col = {
+    static C: Column = Column(&["Status"]);
+    &C
+};
+static INVOICED: Col = {
+    static C: Column = Column(&["Invoiced"]);
+    &C
+};
 
 fn order_ref(row: &RowRef<'_>, col: Col) -> Result<OrderRef, ParseError> {
     let raw = row.raw(col).unwrap_or_default();
     raw.parse().map(OrderRef).map_err(|_| {
         ParseError::at_line(row.line(), format!("order ref {raw:?} is not a number"))
-            .with_column(col.first().copied().unwrap_or(""))
+            .with_column(col.name())
     })
 }
 
@@ -147,9 +177,18 @@ pub struct OrderLine {
     pub extra: BTreeMap<String, String>,
 }
 
-pub(crate) const ORDER_ID: Col = &["Order ID", "Order id", "orderid"];
-const SERVICE_ID: Col = &["Service id", "Service ID", "serviceid", "Service"];
-const QUANTITY: Col = &["Quantity"];
+pub(crate) static ORDER_ID: Col = {
+    static C: Column = Column(&["Order ID", "Order id", "orderid"]);
+    &C
+};
+static SERVICE_ID: Col = {
+    static C: Column = Column(&["Service id", "Service ID", "serviceid", "Service"]);
+    &C
+};
+static QUANTITY: Col = {
+    static C: Column = Column(&["Quantity"]);
+    &C
+};
 
 /// The 13 columns of `getorderlines` in the order the UC Davis fork reads them, used only when
 /// a body has no header (PPMS-Q17).
@@ -236,10 +275,22 @@ pub struct Service {
     pub extra: BTreeMap<String, String>,
 }
 
-const S_NAME: Col = &["Name"];
-const S_ID: Col = &["Service id", "Service ID"];
-const S_GROUP: Col = &["Group"];
-const S_ACTIVE: Col = &["Active"];
+static S_NAME: Col = {
+    static C: Column = Column(&["Name"]);
+    &C
+};
+static S_ID: Col = {
+    static C: Column = Column(&["Service id", "Service ID"]);
+    &C
+};
+static S_GROUP: Col = {
+    static C: Column = Column(&["Group"]);
+    &C
+};
+static S_ACTIVE: Col = {
+    static C: Column = Column(&["Active"]);
+    &C
+};
 
 impl FromRow for Service {
     const COLUMNS: &'static [Col] = &[S_NAME, S_ID, S_GROUP, S_ACTIVE];
@@ -287,13 +338,34 @@ impl PriceListEntry {
     }
 }
 
-const P_PRIORITY: Col = &["priority"];
-const P_SERVICE: Col = &["service"];
-const P_AFFILIATION: Col = &["affiliationid"];
-const P_PROJECT: Col = &["projectid"];
-const P_PRICE: Col = &["Price"];
-const P_MIN: Col = &["minDate"];
-const P_MAX: Col = &["maxDate"];
+static P_PRIORITY: Col = {
+    static C: Column = Column(&["priority"]);
+    &C
+};
+static P_SERVICE: Col = {
+    static C: Column = Column(&["service"]);
+    &C
+};
+static P_AFFILIATION: Col = {
+    static C: Column = Column(&["affiliationid"]);
+    &C
+};
+static P_PROJECT: Col = {
+    static C: Column = Column(&["projectid"]);
+    &C
+};
+static P_PRICE: Col = {
+    static C: Column = Column(&["Price"]);
+    &C
+};
+static P_MIN: Col = {
+    static C: Column = Column(&["minDate"]);
+    &C
+};
+static P_MAX: Col = {
+    static C: Column = Column(&["maxDate"]);
+    &C
+};
 
 impl FromRow for PriceListEntry {
     const COLUMNS: &'static [Col] = &[

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::ProjectId;
-use crate::parse::{Col, FromRow, ParseError, RowRef, value};
+use crate::parse::{Col, Column, FromRow, ParseError, RowRef, value};
 
 /// A project (`getprojects`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,16 +37,46 @@ pub struct Project {
     pub extra: BTreeMap<String, String>,
 }
 
-const CORE: Col = &["Core facility ref.", "Core facility ref"];
-const NAME: Col = &["Project name", "Name"];
-const PHASE: Col = &["Phase"];
-const ACTIVE: Col = &["Active"];
-const BCODE: Col = &["Bcode", "Account number"];
-const REF: Col = &["Project ref.", "Project ref", "Project id", "projectid"];
-const AFFILIATION: Col = &["Affiliation"];
-const PTYPE: Col = &["Project Type"];
-const PGROUP: Col = &["Project Group"];
-const DESCR: Col = &["Descr", "Description"];
+static CORE: Col = {
+    static C: Column = Column(&["Core facility ref.", "Core facility ref"]);
+    &C
+};
+static NAME: Col = {
+    static C: Column = Column(&["Project name", "Name"]);
+    &C
+};
+static PHASE: Col = {
+    static C: Column = Column(&["Phase"]);
+    &C
+};
+static ACTIVE: Col = {
+    static C: Column = Column(&["Active"]);
+    &C
+};
+static BCODE: Col = {
+    static C: Column = Column(&["Bcode", "Account number"]);
+    &C
+};
+static REF: Col = {
+    static C: Column = Column(&["Project ref.", "Project ref", "Project id", "projectid"]);
+    &C
+};
+static AFFILIATION: Col = {
+    static C: Column = Column(&["Affiliation"]);
+    &C
+};
+static PTYPE: Col = {
+    static C: Column = Column(&["Project Type"]);
+    &C
+};
+static PGROUP: Col = {
+    static C: Column = Column(&["Project Group"]);
+    &C
+};
+static DESCR: Col = {
+    static C: Column = Column(&["Descr", "Description"]);
+    &C
+};
 
 impl FromRow for Project {
     const COLUMNS: &'static [Col] = &[
@@ -103,12 +133,30 @@ pub struct BillingCode {
     pub extra: BTreeMap<String, String>,
 }
 
-const B_USER: Col = &["User"];
-const B_GROUP: Col = &["Group"];
-const B_PROJECT: Col = &["Project"];
-const B_BCODE: Col = &["Bcode", "Account number", "Account"];
-const B_SUBSIDY: Col = &["Subsidy"];
-const B_CHARGES: Col = &["Charges"];
+static B_USER: Col = {
+    static C: Column = Column(&["User"]);
+    &C
+};
+static B_GROUP: Col = {
+    static C: Column = Column(&["Group"]);
+    &C
+};
+static B_PROJECT: Col = {
+    static C: Column = Column(&["Project"]);
+    &C
+};
+static B_BCODE: Col = {
+    static C: Column = Column(&["Bcode", "Account number", "Account"]);
+    &C
+};
+static B_SUBSIDY: Col = {
+    static C: Column = Column(&["Subsidy"]);
+    &C
+};
+static B_CHARGES: Col = {
+    static C: Column = Column(&["Charges"]);
+    &C
+};
 
 impl FromRow for BillingCode {
     const COLUMNS: &'static [Col] = &[B_USER, B_GROUP, B_PROJECT, B_BCODE, B_SUBSIDY, B_CHARGES];

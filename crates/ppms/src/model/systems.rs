@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{Resolution, SystemId};
-use crate::parse::{Col, FromRow, ParseError, RightLine, RowRef, value};
+use crate::parse::{Col, Column, FromRow, ParseError, RightLine, RowRef, value};
 
 /// A system (instrument) from `getsystems`. Booleans arrive capitalised (PPMS-Q13).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,17 +39,50 @@ pub struct System {
     pub extra: BTreeMap<String, String>,
 }
 
-const CORE: Col = &["Core facility ref", "Core facility ref."];
-const SYSTEM_ID: Col = &["System id"];
-const TYPE: Col = &["Type"];
-const NAME: Col = &["Name"];
-const LOCALISATION: Col = &["Localisation", "Location"];
-const ACTIVE: Col = &["Active"];
-const SCHEDULES: Col = &["Schedules"];
-const STATS: Col = &["Stats"];
-const BOOKABLE: Col = &["Bookable"];
-const AUTONOMY: Col = &["Autonomy Required"];
-const AUTONOMY_AH: Col = &["Autonomy Required After Hours"];
+static CORE: Col = {
+    static C: Column = Column(&["Core facility ref", "Core facility ref."]);
+    &C
+};
+static SYSTEM_ID: Col = {
+    static C: Column = Column(&["System id"]);
+    &C
+};
+static TYPE: Col = {
+    static C: Column = Column(&["Type"]);
+    &C
+};
+static NAME: Col = {
+    static C: Column = Column(&["Name"]);
+    &C
+};
+static LOCALISATION: Col = {
+    static C: Column = Column(&["Localisation", "Location"]);
+    &C
+};
+static ACTIVE: Col = {
+    static C: Column = Column(&["Active"]);
+    &C
+};
+static SCHEDULES: Col = {
+    static C: Column = Column(&["Schedules"]);
+    &C
+};
+static STATS: Col = {
+    static C: Column = Column(&["Stats"]);
+    &C
+};
+static BOOKABLE: Col = {
+    static C: Column = Column(&["Bookable"]);
+    &C
+};
+static AUTONOMY: Col = {
+    static C: Column = Column(&["Autonomy Required"]);
+    &C
+};
+static AUTONOMY_AH: Col = {
+    static C: Column = Column(&["Autonomy Required After Hours"]);
+    &C
+};
 
 impl FromRow for System {
     const COLUMNS: &'static [Col] = &[
@@ -366,5 +399,15 @@ mod tests {
     fn unknown_right_letters_are_kept() {
         assert_eq!(Right::from_letter("Z"), Right::Unknown("Z".into()));
         assert_eq!(Right::from_letter("a"), Right::Autonomous);
+    }
+}
+#[cfg(test)]
+mod column_identity {
+    use super::*;
+
+    #[test]
+    fn static_columns_keep_their_identity_for_fast_lookups() {
+        let listed = <System as FromRow>::COLUMNS[1];
+        assert!(std::ptr::eq(listed, SYSTEM_ID));
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::parse::{Col, FromRow, ParseError, RowRef};
+use crate::parse::{Col, Column, FromRow, ParseError, RowRef};
 
 /// The `active` tri-state filter of `getusers`, `getgroups` and `getgroupusers` (PPMS-Q37).
 ///
@@ -71,17 +71,50 @@ impl User {
     }
 }
 
-const LOGIN: Col = &["login"];
-const LNAME: Col = &["lname"];
-const FNAME: Col = &["fname"];
-const EMAIL: Col = &["email"];
-const PHONE: Col = &["phone"];
-const BCODE: Col = &["bcode"];
-const AFFILIATION: Col = &["affiliation"];
-const UNITLOGIN: Col = &["unitlogin"];
-const MUSTCHPWD: Col = &["mustchpwd"];
-const MUSTCHBCODE: Col = &["mustchbcode"];
-const ACTIVE: Col = &["active"];
+static LOGIN: Col = {
+    static C: Column = Column(&["login"]);
+    &C
+};
+static LNAME: Col = {
+    static C: Column = Column(&["lname"]);
+    &C
+};
+static FNAME: Col = {
+    static C: Column = Column(&["fname"]);
+    &C
+};
+static EMAIL: Col = {
+    static C: Column = Column(&["email"]);
+    &C
+};
+static PHONE: Col = {
+    static C: Column = Column(&["phone"]);
+    &C
+};
+static BCODE: Col = {
+    static C: Column = Column(&["bcode"]);
+    &C
+};
+static AFFILIATION: Col = {
+    static C: Column = Column(&["affiliation"]);
+    &C
+};
+static UNITLOGIN: Col = {
+    static C: Column = Column(&["unitlogin"]);
+    &C
+};
+static MUSTCHPWD: Col = {
+    static C: Column = Column(&["mustchpwd"]);
+    &C
+};
+static MUSTCHBCODE: Col = {
+    static C: Column = Column(&["mustchbcode"]);
+    &C
+};
+static ACTIVE: Col = {
+    static C: Column = Column(&["active"]);
+    &C
+};
 
 impl FromRow for User {
     const COLUMNS: &'static [Col] = &[

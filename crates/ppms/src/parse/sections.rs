@@ -169,7 +169,13 @@ mod tests {
         let s = parse_sections(body, header_like, 3).unwrap();
         assert_eq!(s.preamble, vec!["Title", "Core X", "Period"]);
         assert_eq!(s.sections.len(), 2);
-        assert_eq!(s.sections[1].row(0).unwrap().raw(&["Duration"]), Some("2"));
+        assert_eq!(
+            s.sections[1]
+                .row(0)
+                .unwrap()
+                .raw(&crate::parse::Column(&["Duration"])),
+            Some("2")
+        );
     }
 
     #[test]

@@ -12,7 +12,34 @@ use super::{ParseError, Parsed, RowPolicy, Warning, value};
 ///
 /// Names are compared after normalisation: case-insensitive, dots removed, runs of whitespace
 /// collapsed (`Core facility ref` matches `Core facility ref.`, PPMS-Q15).
-pub type Col = &'static [&'static str];
+///
+/// Declare columns as statics so that per-row lookups are a pointer comparison:
+///
+/// ```
+/// use ppms::parse::{Col, Column};
+/// static LOGIN: Col = {
+///     static C: Column = Column(&["login"]);
+///     &C
+/// };
+/// assert_eq!(LOGIN.name(), "login");
+/// ```
+#[derive(Debug, PartialEq, Eq)]
+pub struct Column(pub &'static [&'static str]);
+
+impl Column {
+    /// The canonical (first) name.
+    pub fn name(&self) -> &'static str {
+        self.0.first().copied().unwrap_or("")
+    }
+
+    /// Every alias.
+    pub fn aliases(&self) -> &'static [&'static str] {
+        self.0
+    }
+}
+
+/// A reference to a [`Column`].
+pub type Col = &'static Column;
 
 /// The header line of a CSV table, with names trimmed (PPMS-Q11).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +70,7 @@ impl Header {
 
     /// The position of a column, trying each alias.
     pub fn position(&self, col: Col) -> Option<usize> {
-        col.iter().find_map(|alias| {
+        col.0.iter().find_map(|alias| {
             let alias = normalize(alias);
             self.normalized.iter().position(|n| *n == alias)
         })
@@ -73,20 +100,42 @@ fn normalize(name: &str) -> String {
 /// Columns resolved once per table, so that per-row lookups do no string work.
 #[derive(Debug)]
 struct Resolved {
-    cols: Vec<(usize, usize, Option<usize>)>,
+    cols: Vec<(Col, Option<usize>)>,
     unknown: Vec<usize>,
+    /// Where the next lookup probably is: rows read their columns in the same order.
+    hint: std::cell::Cell<usize>,
 }
 
 impl Resolved {
     fn new(header: &Header, known: &[Col]) -> Self {
-        let cols: Vec<_> = known
-            .iter()
-            .map(|c| (c.as_ptr() as usize, c.len(), header.position(c)))
-            .collect();
+        let cols: Vec<_> = known.iter().map(|c| (*c, header.position(c))).collect();
         let unknown = (0..header.names.len())
-            .filter(|i| !cols.iter().any(|(_, _, p)| *p == Some(*i)))
+            .filter(|i| !cols.iter().any(|(_, p)| *p == Some(*i)))
             .collect();
-        Self { cols, unknown }
+        Self {
+            cols,
+            unknown,
+            hint: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The resolved position of a known column: pointer identity first, then by content.
+    fn lookup(&self, col: Col) -> Option<Option<usize>> {
+        let same = |c: Col| std::ptr::eq(c, col) || c == col;
+        let n = self.cols.len();
+        let mut i = self.hint.get();
+        for _ in 0..n {
+            if i >= n {
+                i = 0;
+            }
+            let (c, pos) = self.cols[i];
+            i += 1;
+            if same(c) {
+                self.hint.set(i);
+                return Some(pos);
+            }
+        }
+        None
     }
 }
 
@@ -129,9 +178,9 @@ impl<'a> RowRef<'a> {
     /// with its quotes; they are stripped here (PPMS-Q11).
     pub fn field(&self, index: usize) -> Option<&'a str> {
         self.record.get(index).map(|f| {
-            let f = f.trim();
+            let f = f.trim_ascii();
             match f.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
-                Some(inner) if !inner.contains('"') => inner.trim(),
+                Some(inner) if !inner.contains('"') => inner.trim_ascii(),
                 _ => f,
             }
         })
@@ -148,11 +197,8 @@ impl<'a> RowRef<'a> {
     }
 
     fn position(&self, col: Col) -> Option<usize> {
-        if let Some(resolved) = self.resolved {
-            let key = (col.as_ptr() as usize, col.len());
-            if let Some((_, _, pos)) = resolved.cols.iter().find(|(p, l, _)| (*p, *l) == key) {
-                return *pos;
-            }
+        if let Some(pos) = self.resolved.and_then(|r| r.lookup(col)) {
+            return pos;
         }
         self.header.position(col)
     }
@@ -164,7 +210,7 @@ impl<'a> RowRef<'a> {
     }
 
     fn err(&self, col: Col, reason: impl Into<String>) -> ParseError {
-        ParseError::at_line(self.line, reason).with_column(col.first().copied().unwrap_or(""))
+        ParseError::at_line(self.line, reason).with_column(col.name())
     }
 
     fn required(&self, col: Col) -> Result<&'a str, ParseError> {
@@ -320,7 +366,7 @@ pub(crate) fn record_line(body: &str, record: &StringRecord) -> u64 {
 }
 
 pub(crate) fn is_blank_record(record: &StringRecord) -> bool {
-    record.iter().all(|f| f.trim().is_empty())
+    record.as_slice().trim().is_empty()
 }
 
 pub(crate) fn csv_error(e: &csv::Error) -> ParseError {
@@ -420,7 +466,7 @@ pub(crate) fn read_rows<T: FromRow>(
     let missing: Vec<&str> = T::REQUIRED
         .iter()
         .filter(|c| !header.contains(c))
-        .map(|c| c.first().copied().unwrap_or(""))
+        .map(|c| c.name())
         .collect();
     if let Some(first) = missing.first() {
         return Err(ParseError::at_line(
@@ -431,6 +477,15 @@ pub(crate) fn read_rows<T: FromRow>(
     }
     let resolved = Resolved::new(header, T::COLUMNS);
     let mut out = Parsed::default();
+    // Rows are about as long as the header line; reserving avoids regrowing a large Vec.
+    let estimate = body.len()
+        / header
+            .names
+            .iter()
+            .map(|n| n.len() + 1)
+            .sum::<usize>()
+            .max(16);
+    out.items.reserve(estimate.min(1 << 20));
     let mut record = StringRecord::new();
     loop {
         match rdr.read_record(&mut record) {
@@ -482,9 +537,9 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    const NAME: Col = &["Name"];
-    const ID: Col = &["System id", "id"];
-    const ACTIVE: Col = &["Active"];
+    const NAME: Col = &Column(&["Name"]);
+    const ID: Col = &Column(&["System id", "id"]);
+    const ACTIVE: Col = &Column(&["Active"]);
 
     #[derive(Debug, PartialEq)]
     struct Sys {
@@ -510,8 +565,8 @@ mod tests {
     #[test]
     fn header_normalisation_ignores_case_dots_and_spacing() {
         let h = Header::new([" Core facility ref. ", "System  ID"]);
-        assert_eq!(h.position(&["Core facility ref"]), Some(0));
-        assert_eq!(h.position(&["system id"]), Some(1));
+        assert_eq!(h.position(&Column(&["Core facility ref"])), Some(0));
+        assert_eq!(h.position(&Column(&["system id"])), Some(1));
         assert_eq!(h.names()[0], "Core facility ref.");
     }
 

@@ -1,0 +1,239 @@
+//! Benchmarks of the `ppms` crate (a plain bench binary; see docs/benchmarks.md, "ppms").
+//!
+//! ```sh
+//! cargo bench -p ppms --bench ppms              # both
+//! cargo bench -p ppms --bench ppms -- bulk      # (a) bulk getuser against the sandbox
+//! cargo bench -p ppms --bench ppms -- parse     # (b) 50 MB bodies: our parsers vs bare csv
+//! ```
+//!
+//! (a) 2,000 synthetic users served by the sandbox on 127.0.0.1 with 10 ms latency per request:
+//! `users().details()` with concurrency 16 versus the same `getuser` calls one after another.
+//! The bound is 2000 × 10 ms / 16 = 1.25 s.
+//!
+//! (b) a 50 MB `getsystems`-shaped and a 50 MB `getinvoicedetails`-shaped body: the crate's
+//! parser (typed rows / sections) versus the bare `csv` crate reading the same bytes into
+//! `StringRecord`s (one reused record, flexible). Median of 5 rounds each.
+
+use std::time::{Duration, Instant};
+
+use csv::StringRecord;
+use ppms::parse::{RowPolicy, parse_table};
+use ppms::{BulkOptions, Client, InvoiceDetails, System};
+use sandbox::{Sandbox, Synthetic};
+
+const USERS: usize = 2000;
+const LATENCY: Duration = Duration::from_millis(10);
+const CONCURRENCY: usize = 16;
+const TARGET_BYTES: usize = 50 * 1024 * 1024;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let all = args.is_empty();
+    if all || args.iter().any(|a| a == "bulk") {
+        bulk();
+    }
+    if all || args.iter().any(|a| a == "parse" || a == "systems") {
+        parse_systems();
+    }
+    if all || args.iter().any(|a| a == "parse" || a == "invoice") {
+        parse_invoice();
+    }
+}
+
+fn bulk() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let sb = Sandbox::builder("ppms")
+            .synthetic(Synthetic::ppms_users(USERS))
+            .latency(LATENCY)
+            .start()
+            .await
+            .expect("sandbox");
+        let client = Client::builder(sb.url())
+            .api_key("sandbox")
+            .no_rate_limit()
+            .build()
+            .expect("client");
+        let logins = client
+            .users()
+            .list(ppms::ActiveFilter::All)
+            .await
+            .expect("getusers");
+        assert_eq!(logins.len(), USERS);
+
+        // warm-up: open the connections
+        let _ = client
+            .users()
+            .details(
+                logins[..64].to_vec(),
+                &BulkOptions::default().concurrency(CONCURRENCY),
+            )
+            .await;
+
+        let mut bulk_runs = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            let d = client
+                .users()
+                .details(
+                    logins.clone(),
+                    &BulkOptions::default().concurrency(CONCURRENCY),
+                )
+                .await;
+            bulk_runs.push(t.elapsed());
+            assert_eq!(d.users.len(), USERS);
+        }
+        let t = Instant::now();
+        for login in &logins {
+            let u = client.users().get(login).await.expect("getuser");
+            assert!(u.is_some());
+        }
+        let sequential = t.elapsed();
+        bulk_runs.sort();
+        let bulk = bulk_runs[1];
+        let bound = LATENCY * (USERS as u32) / (CONCURRENCY as u32);
+        println!(
+            "bulk getuser: {USERS} users, {} ms latency, concurrency {CONCURRENCY}",
+            LATENCY.as_millis()
+        );
+        println!("  sequential          {:>8.3} s", sequential.as_secs_f64());
+        println!(
+            "  bulk (median of 3)  {:>8.3} s   runs: {:?}",
+            bulk.as_secs_f64(),
+            bulk_runs
+        );
+        println!(
+            "  speed-up            {:>8.1} x   (goal >= 12 x)",
+            sequential.as_secs_f64() / bulk.as_secs_f64()
+        );
+        println!(
+            "  vs bound {:.3} s    {:>+8.1} %   (goal within 15 %)",
+            bound.as_secs_f64(),
+            (bulk.as_secs_f64() / bound.as_secs_f64() - 1.0) * 100.0
+        );
+    });
+}
+
+fn systems_body() -> String {
+    let header = "Core facility ref,System id,Type,Name,Localisation,Active,Schedules,Stats,Bookable,Autonomy Required,Autonomy Required After Hours\r\n";
+    let mut body = String::with_capacity(TARGET_BYTES + 256);
+    body.push_str(header);
+    let mut i = 0u64;
+    while body.len() < TARGET_BYTES {
+        body.push_str(&format!(
+            "3,{i},\"Confocal Microscope\",\"Confocal {i}\",\"Room B{}, east wing\",True,True,False,True,False,False\r\n",
+            i % 40
+        ));
+        i += 1;
+    }
+    body
+}
+
+fn invoice_body() -> String {
+    let mut body = String::with_capacity(TARGET_BYTES + 512);
+    body.push_str("\"Invoice PPMS2-ExampleCore-20240131-DRAFT\"\r\n\"Example Core Facility\"\r\n\"Period: 2024/01/01 - 2024/01/31\"\r\n");
+    body.push_str("Reference,User,Group,Project,Affiliation,Session Type,System Type,System,Date,Start time,Duration (booked),Duration (used),Used by others,Booked by others,Cancelled,Cancelled date,Special env. 1,Special env. 2,User comments,Notes,Account number,Account number (subsidy),Rebate,Fee,Subsidy,Final Amount\r\n");
+    let mut i = 0u64;
+    let training_at = TARGET_BYTES * 9 / 10;
+    let mut training = false;
+    while body.len() < TARGET_BYTES {
+        if !training && body.len() > training_at {
+            body.push_str(
+                "Reference,User,Group,Session Type,System,Date,Duration,Fee,Final Amount\r\n",
+            );
+            training = true;
+        }
+        if training {
+            body.push_str(&format!("\"T-{i}\",\"user{:05}\",\"lab{:03}\",\"Training\",\"Confocal 1\",\"2024/01/12\",\"3.0\",\"45.00\",\"45.00\"\r\n", i % 2000, i % 50));
+        } else {
+            body.push_str(&format!(
+                "\"S-{i}\",\"user{:05}\",\"lab{:03}\",\"Imaging study\",\"Academic\",\"Session\",\"Confocal\",\"Confocal 1\",\"2024/01/10\",\"08:00\",\"2.0\",\"1.5\",\"No\",\"No\",\"No\",\"\",\"\",\"\",\"\",\"note, with comma\",\"ACC-1\",\"\",\"0\",\"60.00\",\"0\",\"60.00\"\r\n",
+                i % 2000,
+                i % 50
+            ));
+        }
+        i += 1;
+    }
+    body
+}
+
+fn bare_csv(body: &str) -> usize {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    let mut rec = StringRecord::new();
+    let mut n = 0;
+    while rdr.read_record(&mut rec).expect("csv") {
+        n += rec.len();
+    }
+    n
+}
+
+/// Median of 5 rounds; the result is dropped after the clock stops (parsing is measured, not
+/// freeing the parsed rows).
+fn median<T>(mut f: impl FnMut() -> T, count: impl Fn(&T) -> usize) -> (Duration, usize) {
+    let mut runs = Vec::new();
+    let mut out = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let r = std::hint::black_box(f());
+        runs.push(t.elapsed());
+        out = count(&r);
+        drop(r);
+    }
+    runs.sort();
+    (runs[2], out)
+}
+
+fn report(name: &str, bytes: usize, ours: Duration, bare: Duration) {
+    let mb = bytes as f64 / (1024.0 * 1024.0);
+    println!("{name}: {mb:.1} MB");
+    println!(
+        "  bare csv StringRecord  {:>8.1} ms  {:>7.1} MB/s",
+        bare.as_secs_f64() * 1e3,
+        mb / bare.as_secs_f64()
+    );
+    println!(
+        "  ppms parser            {:>8.1} ms  {:>7.1} MB/s",
+        ours.as_secs_f64() * 1e3,
+        mb / ours.as_secs_f64()
+    );
+    println!(
+        "  ratio                  {:>8.0} %   of the bare csv throughput (goal >= 50 %)",
+        bare.as_secs_f64() / ours.as_secs_f64() * 100.0
+    );
+}
+
+fn parse_systems() {
+    let body = systems_body();
+    let (bare, fields) = median(|| bare_csv(&body), |n| *n);
+    let (ours, rows) = median(
+        || parse_table::<System>(&body, RowPolicy::Strict).expect("systems"),
+        |p| p.len(),
+    );
+    assert!(rows > 0 && fields > rows);
+    report(&format!("getsystems ({rows} rows)"), body.len(), ours, bare);
+}
+
+fn parse_invoice() {
+    let body = invoice_body();
+    let (bare, _) = median(|| bare_csv(&body), |n| *n);
+    let (ours, rows) = median(
+        || InvoiceDetails::parse_body(&body).expect("details"),
+        |d| d.sections.iter().map(|s| s.len()).sum(),
+    );
+    report(
+        &format!("getinvoicedetails ({rows} rows)"),
+        body.len(),
+        ours,
+        bare,
+    );
+}
