@@ -183,6 +183,22 @@ pub struct TransportConfig {
     pub max_body_bytes: usize,
     /// `User-Agent` header. Default `billing-sdk-http-core/<version>`; vendor crates set their own.
     pub user_agent: String,
+    /// Which redirects are followed. Default [`Redirects::SameOrigin`].
+    pub redirects: Redirects,
+}
+
+/// Which HTTP redirects the production transport follows.
+///
+/// Credentials travel in headers (some custom, like Cloudspot's `X-ERP-TOKEN`, that an HTTP
+/// client would forward anywhere) or in the body, so the default never follows a redirect to
+/// another origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Redirects {
+    /// Never follow: a 3xx is returned to the classifier as is.
+    None,
+    /// Follow up to 10 redirects that stay on the same scheme, host and port.
+    SameOrigin,
 }
 
 impl Default for TransportConfig {
@@ -192,6 +208,7 @@ impl Default for TransportConfig {
             timeout: Duration::from_secs(30),
             max_body_bytes: 64 * 1024 * 1024,
             user_agent: default_user_agent(),
+            redirects: Redirects::SameOrigin,
         }
     }
 }
@@ -210,6 +227,11 @@ impl TransportConfig {
     /// Sets the response body size limit.
     pub fn max_body_bytes(mut self, n: usize) -> Self {
         self.max_body_bytes = n;
+        self
+    }
+    /// Sets the redirect policy.
+    pub fn redirects(mut self, redirects: Redirects) -> Self {
+        self.redirects = redirects;
         self
     }
     /// Sets the `User-Agent`.
@@ -243,6 +265,7 @@ impl ReqwestTransport {
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .user_agent(config.user_agent.clone())
+            .redirect(redirect_policy(config.redirects))
             .build()
             .map_err(|e| {
                 TransportError::new(
@@ -263,6 +286,23 @@ impl ReqwestTransport {
             client,
             max_body_bytes,
         }
+    }
+}
+
+fn redirect_policy(redirects: Redirects) -> reqwest::redirect::Policy {
+    match redirects {
+        Redirects::None => reqwest::redirect::Policy::none(),
+        Redirects::SameOrigin => reqwest::redirect::Policy::custom(|attempt| {
+            let same_origin = attempt
+                .previous()
+                .first()
+                .is_some_and(|first| first.origin() == attempt.url().origin());
+            if attempt.previous().len() > 10 || !same_origin {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        }),
     }
 }
 

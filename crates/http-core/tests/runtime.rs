@@ -494,3 +494,45 @@ async fn unauthorized_is_retried_once_but_never_for_a_non_idempotent_create() {
         "the rejected token is still dropped"
     );
 }
+
+#[tokio::test]
+async fn redirects_to_another_origin_are_not_followed() {
+    let target = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&target)
+        .await;
+    let origin = MockServer::start().await;
+    Mock::given(path("/away"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("Location", format!("{}/stolen", target.uri()).as_str()),
+        )
+        .mount(&origin)
+        .await;
+    Mock::given(path("/moved"))
+        .respond_with(ResponseTemplate::new(301).insert_header("Location", "/here"))
+        .mount(&origin)
+        .await;
+    Mock::given(path("/here"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("here"))
+        .mount(&origin)
+        .await;
+    let client = client_for(&origin.uri(), &ManualClock::new(), RetryPolicy::default());
+    let req = Request::get("away", "away").header(
+        "X-ERP-TOKEN",
+        http_core::Value::Secret("t".to_owned().into()),
+    );
+    let err = client.execute(req).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(302));
+    assert_eq!(
+        received(&target).await,
+        0,
+        "the credential never went to the other host"
+    );
+    let ok = client
+        .execute(Request::get("moved", "moved"))
+        .await
+        .unwrap();
+    assert_eq!(ok.text().unwrap(), "here");
+}
