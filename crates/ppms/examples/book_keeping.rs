@@ -41,7 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             c
         }
     };
-    let core = CoreFacilityId(7);
+    let core = CoreFacilityId(3);
 
     let services = client.orders().services(Some(core)).await?;
     let prices = client.orders().price_list().await?;

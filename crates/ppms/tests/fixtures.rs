@@ -128,12 +128,16 @@ async fn run(scenario: &str, c: &Client) -> Value {
         | "getsystems_503_then_ok" => out(c.systems().list().await),
         "getsystem" => out(c.systems().get(sys).await),
         "getsysrights" | "getsysrights_malformed" => out(c.systems().rights(sys).await),
-        "getuserrights" => out(c.systems().user_rights("bwong").await),
+        "getuserrights" => out(c.systems().user_rights("jdoe").await),
         "setright" => out(c
             .systems()
             .set_right(sys, "asmith", RightType::Novice)
             .await),
-        "setright_invalid_id" | "setright_invalid_id_legacy" => out(c
+        "setright_invalid_id" => out(c
+            .systems()
+            .set_right(SystemId(0), "jdoe", RightType::Autonomous)
+            .await),
+        "setright_invalid_id_legacy" => out(c
             .systems()
             .set_right(SystemId(0), "asmith", RightType::Autonomous)
             .await),
@@ -158,7 +162,7 @@ async fn run(scenario: &str, c: &Client) -> Value {
         "getprojectusers" => out(c.projects().users(ProjectId(42)).await),
         "getprojectgroups" => out(c.projects().groups(ProjectId(42)).await),
         "getbcodes" => out(c.projects().billing_codes().await),
-        "getservices" => out(c.orders().services(Some(CoreFacilityId(7))).await),
+        "getservices" => out(c.orders().services(Some(CoreFacilityId(3))).await),
         "getpriceslist" => out(c.orders().price_list().await),
         "createorder" => out(c
             .orders()
