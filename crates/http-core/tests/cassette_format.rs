@@ -152,3 +152,55 @@ fn bearer_tokens_and_jwts_are_found_anywhere() {
     assert!(reasons.iter().any(|r| r.contains("bearer")), "{reasons:?}");
     assert!(reasons.iter().any(|r| r.contains("JWT")), "{reasons:?}");
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_body_round_trips_byte_for_byte(body in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let mut c = Cassette::new("v", "s");
+            c.interactions.push(Interaction::new(
+                RecordedRequest::new("GET", "/x"),
+                RecordedResponse::new(200, &body),
+            ));
+            let back = Cassette::from_json(&c.to_json(), Path::new("mem")).unwrap();
+            prop_assert_eq!(&back.interactions[0].response.body.to_bytes().unwrap()[..], &body[..]);
+            prop_assert_eq!(back.to_json(), c.to_json());
+        }
+
+        #[test]
+        fn any_text_with_line_endings_round_trips(lines in proptest::collection::vec("[a-zé\",\\t ]{0,12}(\r\n|\n|\r)?", 0..12)) {
+            let text: String = lines.concat();
+            let mut c = Cassette::new("v", "s");
+            c.interactions.push(Interaction::new(
+                RecordedRequest::new("POST", "/pumapi/").with_form("action", "getusers"),
+                RecordedResponse::new(200, text.as_bytes()),
+            ));
+            let back = Cassette::from_json(&c.to_json(), Path::new("mem")).unwrap();
+            prop_assert_eq!(back.interactions[0].response.body.to_bytes().unwrap(), text.as_bytes());
+        }
+
+        #[test]
+        fn scrubbing_any_text_never_panics_and_is_idempotent(
+            body in "[a-zA-Z0-9é@.,;\"\r\n _-]{0,200}",
+            login in "[a-zé]{2,8}",
+        ) {
+            let config = ScrubConfig::new()
+                .personal_field("login", http_core::cassette::PersonalKind::Login)
+                .line_list("action", "getusers", http_core::cassette::PersonalKind::Login);
+            let mut c = Cassette::new("v", "s");
+            c.interactions.push(Interaction::new(
+                RecordedRequest::new("POST", "/pumapi/")
+                    .with_form("action", "getusers")
+                    .with_form("login", &login),
+                RecordedResponse::new(200, format!("{body}\r\n{login}\r\n").as_bytes()),
+            ));
+            config.scrub(&mut c, &[]);
+            let once = c.clone();
+            config.scrub(&mut c, &[]);
+            prop_assert_eq!(once, c);
+        }
+    }
+}

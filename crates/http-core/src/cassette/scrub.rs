@@ -373,7 +373,9 @@ impl ScrubConfig {
             }) && let Some(text) = interaction.response.body.text()
             {
                 for line in text.lines() {
-                    let v = line.trim().trim_matches('"');
+                    // One value per line; edge punctuation (quotes, separators) is not part
+                    // of it.
+                    let v = line.trim_matches(|c: char| !c.is_alphanumeric());
                     self.add_personal(&mut map, rule.kind, v);
                 }
             }
@@ -415,7 +417,25 @@ impl ScrubConfig {
 
     fn add_personal(&self, map: &mut Replacements, kind: PersonalKind, value: &str) {
         let v = value.trim();
-        if v.chars().count() < 2 || v.eq_ignore_ascii_case("n/a") || self.looks_invented(kind, v) {
+        // A value that already looks like a pseudonym of any kind is kept, so that scrubbing
+        // a scrubbed cassette changes nothing (a pseudonymised e-mail on a line-list line
+        // must not become a login pseudonym).
+        const KINDS: [PersonalKind; 9] = [
+            PersonalKind::Email,
+            PersonalKind::Login,
+            PersonalKind::FirstName,
+            PersonalKind::LastName,
+            PersonalKind::FullName,
+            PersonalKind::Phone,
+            PersonalKind::Address,
+            PersonalKind::Text,
+            PersonalKind::Date,
+        ];
+        if v.chars().count() < 2
+            || v.eq_ignore_ascii_case("n/a")
+            || self.looks_invented(kind, v)
+            || KINDS.iter().any(|k| self.looks_invented(*k, v))
+        {
             return;
         }
         map.personal(v, self.pseudonym(kind, v));
@@ -477,11 +497,7 @@ impl ScrubConfig {
             c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '<' | '>' | '(' | ')')
         }) {
             let token = token.trim_end_matches('.');
-            if let Some((local, domain)) = token.split_once('@')
-                && !local.is_empty()
-                && domain.contains('.')
-                && !domain.ends_with('.')
-            {
+            if looks_like_email(token) {
                 self.add_personal(map, PersonalKind::Email, token);
             }
         }
@@ -641,6 +657,25 @@ fn fake_date(original: &str, h: u64) -> Option<String> {
     }
     out.push_str(&original[last..]);
     Some(out)
+}
+
+/// `local@domain.tld` with ordinary characters only.
+fn looks_like_email(token: &str) -> bool {
+    let Some((local, domain)) = token.split_once('@') else {
+        return false;
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    !local.is_empty()
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-'))
+        && labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic))
 }
 
 fn email_domain_is_reserved(email: &str) -> bool {
