@@ -58,12 +58,14 @@ fn usage_sources(root: &Path) -> Vec<String> {
         .collect()
 }
 
-/// `true` if some source names `file` (e.g. `getuser.json`) or globs the vendor folder.
+/// `true` if some source names `file` (e.g. `getuser.json`), or mentions the vendor folder
+/// and walks all of it (a `*.json` glob or `read_dir`).
 fn is_used(sources: &[String], vendor: &str, file: &str) -> bool {
     let folder = format!("fixtures/{vendor}");
     sources.iter().any(|s| {
         s.contains(file)
-            || (s.contains(&folder) && (s.contains("\"*.json\"") || s.contains("/*.json")))
+            || (s.contains(&folder)
+                && (s.contains("\"*.json\"") || s.contains("/*.json") || s.contains("read_dir(")))
     })
 }
 
@@ -218,6 +220,21 @@ mod tests {
             r#"insta::glob!("../../../fixtures/pax8", "*.json", |p| {});"#,
         );
         assert!(check(r).unwrap().problems.is_empty());
+    }
+
+    #[test]
+    fn walking_the_vendor_folder_counts_as_use_but_naming_another_folder_does_not() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        write(&r.join("fixtures/pax8/a.json"), &cassette("pax8", "x", "y"));
+        write(&r.join("fixtures/ppms/b.json"), &cassette("ppms", "x", "y"));
+        write(
+            &r.join("crates/pax8/tests/all.rs"),
+            r#"let dir = root.join("../../fixtures/pax8"); std::fs::read_dir(dir);"#,
+        );
+        let problems = check(r).unwrap().problems;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("fixtures/ppms/b.json"));
     }
 
     #[test]
