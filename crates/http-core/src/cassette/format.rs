@@ -1,6 +1,7 @@
 //! The cassette file format: types, body encoding, canonical writer and loader.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
@@ -53,7 +54,7 @@ pub struct Interaction {
 /// `path` is relative to the base URL the cassette was recorded against and starts with `/`
 /// (a request outside that base URL keeps its absolute path). `query` and `form` are sorted
 /// pairs; `json` is a JSON request body; any other body is kept in `body`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RecordedRequest {
     /// HTTP method, upper case.
@@ -128,7 +129,7 @@ impl RecordedRequest {
 }
 
 /// A recorded response.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RecordedResponse {
     /// HTTP status code.
@@ -165,7 +166,7 @@ impl RecordedResponse {
 /// line endings kept, so `\r\n` survives), `body_base64` for anything else. `body_json` is
 /// accepted when reading, for hand-written cassettes whose exact bytes do not matter: it is
 /// served as compact JSON.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StoredBody {
     /// UTF-8 body split after every `\n`, line endings included.
@@ -230,6 +231,108 @@ impl StoredBody {
         self.body_lines.as_ref().is_none_or(|l| l.is_empty())
             && self.body_base64.as_ref().is_none_or(|b| b.is_empty())
             && self.body_json.is_none()
+    }
+}
+
+fn is_default_secret(name: &str) -> bool {
+    super::scrub::DEFAULT_SECRET_FIELDS
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case(name))
+}
+
+/// Pairs with the values of well-known secret fields hidden (a recording is scrubbed only
+/// when it is written, so `Debug` must not show raw credentials).
+struct RedactedPairs<'a, I>(&'a I);
+
+impl<'a, I> fmt::Debug for RedactedPairs<'a, I>
+where
+    &'a I: IntoIterator<Item = (&'a String, &'a String)>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_map();
+        for (k, v) in self.0 {
+            if is_default_secret(k) {
+                list.entry(k, &"[REDACTED]");
+            } else {
+                list.entry(k, v);
+            }
+        }
+        list.finish()
+    }
+}
+
+fn pairs_debug(pairs: &[(String, String)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let v = if is_default_secret(k) {
+                "[REDACTED]".to_owned()
+            } else {
+                v.clone()
+            };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+fn redact_json_debug(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        J::Object(obj) => J::Object(
+            obj.iter()
+                .map(|(k, v)| {
+                    let v = if is_default_secret(k) {
+                        J::String("[REDACTED]".into())
+                    } else {
+                        redact_json_debug(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        J::Array(items) => J::Array(items.iter().map(redact_json_debug).collect()),
+        other => other.clone(),
+    }
+}
+
+impl fmt::Debug for RecordedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordedRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &pairs_debug(&self.query))
+            .field("form", &self.form.as_deref().map(pairs_debug))
+            .field("json", &self.json.as_ref().map(redact_json_debug))
+            .field("headers", &RedactedPairs(&self.headers))
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RecordedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordedResponse")
+            .field("status", &self.status)
+            .field("headers", &RedactedPairs(&self.headers))
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+/// Shows the storage kind and size only: bodies may hold secrets before scrubbing.
+impl fmt::Debug for StoredBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let len = self.to_bytes().map(|b| b.len()).unwrap_or(0);
+        let kind = if self.body_lines.is_some() {
+            "body_lines"
+        } else if self.body_base64.is_some() {
+            "body_base64"
+        } else if self.body_json.is_some() {
+            "body_json"
+        } else {
+            "empty"
+        };
+        write!(f, "StoredBody({kind}, {len} bytes)")
     }
 }
 
@@ -564,6 +667,29 @@ pub fn rfc3339(t: std::time::SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_hides_raw_credentials_and_bodies() {
+        let req = RecordedRequest::new("POST", "/pumapi/")
+            .with_form("apikey", "raw-key-1")
+            .with_form("login", "jdoe")
+            .with_header("Authorization", "Bearer raw-token-2")
+            .with_json(serde_json::json!({"client_secret": "raw-secret-3", "a": 1}));
+        let resp = RecordedResponse::new(200, b"access_token=raw-token-4")
+            .with_header("set-cookie", "raw-cookie-5");
+        let text = format!("{:?}", Interaction::new(req, resp));
+        for raw in [
+            "raw-key-1",
+            "raw-token-2",
+            "raw-secret-3",
+            "raw-token-4",
+            "raw-cookie-5",
+        ] {
+            assert!(!text.contains(raw), "{raw} in {text}");
+        }
+        assert!(text.contains("jdoe"));
+        assert!(text.contains("24 bytes"));
+    }
 
     #[test]
     fn split_lines_keeps_crlf_and_missing_final_newline() {
