@@ -2,7 +2,7 @@
 //! numbers, nested photos, tiers and categories) and 1,000 customers.
 #![allow(missing_docs, clippy::unwrap_used)]
 
-use cloudspot::{Artikel, Klant};
+use cloudspot::{Article, Customer};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn list(item: &str, n: usize) -> Vec<u8> {
@@ -11,16 +11,16 @@ fn list(item: &str, n: usize) -> Vec<u8> {
 }
 
 fn decode(c: &mut Criterion) {
-    let artikels = list(include_str!("../tests/data/artikel_full.json"), 1000);
-    let klanten = list(include_str!("../tests/data/klant_full.json"), 1000);
+    let articles = list(include_str!("../tests/data/artikel_full.json"), 1000);
+    let customers = list(include_str!("../tests/data/klant_full.json"), 1000);
     let mut g = c.benchmark_group("decode");
-    g.throughput(Throughput::Bytes(artikels.len() as u64));
-    g.bench_function("artikels_1000", |b| {
-        b.iter(|| serde_json::from_slice::<Vec<Artikel>>(&artikels).unwrap())
+    g.throughput(Throughput::Bytes(articles.len() as u64));
+    g.bench_function("articles_1000", |b| {
+        b.iter(|| serde_json::from_slice::<Vec<Article>>(&articles).unwrap())
     });
-    g.throughput(Throughput::Bytes(klanten.len() as u64));
-    g.bench_function("klanten_1000", |b| {
-        b.iter(|| serde_json::from_slice::<Vec<Klant>>(&klanten).unwrap())
+    g.throughput(Throughput::Bytes(customers.len() as u64));
+    g.bench_function("customers_1000", |b| {
+        b.iter(|| serde_json::from_slice::<Vec<Customer>>(&customers).unwrap())
     });
     g.finish();
 }

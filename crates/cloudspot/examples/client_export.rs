@@ -12,7 +12,7 @@ mod support;
 
 use std::io::Write;
 
-use cloudspot::Klant;
+use cloudspot::Customer;
 
 const HEADER: [&str; 16] = [
     "klantennummer",
@@ -33,7 +33,7 @@ const HEADER: [&str; 16] = [
     "geboorteplaats",
 ];
 
-fn row(k: &Klant) -> [String; 16] {
+fn row(k: &Customer) -> [String; 16] {
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     [
         k.customer_number.map(|n| n.to_string()).unwrap_or_default(),
@@ -64,7 +64,7 @@ fn row(k: &Klant) -> [String; 16] {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let backend = support::backend().await?;
-    let klanten = match backend.client.klanten().list().await {
+    let customers = match backend.client.customers().list().await {
         Ok(k) => k,
         Err(e) if e.is_unauthorized() => {
             eprintln!(
@@ -81,10 +81,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(HEADER)?;
-    for k in &klanten {
+    for k in &customers {
         csv.write_record(row(k))?;
     }
     csv.flush()?;
-    eprintln!("{} customers exported", klanten.len());
+    eprintln!("{} customers exported", customers.len());
     Ok(())
 }

@@ -9,7 +9,7 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use cloudspot::{Artikel, VoorraadBijhouden};
+use cloudspot::{Article, StockTracking};
 use rust_decimal::Decimal;
 
 #[tokio::main]
@@ -20,15 +20,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?
         .unwrap_or(Decimal::from(10));
     let backend = support::backend().await?;
-    let artikels = backend.client.artikels().list().await?;
+    let articles = backend.client.articles().list().await?;
 
     println!(
         "{:<14} {:<28} {:<9} {:>8} {:>10} {:>12}",
         "SKU", "name", "tracking", "stock", "buy excl", "stock value"
     );
     let mut total = Decimal::ZERO;
-    let mut low: Vec<&Artikel> = Vec::new();
-    for a in &artikels {
+    let mut low: Vec<&Article> = Vec::new();
+    for a in &articles {
         let tracking = a
             .stock_tracking
             .as_ref()
@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             a.stock,
             a.purchase_price_excl_vat,
         ) {
-            (Some(VoorraadBijhouden::Fysiek), Some(stock), Some(price)) => Some(stock * price),
+            (Some(StockTracking::Physical), Some(stock), Some(price)) => Some(stock * price),
             _ => None,
         };
         total += value.unwrap_or_default();
@@ -62,7 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!(
         "\n{} articles, stock value {} (excl. VAT)",
-        artikels.len(),
+        articles.len(),
         total.round_dp(2)
     );
     println!("{} tracked article(s) below {minimum}:", low.len());

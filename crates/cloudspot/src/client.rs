@@ -14,7 +14,7 @@ use url::Url;
 use crate::endpoints::{TOKEN_HEADER, resource_of};
 use crate::error::{CloudspotClassifier, Error, Family, Result, body_error, from_http};
 use crate::model::envelope::decode_page;
-use crate::{Artikels, Categorieen, Klanten};
+use crate::{Articles, Categories, Customers};
 
 /// Production base URL (since wrapper 0.3.0).
 pub const PRODUCTION_URL: &str = "https://erp.cloudspot.be/api/v1";
@@ -259,19 +259,30 @@ impl Client {
         Some(b)
     }
 
-    /// Articles (products): `artikels/`. Needs the token right "see all products".
-    pub fn artikels(&self) -> Artikels<'_> {
-        Artikels { client: self }
+    /// Articles (products), Dutch `artikels` on the wire (path `artikels/`). Needs the token
+    /// right "see all products".
+    #[doc(alias = "artikels")]
+    #[doc(alias = "artikel")]
+    #[doc(alias = "products")]
+    pub fn articles(&self) -> Articles<'_> {
+        Articles { client: self }
     }
 
-    /// Customers: `klanten/`. Needs the token right "see all clients".
-    pub fn klanten(&self) -> Klanten<'_> {
-        Klanten { client: self }
+    /// Customers ("clients"), Dutch `klanten` on the wire (path `klanten/`). Needs the token
+    /// right "see all clients".
+    #[doc(alias = "klanten")]
+    #[doc(alias = "klant")]
+    #[doc(alias = "clients")]
+    pub fn customers(&self) -> Customers<'_> {
+        Customers { client: self }
     }
 
-    /// Product categories: `categories/` (English path, CS-Q11).
-    pub fn categorieen(&self) -> Categorieen<'_> {
-        Categorieen { client: self }
+    /// Product categories: path `categories/` (English path, CS-Q11), Dutch `categorieen`
+    /// as a model key.
+    #[doc(alias = "categorieen")]
+    #[doc(alias = "categorie")]
+    pub fn categories(&self) -> Categories<'_> {
+        Categories { client: self }
     }
 
     /// The normalised base URL (ends in `/`).
@@ -396,7 +407,7 @@ mod tests {
     }
 
     fn prev() -> Request {
-        crate::endpoints::list_artikels()
+        crate::endpoints::list_articles()
     }
 
     #[test]

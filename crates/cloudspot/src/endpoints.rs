@@ -8,9 +8,9 @@
 use http_core::Request;
 
 /// E1/E2: articles (products), Dutch path (note `artikels`, not `artikelen`, CS-Q01).
-pub const ARTIKELS: &str = "artikels/";
+pub const ARTICLES: &str = "artikels/";
 /// E3: customers, Dutch path.
-pub const KLANTEN: &str = "klanten/";
+pub const CUSTOMERS: &str = "klanten/";
 /// E4/E5: categories, **English** path (CS-Q11).
 pub const CATEGORIES: &str = "categories/";
 /// E6: legacy sign-in for external apps (POST).
@@ -43,18 +43,18 @@ pub(crate) fn get(path: &'static str, operation: &'static str) -> Request {
 }
 
 /// E1: `GET artikels/`.
-pub fn list_artikels() -> Request {
-    get(ARTIKELS, "artikels.list")
+pub fn list_articles() -> Request {
+    get(ARTICLES, "articles.list")
 }
 
 /// E2: `GET artikels/?id={id}`: a filter on the list endpoint, never `artikels/{id}/` (CS-Q06).
-pub fn get_artikel(id: i64) -> Request {
-    get(ARTIKELS, "artikels.get").query("id", id.to_string())
+pub fn get_article(id: i64) -> Request {
+    get(ARTICLES, "articles.get").query("id", id.to_string())
 }
 
 /// E3: `GET klanten/`.
-pub fn list_klanten() -> Request {
-    get(KLANTEN, "klanten.list")
+pub fn list_customers() -> Request {
+    get(CUSTOMERS, "customers.list")
 }
 
 /// E4: `GET categories/`.
@@ -63,7 +63,7 @@ pub fn list_categories() -> Request {
 }
 
 /// E5: `GET categories/?id={id}` (CS-Q06).
-pub fn get_categorie(id: i64) -> Request {
+pub fn get_category(id: i64) -> Request {
     get(CATEGORIES, "categories.get").query("id", id.to_string())
 }
 
@@ -82,17 +82,17 @@ mod tests {
     #[test]
     fn data_requests_are_idempotent_gets_with_json_content_type() {
         let cases = [
-            (list_artikels(), "artikels/", "artikels.list", vec![]),
+            (list_articles(), "artikels/", "articles.list", vec![]),
             (
-                get_artikel(125),
+                get_article(125),
                 "artikels/",
-                "artikels.get",
+                "articles.get",
                 vec![("id".to_owned(), "125".to_owned())],
             ),
-            (list_klanten(), "klanten/", "klanten.list", vec![]),
+            (list_customers(), "klanten/", "customers.list", vec![]),
             (list_categories(), "categories/", "categories.list", vec![]),
             (
-                get_categorie(7),
+                get_category(7),
                 "categories/",
                 "categories.get",
                 vec![("id".to_owned(), "7".to_owned())],
@@ -118,7 +118,7 @@ mod tests {
 
     #[test]
     fn resource_names() {
-        assert_eq!(resource_of(ARTIKELS), "artikels");
+        assert_eq!(resource_of(ARTICLES), "artikels");
         assert_eq!(resource_of(CATEGORIES), "categories");
         assert_eq!(resource_of(SIGNIN), "auth");
         assert_eq!(resource_of("other/"), "unknown");

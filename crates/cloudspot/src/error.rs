@@ -71,7 +71,7 @@ pub enum Error {
         "cloudspot {operation}: http {status} body is not json (content-type {content_type:?})"
     )]
     UnexpectedBody {
-        /// The operation (`artikels.list`, ...).
+        /// The operation (`articles.list`, ...).
         operation: String,
         /// The HTTP status (200).
         status: u16,
@@ -85,7 +85,7 @@ pub enum Error {
     /// and so on.
     #[error("cloudspot {operation}: cannot decode response{}: {message}", path_suffix(.path))]
     Decode {
-        /// The operation (`artikels.list`, ...).
+        /// The operation (`articles.list`, ...).
         operation: String,
         /// JSON path of the failing value (`data[3].verkoopprijs_excl`), if known.
         path: Option<String>,

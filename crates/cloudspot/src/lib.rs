@@ -2,21 +2,28 @@
 //! (`klanten/`), product categories (`categories/`) and, behind the deprecated
 //! `legacy-user-auth` feature, external-app user login.
 //!
+//! The Rust API is English and guessable: [`Client::articles`], [`Client::customers`] and
+//! [`Client::categories`] return [`Articles`], [`Customers`] and [`Categories`], whose calls
+//! return [`Article`], [`Customer`] and [`Category`]. The vendor's Dutch names (`artikels`,
+//! `klanten`, `categorieen`, `voorraad_bijhouden`, ...) stay on the wire; every item's docs
+//! name them and rustdoc search finds an item by its Dutch name too. The full Dutch → English
+//! glossary is `docs/cloudspot-glossary.md` in the repository.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), cloudspot::Error> {
 //! let client = cloudspot::Client::builder("my-company-token")
 //!     .base_url(cloudspot::PRODUCTION_URL)
 //!     .build()?;
 //!
-//! for artikel in client.artikels().list().await? {
+//! for article in client.articles().list().await? {
 //!     println!(
 //!         "{:<20} {:>8} in stock, {} excl. VAT",
-//!         artikel.sku.as_deref().unwrap_or("-"),
-//!         artikel.stock.map(|s| s.to_string()).unwrap_or_default(),
-//!         artikel.sales_price_excl_vat.map(|p| p.to_string()).unwrap_or_default(),
+//!         article.sku.as_deref().unwrap_or("-"),
+//!         article.stock.map(|s| s.to_string()).unwrap_or_default(),
+//!         article.sales_price_excl_vat.map(|p| p.to_string()).unwrap_or_default(),
 //!     );
 //! }
-//! match client.artikels().get(125).await {
+//! match client.articles().get(125).await {
 //!     Ok(a) => println!("found {:?}", a.name),
 //!     Err(e) if e.is_not_found() => println!("no article 125"),
 //!     Err(e) if e.is_unauthorized() => println!("token lacks the products right: {e}"),
@@ -29,7 +36,7 @@
 //! # What the crate does for you
 //!
 //! * **Typed models** ([`model`]): the vendor's Dutch keys are mapped explicitly onto
-//!   documented English fields (`verkoopprijs_excl` → [`Artikel::sales_price_excl_vat`]);
+//!   documented English fields (`verkoopprijs_excl` → [`Article::sales_price_excl_vat`]);
 //!   every field tolerates `null` or a missing key; prices are [`rust_decimal::Decimal`] read
 //!   from numbers or strings; dates accept every listed format; enums keep unknown values.
 //! * **Transport** (via `http-core`): the company token in the `X-ERP-TOKEN` header (raw, no
@@ -54,36 +61,36 @@
 //!
 //! | call | path | right the company token needs |
 //! |---|---|---|
-//! | [`Artikels::list`], [`Artikels::get`] | `artikels/` | "see all products" |
-//! | [`Klanten::list`] | `klanten/` | "see all clients" |
-//! | [`Categorieen::list`], [`Categorieen::get`] | `categories/` | undocumented |
+//! | [`Articles::list`], [`Articles::get`] | `artikels/` | "see all products" |
+//! | [`Customers::list`] | `klanten/` | "see all clients" |
+//! | [`Categories::list`], [`Categories::get`] | `categories/` | undocumented |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
-mod artikels;
-mod categorieen;
+mod articles;
+mod categories;
 mod client;
+mod customers;
 mod de;
 pub mod endpoints;
 pub mod error;
-mod klanten;
 pub mod model;
 pub mod recording;
 #[cfg(feature = "legacy-user-auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
 pub mod user;
 
-pub use artikels::{Artikels, find_artikel_by_sku};
-pub use categorieen::Categorieen;
+pub use articles::{Articles, find_article_by_sku};
+pub use categories::Categories;
 pub use client::{
     BASE_URL_ENV, Client, ClientBuilder, DEFAULT_MAX_PAGES, LOCAL_DEV_URL, PRODUCTION_URL,
     TOKEN_ENV,
 };
+pub use customers::{Customers, find_customer};
 #[cfg(feature = "legacy-user-auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
 pub use error::NoValidToken;
 pub use error::{ApiError, Error, Result};
-pub use klanten::{Klanten, find_klant};
 pub use model::*;
 #[cfg(feature = "legacy-user-auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]

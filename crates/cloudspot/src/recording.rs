@@ -138,7 +138,7 @@ fn id_var(ctx: &ScenarioContext, name: &str) -> Result<Option<i64>, http_core::E
 }
 
 async fn artikels_list(ctx: ScenarioContext) -> Result<(), http_core::Error> {
-    client(&ctx)?.artikels().list().await?;
+    client(&ctx)?.articles().list().await?;
     Ok(())
 }
 
@@ -164,16 +164,16 @@ where
 async fn artikels_get(ctx: ScenarioContext) -> Result<(), http_core::Error> {
     let client = client(&ctx)?;
     let id = id_for(&ctx, "CLOUDSPOT_ARTIKEL_ID", "article", || async {
-        let list = client.artikels().list().await?;
+        let list = client.articles().list().await?;
         Ok(list.iter().find_map(|a| a.id.map(|i| i.get())))
     })
     .await?;
-    client.artikels().get(id).await?;
+    client.articles().get(id).await?;
     Ok(())
 }
 
 async fn artikels_get_not_found(ctx: ScenarioContext) -> Result<(), http_core::Error> {
-    match client(&ctx)?.artikels().get(MISSING_ID).await {
+    match client(&ctx)?.articles().get(MISSING_ID).await {
         Ok(_) => Ok(()),
         Err(e) if e.is_not_found() => Ok(()),
         Err(e) => Err(e.into()),
@@ -181,23 +181,23 @@ async fn artikels_get_not_found(ctx: ScenarioContext) -> Result<(), http_core::E
 }
 
 async fn klanten_list(ctx: ScenarioContext) -> Result<(), http_core::Error> {
-    client(&ctx)?.klanten().list().await?;
+    client(&ctx)?.customers().list().await?;
     Ok(())
 }
 
 async fn categories_list(ctx: ScenarioContext) -> Result<(), http_core::Error> {
-    client(&ctx)?.categorieen().list().await?;
+    client(&ctx)?.categories().list().await?;
     Ok(())
 }
 
 async fn categories_get(ctx: ScenarioContext) -> Result<(), http_core::Error> {
     let client = client(&ctx)?;
     let id = id_for(&ctx, "CLOUDSPOT_CATEGORIE_ID", "category", || async {
-        let list = client.categorieen().list().await?;
+        let list = client.categories().list().await?;
         Ok(list.iter().find_map(|c| c.id.map(|i| i.get())))
     })
     .await?;
-    client.categorieen().get(id).await?;
+    client.categories().get(id).await?;
     Ok(())
 }
 

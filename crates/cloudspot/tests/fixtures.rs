@@ -212,11 +212,11 @@ async fn replay(cassette: &Value) -> Value {
         let path = request["path"].as_str().unwrap();
         let id = id_query(request);
         let result = match (path, id) {
-            ("/artikels/", None) => outcome(client.artikels().list().await),
-            ("/artikels/", Some(id)) => outcome(client.artikels().get(id).await),
-            ("/klanten/", _) => outcome(client.klanten().list().await),
-            ("/categories/", None) => outcome(client.categorieen().list().await),
-            ("/categories/", Some(id)) => outcome(client.categorieen().get(id).await),
+            ("/artikels/", None) => outcome(client.articles().list().await),
+            ("/artikels/", Some(id)) => outcome(client.articles().get(id).await),
+            ("/klanten/", _) => outcome(client.customers().list().await),
+            ("/categories/", None) => outcome(client.categories().list().await),
+            ("/categories/", Some(id)) => outcome(client.categories().get(id).await),
             #[cfg(feature = "legacy-user-auth")]
             ("/auth/signin-external-app/", _) => {
                 outcome(user.sign_in("jdoe", "not-the-real-password").await)

@@ -38,11 +38,11 @@ fn cs_q01_every_field_populated() {
     assert_eq!(
         input.as_object().unwrap().len(),
         28,
-        "fixture sets all 28 Artikel keys"
+        "fixture sets all 28 Article keys"
     );
-    let a: Artikel = serde_json::from_str(ARTIKEL_FULL).unwrap();
+    let a: Article = serde_json::from_str(ARTIKEL_FULL).unwrap();
     let out = serde_json::to_value(&a).unwrap();
-    assert_all_set(&out, "Artikel");
+    assert_all_set(&out, "Article");
     assert_eq!(
         keys(&out),
         keys(&input),
@@ -56,34 +56,34 @@ fn cs_q01_every_field_populated() {
     assert_eq!(
         input.as_object().unwrap().len(),
         16,
-        "fixture sets all 16 Klant keys"
+        "fixture sets all 16 Customer keys"
     );
-    let k: Klant = serde_json::from_str(KLANT_FULL).unwrap();
+    let k: Customer = serde_json::from_str(KLANT_FULL).unwrap();
     let out = serde_json::to_value(&k).unwrap();
-    assert_all_set(&out, "Klant");
+    assert_all_set(&out, "Customer");
     assert_eq!(keys(&out), keys(&input));
 
     insta::assert_json_snapshot!(
         "cs_q01_wire_keys",
-        json!({ "artikel": keys(&serde_json::to_value(&a).unwrap()), "klant": keys(&out) })
+        json!({ "article": keys(&serde_json::to_value(&a).unwrap()), "customer": keys(&out) })
     );
 }
 
 #[test]
 fn cs_q01_dutch_keys_map_to_documented_english_fields() {
-    let a: Artikel = serde_json::from_str(ARTIKEL_FULL).unwrap();
-    assert_eq!(a.id, Some(ArtikelId(101)));
+    let a: Article = serde_json::from_str(ARTIKEL_FULL).unwrap();
+    assert_eq!(a.id, Some(ArticleId(101)));
     assert_eq!(a.name.as_deref(), Some("Voorbeeldolie 5W-30"));
-    assert_eq!(a.brand_id, Some(MerkId(12)));
-    assert_eq!(a.category_id, Some(CategorieId(7)));
-    assert_eq!(a.stock_tracking, Some(VoorraadBijhouden::Fysiek));
+    assert_eq!(a.brand_id, Some(BrandId(12)));
+    assert_eq!(a.category_id, Some(CategoryId(7)));
+    assert_eq!(a.stock_tracking, Some(StockTracking::Physical));
     assert!(a.tracks_physical_stock());
     assert_eq!(a.stock, Some(dec("42.0")));
     assert_eq!(a.sales_price_excl_vat, Some(dec("8.26")));
     assert_eq!(a.sales_price_incl_vat, Some(dec("9.99")));
-    assert_eq!(a.order_type, Some(Bestellingtype::Bestelling));
+    assert_eq!(a.order_type, Some(OrderType::Order));
     assert_eq!(a.units_per_order, Some(dec("6")));
-    assert_eq!(a.status, Some(ArtikelStatus::Zichtbaar));
+    assert_eq!(a.status, Some(ArticleStatus::Visible));
     assert_eq!(
         a.main_photo().and_then(|f| f.url.as_deref()),
         Some("https://example.com/img/vb-5w30.jpg")
@@ -101,44 +101,44 @@ fn cs_q01_dutch_keys_map_to_documented_english_fields() {
         Some("Motorolie")
     );
 
-    let k: Klant = serde_json::from_str(KLANT_FULL).unwrap();
-    assert_eq!(k.customer_number, Some(Klantennummer(1042)));
-    assert_eq!(k.salutation, Some(Aanspreektitel::Mevrouw));
+    let k: Customer = serde_json::from_str(KLANT_FULL).unwrap();
+    assert_eq!(k.customer_number, Some(CustomerNumber(1042)));
+    assert_eq!(k.salutation, Some(Salutation::Mrs));
     assert_eq!(k.house_number.as_deref(), Some("12A"));
     assert_eq!(k.postal_code.as_deref(), Some("9000"));
     assert_eq!(k.is_company, Some(true));
     assert_eq!(k.display_name().as_deref(), Some("Voorbeeld Garage BV"));
     assert_eq!(
         k.birth_date,
-        Some(Datum::Date(NaiveDate::from_ymd_opt(1980, 2, 29).unwrap()))
+        Some(Date::Parsed(NaiveDate::from_ymd_opt(1980, 2, 29).unwrap()))
     );
 }
 
 #[test]
 fn cs_q02_uppercase_keys() {
-    let a: Artikel =
+    let a: Article =
         serde_json::from_value(json!({"SKU": "X-1", "BTW": 21, "EAN": ["123"]})).unwrap();
     assert_eq!(a.sku.as_deref(), Some("X-1"));
     assert_eq!(a.vat_rate, Some(dec("21")));
     assert_eq!(a.ean, vec![Ean::Code("123".into())]);
-    let k: Klant = serde_json::from_value(json!({"BTW_nummer": "BE0000000000"})).unwrap();
+    let k: Customer = serde_json::from_value(json!({"BTW_nummer": "BE0000000000"})).unwrap();
     assert_eq!(k.vat_number.as_deref(), Some("BE0000000000"));
 
     // Only the exact spelling counts.
-    let a: Artikel =
+    let a: Article =
         serde_json::from_value(json!({"sku": "X-1", "btw": 21, "ean": ["123"]})).unwrap();
     assert_eq!((a.sku, a.vat_rate), (None, None));
     assert!(a.ean.is_empty());
-    let k: Klant = serde_json::from_value(json!({"btw_nummer": "BE0000000000"})).unwrap();
+    let k: Customer = serde_json::from_value(json!({"btw_nummer": "BE0000000000"})).unwrap();
     assert_eq!(k.vat_number, None);
 
     // Keys are written back in their original case.
-    let out = serde_json::to_value(Artikel::default()).unwrap();
+    let out = serde_json::to_value(Article::default()).unwrap();
     for key in ["SKU", "BTW", "EAN"] {
         assert!(out.get(key).is_some(), "{key} missing from output");
     }
     assert!(
-        serde_json::to_value(Klant::default())
+        serde_json::to_value(Customer::default())
             .unwrap()
             .get("BTW_nummer")
             .is_some()
@@ -148,7 +148,7 @@ fn cs_q02_uppercase_keys() {
 #[test]
 fn cs_q03_decimal_forms() {
     let price = |v: Value| -> Result<Option<Decimal>, serde_json::Error> {
-        serde_json::from_value::<Artikel>(json!({ "verkoopprijs_excl": v }))
+        serde_json::from_value::<Article>(json!({ "verkoopprijs_excl": v }))
             .map(|a| a.sales_price_excl_vat)
     };
     let cases = [
@@ -167,11 +167,11 @@ fn cs_q03_decimal_forms() {
 
     let body = r#"{"verkoopprijs_excl": "abc"}"#;
     let de = &mut serde_json::Deserializer::from_str(body);
-    let err = serde_path_to_error::deserialize::<_, Artikel>(de).unwrap_err();
+    let err = serde_path_to_error::deserialize::<_, Article>(de).unwrap_err();
     assert_eq!(err.path().to_string(), "verkoopprijs_excl");
 
     // The same lenient rule covers every decimal field, nested ones included.
-    let a: Artikel = serde_json::from_value(json!({
+    let a: Article = serde_json::from_value(json!({
         "op_voorraad": "3.5", "inkoopprijs_excl": 1, "inkoopprijs_incl": "1.21",
         "verkoopprijs_incl": "2", "units_per_bestelling": "12", "BTW": "21.00",
         "prijscategorieen": [{"korting": "2.5", "verkoopprijs_excl": 7, "verkoopprijs_incl": "8.47"}]
@@ -210,16 +210,16 @@ where
 
 #[test]
 fn cs_q04_empty_and_null_records() {
-    assert_decodes_to_default::<Artikel>(serde_json::from_str(ARTIKEL_FULL).unwrap());
-    assert_decodes_to_default::<Klant>(serde_json::from_str(KLANT_FULL).unwrap());
-    assert_decodes_to_default::<Categorie>(json!({"id": 1, "naam": "x", "children": []}));
-    assert_decodes_to_default::<Foto>(json!({"url": "u", "is_hoofdfoto": true}));
-    assert_decodes_to_default::<Prijscategorie>(json!({"label": "l", "label_id": 1, "type": "t",
+    assert_decodes_to_default::<Article>(serde_json::from_str(ARTIKEL_FULL).unwrap());
+    assert_decodes_to_default::<Customer>(serde_json::from_str(KLANT_FULL).unwrap());
+    assert_decodes_to_default::<Category>(json!({"id": 1, "naam": "x", "children": []}));
+    assert_decodes_to_default::<Photo>(json!({"url": "u", "is_hoofdfoto": true}));
+    assert_decodes_to_default::<PriceCategory>(json!({"label": "l", "label_id": 1, "type": "t",
         "korting": 1, "verkoopprijs_excl": 1, "verkoopprijs_incl": 1}));
-    assert_decodes_to_default::<ExtraInformatie>(
+    assert_decodes_to_default::<ExtraInformation>(
         json!({"text": "t", "taal": "nl", "taal_display": "N"}),
     );
-    let a: Artikel =
+    let a: Article =
         serde_json::from_value(json!({"fotos": null, "EAN": null, "categorieen": null})).unwrap();
     assert!(a.photos.is_empty() && a.ean.is_empty() && a.categories.is_empty());
 }
@@ -270,12 +270,12 @@ fn cs_q05_unknown_keys() {
         "hoofdcategorie_id",
     );
     noisy["prijscategorieen"][0] = with_extra(noisy["prijscategorieen"][0].clone(), "geldig_tot");
-    let a_clean: Artikel = serde_json::from_value(clean).unwrap();
-    let a_noisy: Artikel = serde_json::from_value(noisy).unwrap();
+    let a_clean: Article = serde_json::from_value(clean).unwrap();
+    let a_noisy: Article = serde_json::from_value(noisy).unwrap();
     assert_eq!(a_noisy, a_clean);
 
-    let k_clean: Klant = serde_json::from_str(KLANT_FULL).unwrap();
-    let k_noisy: Klant =
+    let k_clean: Customer = serde_json::from_str(KLANT_FULL).unwrap();
+    let k_noisy: Customer =
         serde_json::from_value(with_extra(serde_json::from_str(KLANT_FULL).unwrap(), "gsm"))
             .unwrap();
     assert_eq!(k_noisy, k_clean);
@@ -316,7 +316,7 @@ fn cs_q05_no_deny_unknown_fields_in_crate_sources() {
 fn cs_q13_dates() {
     let date = NaiveDate::from_ymd_opt(1980, 2, 29).unwrap();
     let parse = |v: Value| {
-        serde_json::from_value::<Klant>(json!({ "geboortedatum": v }))
+        serde_json::from_value::<Customer>(json!({ "geboortedatum": v }))
             .unwrap()
             .birth_date
     };
@@ -330,47 +330,44 @@ fn cs_q13_dates() {
     ] {
         assert_eq!(
             parse(json!(input)),
-            Some(Datum::Date(date)),
+            Some(Date::Parsed(date)),
             "input {input}"
         );
     }
     assert_eq!(parse(json!("")), None);
     assert_eq!(parse(json!(null)), None);
-    assert_eq!(
-        parse(json!("onbekend")),
-        Some(Datum::Raw("onbekend".into()))
-    );
+    assert_eq!(parse(json!("onbekend")), Some(Date::Raw("onbekend".into())));
     assert_eq!(
         parse(json!("1981-02-29")),
-        Some(Datum::Raw("1981-02-29".into()))
+        Some(Date::Raw("1981-02-29".into()))
     );
     // Day first, never month first: 02/03 is the 2nd of March.
     assert_eq!(
         parse(json!("02/03/1990")),
-        Some(Datum::Date(NaiveDate::from_ymd_opt(1990, 3, 2).unwrap()))
+        Some(Date::Parsed(NaiveDate::from_ymd_opt(1990, 3, 2).unwrap()))
     );
     assert_eq!(
         parse(json!("12/31/1990")),
-        Some(Datum::Raw("12/31/1990".into()))
+        Some(Date::Raw("12/31/1990".into()))
     );
     // A parsed date is written back as ISO, a raw one unchanged.
     assert_eq!(
-        serde_json::to_value(Datum::Date(date)).unwrap(),
+        serde_json::to_value(Date::Parsed(date)).unwrap(),
         json!("1980-02-29")
     );
     assert_eq!(
-        serde_json::to_value(Datum::Raw("onbekend".into())).unwrap(),
+        serde_json::to_value(Date::Raw("onbekend".into())).unwrap(),
         json!("onbekend")
     );
 }
 
 #[test]
 fn cs_q16_klantennummer() {
-    let a: Klant = serde_json::from_value(json!({"klantennummer": 1042})).unwrap();
-    let b: Klant = serde_json::from_value(json!({"klantennummer": "1042"})).unwrap();
-    assert_eq!(a.customer_number, Some(Klantennummer(1042)));
+    let a: Customer = serde_json::from_value(json!({"klantennummer": 1042})).unwrap();
+    let b: Customer = serde_json::from_value(json!({"klantennummer": "1042"})).unwrap();
+    assert_eq!(a.customer_number, Some(CustomerNumber(1042)));
     assert_eq!(a.customer_number, b.customer_number);
-    assert!(serde_json::from_value::<Klant>(json!({"klantennummer": "K-1"})).is_err());
+    assert!(serde_json::from_value::<Customer>(json!({"klantennummer": "K-1"})).is_err());
     assert_eq!(
         serde_json::to_value(&b).unwrap()["klantennummer"],
         json!(1042)
@@ -379,7 +376,7 @@ fn cs_q16_klantennummer() {
 
 #[test]
 fn cs_q18_ean_elements() {
-    let a: Artikel =
+    let a: Article =
         serde_json::from_value(json!({"EAN": ["5400000000017", 5400000000017_u64, {"x": 1}]}))
             .unwrap();
     assert_eq!(
@@ -393,7 +390,7 @@ fn cs_q18_ean_elements() {
     let codes: Vec<&str> = a.ean.iter().filter_map(Ean::code).collect();
     assert_eq!(codes.len(), 2);
     // A numeric code loses its leading zeros: documented, not recoverable.
-    let a: Artikel = serde_json::from_value(json!({"EAN": [40001]})).unwrap();
+    let a: Article = serde_json::from_value(json!({"EAN": [40001]})).unwrap();
     assert_eq!(a.ean, vec![Ean::Code("40001".into())]);
 }
 
@@ -403,28 +400,28 @@ fn cs_q21_category_tree() {
         {"id": 7, "naam": "Olie", "children": [
             {"id": 8, "naam": "Motorolie", "children": []},
             {"id": 9, "naam": "Versnellingsbakolie", "children": null}]}]});
-    let c: Categorie = serde_json::from_value(tree).unwrap();
+    let c: Category = serde_json::from_value(tree).unwrap();
     let depths: Vec<(usize, Option<i64>)> = c
         .walk()
         .into_iter()
-        .map(|(d, n)| (d, n.id.map(CategorieId::get)))
+        .map(|(d, n)| (d, n.id.map(CategoryId::get)))
         .collect();
     assert_eq!(
         depths,
         vec![(0, Some(1)), (1, Some(7)), (2, Some(8)), (2, Some(9))]
     );
-    let leaf = c.find(CategorieId(9)).unwrap();
+    let leaf = c.find(CategoryId(9)).unwrap();
     assert!(leaf.is_leaf());
     // Round trip: serialise and parse again gives the same tree.
-    let again: Categorie = serde_json::from_value(serde_json::to_value(&c).unwrap()).unwrap();
+    let again: Category = serde_json::from_value(serde_json::to_value(&c).unwrap()).unwrap();
     assert_eq!(again, c);
     // The 0.10.0 flat form parses with empty children.
-    let flat: Categorie = serde_json::from_value(
+    let flat: Category = serde_json::from_value(
         json!({"id": 8, "naam": "Motorolie", "hoofdcategorie": "Olie", "hoofdcategorie_id": 7}),
     )
     .unwrap();
     assert!(flat.children.is_empty());
-    assert_eq!(flat.id, Some(CategorieId(8)));
+    assert_eq!(flat.id, Some(CategoryId(8)));
 }
 
 #[test]
@@ -444,18 +441,18 @@ fn cs_q22_enum_round_trip() {
             );
         }
     }
-    round_trip::<VoorraadBijhouden>(VoorraadBijhouden::KNOWN, &["fysiek", "zichtbaar"]);
-    round_trip::<Bestellingtype>(Bestellingtype::KNOWN, &["Ideaal"]);
-    round_trip::<ArtikelStatus>(ArtikelStatus::KNOWN, &["zichtbaar", "NIET VERKOOPBAAR"]);
-    round_trip::<Aanspreektitel>(Aanspreektitel::KNOWN, &["Dhr.", "Mijnh", "Mevr"]);
+    round_trip::<StockTracking>(StockTracking::KNOWN, &["fysiek", "zichtbaar"]);
+    round_trip::<OrderType>(OrderType::KNOWN, &["Ideaal"]);
+    round_trip::<ArticleStatus>(ArticleStatus::KNOWN, &["zichtbaar", "NIET VERKOOPBAAR"]);
+    round_trip::<Salutation>(Salutation::KNOWN, &["Dhr.", "Mijnh", "Mevr"]);
     round_trip::<ApiStatus>(ApiStatus::KNOWN, &["SOMETHING_NEW"]);
     assert_eq!(
-        serde_json::from_value::<Aanspreektitel>(json!("Mijnh.")).unwrap(),
-        Aanspreektitel::Mijnheer
+        serde_json::from_value::<Salutation>(json!("Mijnh.")).unwrap(),
+        Salutation::Mr
     );
     assert_eq!(
-        serde_json::from_value::<ArtikelStatus>(json!("NIET_VERKOOPBAAR")).unwrap(),
-        ArtikelStatus::NietVerkoopbaar
+        serde_json::from_value::<ArticleStatus>(json!("NIET_VERKOOPBAAR")).unwrap(),
+        ArticleStatus::NotSellable
     );
 }
 

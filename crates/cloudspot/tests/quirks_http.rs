@@ -4,7 +4,7 @@
 
 mod common;
 
-use cloudspot::{ApiStatus, ArtikelId, CategorieId, Error};
+use cloudspot::{ApiStatus, ArticleId, CategoryId, Error};
 use common::*;
 use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param};
@@ -41,11 +41,11 @@ async fn cs_q06_get_by_id() -> anyhow::Result<()> {
             catch_all(&server).await;
             let client = client(&server);
             let got = if with_id {
-                client.artikels().get(ArtikelId(125)).await.map(|a| a.name)
+                client.articles().get(ArticleId(125)).await.map(|a| a.name)
             } else {
                 client
-                    .categorieen()
-                    .get(CategorieId(125))
+                    .categories()
+                    .get(CategoryId(125))
                     .await
                     .map(|c| c.name)
             };
@@ -77,7 +77,7 @@ async fn cs_q07_pagination_single_request_ignores_count() -> anyhow::Result<()> 
         .mount(&server)
         .await;
     catch_all(&server).await;
-    assert_eq!(client(&server).artikels().list().await?.len(), 2);
+    assert_eq!(client(&server).articles().list().await?.len(), 2);
     Ok(())
 }
 
@@ -100,11 +100,11 @@ async fn cs_q07_pagination_follows_same_origin_next() -> anyhow::Result<()> {
         .await;
     catch_all(&server).await;
     let ids: Vec<i64> = client(&server)
-        .artikels()
+        .articles()
         .list()
         .await?
         .into_iter()
-        .filter_map(|a| a.id.map(ArtikelId::get))
+        .filter_map(|a| a.id.map(ArticleId::get))
         .collect();
     assert_eq!(ids, vec![1, 2, 3]);
     Ok(())
@@ -124,7 +124,7 @@ async fn cs_q07_pagination_refuses_other_host_and_repeats() -> anyhow::Result<()
         .mount(&server)
         .await;
     let client = client(&server);
-    let err = client.artikels().list().await.unwrap_err();
+    let err = client.articles().list().await.unwrap_err();
     assert!(matches!(err, Error::Pagination { .. }), "{err:?}");
     assert!(
         other
@@ -134,7 +134,7 @@ async fn cs_q07_pagination_refuses_other_host_and_repeats() -> anyhow::Result<()
             .is_empty(),
         "the other host received a request"
     );
-    let err = client.klanten().list().await.unwrap_err();
+    let err = client.customers().list().await.unwrap_err();
     assert!(
         matches!(&err, Error::Pagination { message, .. } if message.contains("repeats")),
         "{err:?}"
@@ -162,7 +162,7 @@ async fn cs_q07_pagination_page_cap_is_an_error_not_a_truncation() -> anyhow::Re
         .base_url(format!("{}{BASE}", server.uri()))
         .max_pages(3)
         .build()?;
-    let err = client.artikels().list().await.unwrap_err();
+    let err = client.articles().list().await.unwrap_err();
     assert!(
         matches!(&err, Error::Pagination { message, .. } if message.contains("cap")),
         "{err:?}"
@@ -177,7 +177,7 @@ async fn cs_q07_pagination_results_envelope_is_decode_naming_the_key() -> anyhow
         .respond_with(json(json!({"results": [{"id": 1}], "count": 1})))
         .mount(&server)
         .await;
-    let err = client(&server).artikels().list().await.unwrap_err();
+    let err = client(&server).articles().list().await.unwrap_err();
     assert!(
         matches!(&err, Error::Decode { message, .. } if message.contains("results")),
         "{err:?}"
@@ -217,7 +217,7 @@ async fn cs_q08_non_json() -> anyhow::Result<()> {
         .await;
     let client = client(&server);
 
-    let err = client.artikels().list().await.unwrap_err();
+    let err = client.articles().list().await.unwrap_err();
     match &err {
         Error::Api(a) => {
             assert_eq!((a.status, a.message.as_deref()), (502, None));
@@ -232,10 +232,10 @@ async fn cs_q08_non_json() -> anyhow::Result<()> {
     }
     assert!(err.is_retryable());
 
-    let err = client.klanten().list().await.unwrap_err();
+    let err = client.customers().list().await.unwrap_err();
     assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
 
-    let err = client.categorieen().get(1).await.unwrap_err();
+    let err = client.categories().get(1).await.unwrap_err();
     match &err {
         Error::UnexpectedBody {
             status,
@@ -250,13 +250,13 @@ async fn cs_q08_non_json() -> anyhow::Result<()> {
         other => panic!("expected UnexpectedBody, got {other:?}"),
     }
 
-    let err = client.categorieen().get(2).await.unwrap_err();
+    let err = client.categories().get(2).await.unwrap_err();
     assert!(
         matches!(&err, Error::Api(a) if a.status == 500 && a.message.is_none()),
         "{err:?}"
     );
 
-    let err = client.categorieen().get(3).await.unwrap_err();
+    let err = client.categories().get(3).await.unwrap_err();
     assert!(matches!(&err, Error::Api(a) if a.status == 400), "{err:?}");
     assert_eq!(err.server_message(), Some("Ongeldig id."));
     assert!(!err.is_retryable());
@@ -277,7 +277,7 @@ async fn cs_q08_retries_502_then_succeeds() -> anyhow::Result<()> {
         .expect(1)
         .mount(&server)
         .await;
-    assert_eq!(client(&server).artikels().list().await?.len(), 1);
+    assert_eq!(client(&server).articles().list().await?.len(), 1);
     assert_eq!(
         server.received_requests().await.unwrap_or_default().len(),
         3
@@ -290,12 +290,12 @@ fn cs_q10_trailing_slash_url_builder() -> anyhow::Result<()> {
     let cases = [
         (
             "https://erp.example.org/api/v1",
-            cloudspot::endpoints::list_artikels(),
+            cloudspot::endpoints::list_articles(),
             "https://erp.example.org/api/v1/artikels/",
         ),
         (
             "https://erp.example.org/api/v1/",
-            cloudspot::endpoints::list_klanten(),
+            cloudspot::endpoints::list_customers(),
             "https://erp.example.org/api/v1/klanten/",
         ),
         (
@@ -305,12 +305,12 @@ fn cs_q10_trailing_slash_url_builder() -> anyhow::Result<()> {
         ),
         (
             "https://erp.example.org/api/v1",
-            cloudspot::endpoints::get_artikel(125),
+            cloudspot::endpoints::get_article(125),
             "https://erp.example.org/api/v1/artikels/?id=125",
         ),
         (
             "https://erp.example.org/api/v1/",
-            cloudspot::endpoints::get_categorie(7),
+            cloudspot::endpoints::get_category(7),
             "https://erp.example.org/api/v1/categories/?id=7",
         ),
     ];
@@ -337,9 +337,9 @@ async fn cs_q10_trailing_slash_exact_paths_with_and_without_base_slash() -> anyh
         }
         catch_all(&server).await;
         let client = client_at(&format!("{}{BASE}{suffix}", server.uri()));
-        client.artikels().list().await?;
-        client.klanten().list().await?;
-        client.categorieen().list().await?;
+        client.articles().list().await?;
+        client.customers().list().await?;
+        client.categories().list().await?;
     }
     Ok(())
 }
@@ -356,7 +356,7 @@ async fn cs_q11_category_path() -> anyhow::Result<()> {
         .mount(&server)
         .await;
     catch_all(&server).await;
-    let cats = client(&server).categorieen().list().await?;
+    let cats = client(&server).categories().list().await?;
     assert_eq!(cats.len(), 1);
     assert_eq!(cats[0].name.as_deref(), Some("Olie"));
     Ok(())
@@ -379,8 +379,8 @@ async fn cs_q12_rights_per_resource() -> anyhow::Result<()> {
             .mount(&server)
             .await;
         let client = client(&server);
-        assert_eq!(client.artikels().list().await?.len(), 1);
-        let err = client.klanten().list().await.unwrap_err();
+        assert_eq!(client.articles().list().await?.len(), 1);
+        let err = client.customers().list().await.unwrap_err();
         assert!(matches!(err, Error::Unauthorized(_)), "{refused}: {err:?}");
         assert!(err.is_unauthorized());
         assert_eq!(err.resource(), Some("klanten"));
@@ -392,7 +392,7 @@ async fn cs_q12_rights_per_resource() -> anyhow::Result<()> {
         assert!(err.to_string().contains("klanten"), "{err}");
         assert_eq!(Error::required_right("klanten"), Some("see all clients"));
         // No client-wide "bad token" state: articles still work.
-        assert_eq!(client.artikels().list().await?.len(), 1);
+        assert_eq!(client.articles().list().await?.len(), 1);
     }
     Ok(())
 }
@@ -407,7 +407,7 @@ async fn cs_q14_token_header() -> anyhow::Result<()> {
         .mount(&server)
         .await;
     catch_all(&server).await;
-    client(&server).artikels().list().await?;
+    client(&server).articles().list().await?;
     let requests = server.received_requests().await.unwrap_or_default();
     let req = &requests[0];
     let tokens: Vec<_> = req.headers.get_all("x-erp-token").iter().collect();
@@ -432,7 +432,7 @@ async fn cs_q14_redirect_to_other_host_is_not_followed() -> anyhow::Result<()> {
         .expect(1)
         .mount(&server)
         .await;
-    let err = client(&server).artikels().list().await.unwrap_err();
+    let err = client(&server).articles().list().await.unwrap_err();
     match &err {
         Error::Api(a) => {
             assert_eq!(a.status, 302);
@@ -460,7 +460,7 @@ async fn cs_q14_token_never_in_debug_or_errors() -> anyhow::Result<()> {
     let client = client(&server);
     assert!(!format!("{client:?}").contains(TOKEN));
     assert!(!format!("{:?}", cloudspot::Client::builder(TOKEN)).contains(TOKEN));
-    let err = client.artikels().list().await.unwrap_err();
+    let err = client.articles().list().await.unwrap_err();
     assert!(!format!("{err:?}").contains(TOKEN));
     assert!(!err.to_string().contains(TOKEN));
     Ok(())
@@ -480,9 +480,9 @@ async fn cs_q15_only_200() -> anyhow::Result<()> {
         .mount(&server)
         .await;
     let client = client(&server);
-    let err = client.artikels().list().await.unwrap_err();
+    let err = client.articles().list().await.unwrap_err();
     assert!(matches!(&err, Error::Api(a) if a.status == 204), "{err:?}");
-    let err = client.klanten().list().await.unwrap_err();
+    let err = client.customers().list().await.unwrap_err();
     assert!(matches!(&err, Error::Api(a) if a.status == 201), "{err:?}");
     Ok(())
 }
@@ -495,10 +495,10 @@ async fn cs_q16_klantennummer_list_and_find_on_client() -> anyhow::Result<()> {
         .mount(&server)
         .await;
     catch_all(&server).await;
-    let klanten = client(&server).klanten().list().await?;
-    let jane = cloudspot::find_klant(&klanten, 1042).map(|k| k.first_name.as_deref());
+    let customers = client(&server).customers().list().await?;
+    let jane = cloudspot::find_customer(&customers, 1042).map(|k| k.first_name.as_deref());
     assert_eq!(jane, Some(Some("Jane")));
-    assert!(cloudspot::find_klant(&klanten, 9).is_none());
+    assert!(cloudspot::find_customer(&customers, 9).is_none());
     Ok(())
 }
 
@@ -542,14 +542,14 @@ async fn cs_q20_api_status() -> anyhow::Result<()> {
     let client = client(&server);
     let status = |e: Error| e.api_error().and_then(|a| a.api_status.clone());
     assert_eq!(
-        status(client.categorieen().get(1).await.unwrap_err()),
+        status(client.categories().get(1).await.unwrap_err()),
         Some(ApiStatus::NotAuthorized)
     );
     assert_eq!(
-        status(client.categorieen().get(2).await.unwrap_err()),
+        status(client.categories().get(2).await.unwrap_err()),
         Some(ApiStatus::Unknown("SOMETHING_NEW".into()))
     );
-    let err = client.categorieen().get(3).await.unwrap_err();
+    let err = client.categories().get(3).await.unwrap_err();
     // Never outranks the HTTP status: a 400 stays an Api error.
     assert!(matches!(&err, Error::Api(a) if a.status == 400));
     assert_eq!(status(err), None);
@@ -572,9 +572,9 @@ async fn cs_q05_unknown_keys_in_envelope_and_error_body() -> anyhow::Result<()> 
         .mount(&server)
         .await;
     let client = client(&server);
-    let a = client.artikels().list().await?;
+    let a = client.articles().list().await?;
     assert_eq!(a[0].photos[0].url.as_deref(), Some("u"));
-    let err = client.klanten().list().await.unwrap_err();
+    let err = client.customers().list().await.unwrap_err();
     assert_eq!(err.server_message(), Some("fout"));
     Ok(())
 }
@@ -586,7 +586,7 @@ async fn cs_q03_unreadable_decimal_is_decode_with_path() -> anyhow::Result<()> {
         .respond_with(json(json!({"data": [{"id": 1, "verkoopprijs_excl": "12.10"}, {"id": 2, "verkoopprijs_excl": "abc"}]})))
         .mount(&server)
         .await;
-    let err = client(&server).artikels().list().await.unwrap_err();
+    let err = client(&server).articles().list().await.unwrap_err();
     match &err {
         Error::Decode { path, snippet, .. } => {
             assert_eq!(path.as_deref(), Some("data[1].verkoopprijs_excl"));
@@ -610,11 +610,11 @@ async fn cs_q23_content_type() -> anyhow::Result<()> {
     }
     catch_all(&server).await;
     let client = client(&server);
-    client.artikels().list().await?;
-    client.artikels().get(5).await?;
-    client.klanten().list().await?;
-    client.categorieen().list().await?;
-    client.categorieen().get(5).await?;
+    client.articles().list().await?;
+    client.articles().get(5).await?;
+    client.customers().list().await?;
+    client.categories().list().await?;
+    client.categories().get(5).await?;
     assert_eq!(
         server.received_requests().await.unwrap_or_default().len(),
         5
@@ -632,9 +632,9 @@ async fn cs_q02_sku_lookup_is_exact_on_the_listed_articles() -> anyhow::Result<(
         .expect(1)
         .mount(&server)
         .await;
-    let list = client(&server).artikels().list().await?;
-    let found = cloudspot::find_artikel_by_sku(&list, "VB-1").and_then(|a| a.id);
-    assert_eq!(found, Some(ArtikelId(2)));
-    assert!(cloudspot::find_artikel_by_sku(&list, "vb-2").is_none());
+    let list = client(&server).articles().list().await?;
+    let found = cloudspot::find_article_by_sku(&list, "VB-1").and_then(|a| a.id);
+    assert_eq!(found, Some(ArticleId(2)));
+    assert!(cloudspot::find_article_by_sku(&list, "vb-2").is_none());
     Ok(())
 }

@@ -24,7 +24,7 @@ fn transport() -> Arc<dyn Transport> {
 fn vars() -> Vars {
     let mut v = Vars::new();
     v.set("CLOUDSPOT_TOKEN", REAL_TOKEN, true);
-    v.set("CLOUDSPOT_USERNAME", "jane.doe@example.org", false);
+    v.set("CLOUDSPOT_USERNAME", "jdoe.live@mailhost.be", false);
     v.set("CLOUDSPOT_PASSWORD", "Pw-Live-4b8c1e9d", true);
     v.set("CLOUDSPOT_REQUESTOR", "TimeApp", false);
     v
@@ -81,7 +81,7 @@ async fn legacy_recording_scrubs_password_session_token_and_pin() -> anyhow::Res
         .mount(&server)
         .await;
     Mock::given(path(api("auth/get-user/")))
-        .respond_with(reply(json!({"first_name": "Jane", "last_name": "Doe", "email": "jane.doe@example.org", "pin": 4321})))
+        .respond_with(reply(json!({"first_name": "Jane", "last_name": "Doe", "email": "jdoe.live@mailhost.be", "pin": 4321})))
         .mount(&server)
         .await;
     let rec = cloudspot::recording::recording();
@@ -91,7 +91,7 @@ async fn legacy_recording_scrubs_password_session_token_and_pin() -> anyhow::Res
         .record(&rec, &base, transport(), &vars(), None)
         .await?;
     let text = cassette.to_json();
-    for secret in [session, "Pw-Live-4b8c1e9d", "4321", "jane.doe@example.org"] {
+    for secret in [session, "Pw-Live-4b8c1e9d", "4321", "jdoe.live@mailhost.be"] {
         assert!(
             !text.contains(secret),
             "{secret} kept in the cassette:\n{text}"

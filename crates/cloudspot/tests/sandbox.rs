@@ -7,7 +7,7 @@ mod common;
 
 use std::str::FromStr;
 
-use cloudspot::{ArtikelStatus, Ean, Error, VoorraadBijhouden};
+use cloudspot::{ArticleStatus, Ean, Error, StockTracking};
 use rust_decimal::Decimal;
 use sandbox::{Fault, FaultPlan, Sandbox};
 
@@ -32,8 +32,8 @@ async fn html_502_page_is_retried_then_the_list_decodes() -> anyhow::Result<()> 
         ])),
     )
     .await?;
-    let artikels = common::client_at(&sb.url()).artikels().list().await?;
-    assert_eq!(artikels.len(), 6);
+    let articles = common::client_at(&sb.url()).articles().list().await?;
+    assert_eq!(articles.len(), 6);
     assert_eq!(sb.count("GET /artikels/"), 2);
     Ok(())
 }
@@ -51,7 +51,7 @@ async fn html_502_page_without_retries_is_a_typed_error_with_snippet() -> anyhow
         .base_url(sb.url())
         .retry(http_core::retry::RetryPolicy::never())
         .build()?;
-    let err = client.artikels().list().await.unwrap_err();
+    let err = client.articles().list().await.unwrap_err();
     match &err {
         Error::Api(a) => {
             assert_eq!(a.status, 502);
@@ -80,7 +80,7 @@ async fn html_page_with_status_200_is_unexpected_body() -> anyhow::Result<()> {
     )
     .await?;
     let err = common::client_at(&sb.url())
-        .artikels()
+        .articles()
         .list()
         .await
         .unwrap_err();
@@ -94,11 +94,11 @@ async fn html_page_with_status_200_is_unexpected_body() -> anyhow::Result<()> {
 #[tokio::test]
 async fn unknown_keys_and_string_decimals_decode_over_http() -> anyhow::Result<()> {
     let sb = sandbox_with(&["artikels_list"], None).await?;
-    let artikels = common::client_at(&sb.url()).artikels().list().await?;
-    let full = &artikels[0];
+    let articles = common::client_at(&sb.url()).articles().list().await?;
+    let full = &articles[0];
     assert_eq!(full.sales_price_excl_vat, Some(Decimal::from_str("8.26")?)); // "8.26"
     assert_eq!(full.sales_price_incl_vat, Some(Decimal::from_str("9.99")?)); // 9.99
-    let minimal = &artikels[1];
+    let minimal = &articles[1];
     assert_eq!(
         minimal.sales_price_excl_vat,
         Some(Decimal::from_str("12.1")?)
@@ -106,14 +106,14 @@ async fn unknown_keys_and_string_decimals_decode_over_http() -> anyhow::Result<(
     assert_eq!(minimal.vat_rate, Some(Decimal::from(21))); // "21.00"
     assert_eq!(minimal.ean.len(), 3);
     assert!(matches!(minimal.ean[2], Ean::Other(_)));
-    let future = &artikels[3]; // unknown keys and unknown enum values
+    let future = &articles[3]; // unknown keys and unknown enum values
     assert_eq!(
         future.stock_tracking,
-        Some(VoorraadBijhouden::Unknown("VIRTUEEL".into()))
+        Some(StockTracking::Unknown("VIRTUEEL".into()))
     );
     assert_eq!(
         future.status,
-        Some(ArtikelStatus::Unknown("ARCHIEF".into()))
+        Some(ArticleStatus::Unknown("ARCHIEF".into()))
     );
     assert_eq!(future.photos.len(), 1);
     Ok(())
@@ -132,8 +132,8 @@ async fn connection_reset_and_429_are_retried_for_gets() -> anyhow::Result<()> {
         ])),
     )
     .await?;
-    let klanten = common::client_at(&sb.url()).klanten().list().await?;
-    assert_eq!(klanten.len(), 6);
+    let customers = common::client_at(&sb.url()).customers().list().await?;
+    assert_eq!(customers.len(), 6);
     assert_eq!(sb.count("GET /klanten/"), 3);
     Ok(())
 }
@@ -142,7 +142,7 @@ async fn connection_reset_and_429_are_retried_for_gets() -> anyhow::Result<()> {
 async fn forbidden_klanten_keeps_message_and_is_not_retried() -> anyhow::Result<()> {
     let sb = sandbox_with(&["klanten_forbidden"], None).await?;
     let err = common::client_at(&sb.url())
-        .klanten()
+        .customers()
         .list()
         .await
         .unwrap_err();

@@ -1,6 +1,7 @@
 //! Vendor enums. Matching is exact and case-sensitive; an unrecognised value becomes
 //! `Unknown(String)` with the raw text kept, and serialisation writes the exact wire string
-//! back (CS-Q22). Variant names follow the Dutch wire values; the docs give the meaning.
+//! back (CS-Q22). Type and variant names are English;
+//! each item's docs (and a `doc(alias)`, so rustdoc search finds it) give the Dutch wire name.
 
 use std::{convert::Infallible, fmt, str::FromStr};
 
@@ -89,51 +90,69 @@ macro_rules! wire_enum {
 
 wire_enum!(
     /// How stock is tracked for an article: JSON key `voorraad_bijhouden` ("keep track of
-    /// stock") on [`Artikel`](crate::model::Artikel).
-    VoorraadBijhouden {
+    /// stock") on [`Article`](crate::model::Article). Dutch type name `VoorraadBijhouden`.
+    #[doc(alias = "voorraad_bijhouden")]
+    #[doc(alias = "VoorraadBijhouden")]
+    StockTracking {
         /// `NIET` ("not"): stock is not tracked.
-        Niet => "NIET",
+        #[doc(alias = "NIET")]
+        NotTracked => "NIET",
         /// `FYSIEK` ("physical"): physical stock is tracked and `op_voorraad` holds the count.
-        Fysiek => "FYSIEK",
+        #[doc(alias = "FYSIEK")]
+        Physical => "FYSIEK",
         /// `DIGITAAL` ("digital"): a digital product without physical stock (exact semantics
         /// undocumented).
-        Digitaal => "DIGITAAL",
+        #[doc(alias = "DIGITAAL")]
+        Digital => "DIGITAAL",
     }
 );
 
 wire_enum!(
     /// Ordering mode of an article: JSON key `bestellingtype` ("order type") on
-    /// [`Artikel`](crate::model::Artikel). The vendor lists the values without meanings.
-    Bestellingtype {
+    /// [`Article`](crate::model::Article). The vendor lists the values without meanings.
+    #[doc(alias = "bestellingtype")]
+    #[doc(alias = "Bestellingtype")]
+    OrderType {
         /// `IDEAAL` ("ideal"): probably restocking towards an ideal stock level.
-        Ideaal => "IDEAAL",
+        #[doc(alias = "IDEAAL")]
+        Ideal => "IDEAAL",
         /// `BESTELLING` ("order"): probably ordering from the supplier on demand, with
         /// `units_per_bestelling` as the minimum quantity.
-        Bestelling => "BESTELLING",
+        #[doc(alias = "BESTELLING")]
+        Order => "BESTELLING",
     }
 );
 
 wire_enum!(
-    /// Sales status of an article: JSON key `status` on [`Artikel`](crate::model::Artikel).
-    ArtikelStatus {
+    /// Sales status of an article: JSON key `status` on [`Article`](crate::model::Article).
+    /// Dutch type name `ArtikelStatus`.
+    #[doc(alias = "ArtikelStatus")]
+    ArticleStatus {
         /// `ZICHTBAAR` ("visible"): active and offered for sale.
-        Zichtbaar => "ZICHTBAAR",
+        #[doc(alias = "ZICHTBAAR")]
+        Visible => "ZICHTBAAR",
         /// `NIET_VERKOOPBAAR` ("not sellable"): exists but cannot be sold.
-        NietVerkoopbaar => "NIET_VERKOOPBAAR",
+        #[doc(alias = "NIET_VERKOOPBAAR")]
+        NotSellable => "NIET_VERKOOPBAAR",
         /// `GEDEACTIVEERD` ("deactivated").
-        Gedeactiveerd => "GEDEACTIVEERD",
+        #[doc(alias = "GEDEACTIVEERD")]
+        Deactivated => "GEDEACTIVEERD",
     }
 );
 
 wire_enum!(
     /// Form of address (salutation) of a customer: JSON key `aanspreektitel` on
-    /// [`Klant`](crate::model::Klant). Note the full stops and the spelling: `Mijnh.`, not
-    /// `Dhr.` (CS-Q22).
-    Aanspreektitel {
+    /// [`Customer`](crate::model::Customer). Note the full stops and the spelling: `Mijnh.`, not
+    /// `Dhr.` (CS-Q22). Dutch type name `Aanspreektitel`.
+    #[doc(alias = "aanspreektitel")]
+    #[doc(alias = "Aanspreektitel")]
+    Salutation {
         /// `Mijnh.`: Mr (short for "Mijnheer").
-        Mijnheer => "Mijnh.",
+        #[doc(alias = "Mijnheer")]
+        Mr => "Mijnh.",
         /// `Mevr.`: Mrs or Ms (short for "Mevrouw").
-        Mevrouw => "Mevr.",
+        #[doc(alias = "Mevrouw")]
+        Mrs => "Mevr.",
     }
 );
 
@@ -173,14 +192,11 @@ mod tests {
 
     #[test]
     fn unknown_keeps_raw_text_and_non_strings_never_fail() {
-        let v: VoorraadBijhouden = serde_json::from_str("\"fysiek\"").unwrap();
-        assert_eq!(v, VoorraadBijhouden::Unknown("fysiek".into()));
-        let n: ArtikelStatus = serde_json::from_str("3").unwrap();
-        assert_eq!(n, ArtikelStatus::Unknown("3".into()));
-        assert_eq!(
-            "Mevr.".parse::<Aanspreektitel>(),
-            Ok(Aanspreektitel::Mevrouw)
-        );
-        assert_eq!(Bestellingtype::Ideaal.to_string(), "IDEAAL");
+        let v: StockTracking = serde_json::from_str("\"fysiek\"").unwrap();
+        assert_eq!(v, StockTracking::Unknown("fysiek".into()));
+        let n: ArticleStatus = serde_json::from_str("3").unwrap();
+        assert_eq!(n, ArticleStatus::Unknown("3".into()));
+        assert_eq!("Mevr.".parse::<Salutation>(), Ok(Salutation::Mrs));
+        assert_eq!(OrderType::Ideal.to_string(), "IDEAAL");
     }
 }

@@ -97,11 +97,11 @@ pub(crate) fn decode_flat<T: DeserializeOwned>(body: &[u8]) -> Result<T, BodyPro
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::model::Artikel;
+    use crate::model::Article;
 
     #[test]
     fn results_envelope_names_the_keys_seen() {
-        let err = decode_page::<Artikel>(br#"{"results": [], "count": 0}"#).unwrap_err();
+        let err = decode_page::<Article>(br#"{"results": [], "count": 0}"#).unwrap_err();
         let BodyProblem::Shape { message, .. } = err else {
             panic!("expected a shape error")
         };
@@ -110,14 +110,14 @@ mod tests {
 
     #[test]
     fn html_is_not_json() {
-        let err = decode_page::<Artikel>(b"<html><body>Maintenance</body></html>").unwrap_err();
+        let err = decode_page::<Article>(b"<html><body>Maintenance</body></html>").unwrap_err();
         assert_eq!(err, BodyProblem::NotJson);
     }
 
     #[test]
     fn bad_decimal_names_its_path() {
         let err =
-            decode_page::<Artikel>(br#"{"data": [{}, {"verkoopprijs_excl": "abc"}]}"#).unwrap_err();
+            decode_page::<Article>(br#"{"data": [{}, {"verkoopprijs_excl": "abc"}]}"#).unwrap_err();
         let BodyProblem::Shape { path, .. } = err else {
             panic!("expected a shape error")
         };
@@ -127,18 +127,18 @@ mod tests {
     #[test]
     fn next_is_kept_only_when_a_non_empty_string() {
         let p =
-            decode_page::<Artikel>(br#"{"data": [], "next": "http://x/api/v1/artikels/?page=2"}"#)
+            decode_page::<Article>(br#"{"data": [], "next": "http://x/api/v1/artikels/?page=2"}"#)
                 .unwrap();
         assert!(p.next.is_some());
-        let p = decode_page::<Artikel>(br#"{"data": [], "next": null}"#).unwrap();
+        let p = decode_page::<Article>(br#"{"data": [], "next": null}"#).unwrap();
         assert!(p.next.is_none());
-        let p = decode_page::<Artikel>(br#"{"data": [], "next": ""}"#).unwrap();
+        let p = decode_page::<Article>(br#"{"data": [], "next": ""}"#).unwrap();
         assert!(p.next.is_none());
     }
 
     mod properties {
         use super::*;
-        use crate::model::{Datum, Klant};
+        use crate::model::{Customer, Date};
         use proptest::prelude::*;
 
         const KEYS: &[&str] = &[
@@ -194,23 +194,23 @@ mod tests {
         proptest! {
             #[test]
             fn any_bytes_give_ok_or_a_typed_problem(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
-                let _ = decode_page::<Artikel>(&bytes);
-                let _ = decode_page::<Klant>(&bytes);
+                let _ = decode_page::<Article>(&bytes);
+                let _ = decode_page::<Customer>(&bytes);
             }
 
             #[test]
             fn any_json_shape_gives_ok_or_a_typed_problem(v in json_value()) {
                 let body = serde_json::to_vec(&serde_json::json!({"data": [v.clone()]})).unwrap_or_default();
-                let _ = decode_page::<Artikel>(&body);
-                let _ = decode_page::<Klant>(&body);
-                let _ = decode_page::<crate::model::Categorie>(&serde_json::to_vec(&v).unwrap_or_default());
+                let _ = decode_page::<Article>(&body);
+                let _ = decode_page::<Customer>(&body);
+                let _ = decode_page::<crate::model::Category>(&serde_json::to_vec(&v).unwrap_or_default());
             }
 
             #[test]
             fn parsed_dates_round_trip_through_their_iso_text(s in ".{0,24}") {
-                if let Some(Datum::Date(d)) = Datum::parse(&s) {
-                    let again = Datum::parse(&Datum::Date(d).to_string());
-                    prop_assert_eq!(again, Some(Datum::Date(d)));
+                if let Some(Date::Parsed(d)) = Date::parse(&s) {
+                    let again = Date::parse(&Date::Parsed(d).to_string());
+                    prop_assert_eq!(again, Some(Date::Parsed(d)));
                 }
             }
         }

@@ -55,20 +55,28 @@ macro_rules! id_type {
 }
 
 id_type!(
-    /// Id of an article (product), JSON key `id` on [`Artikel`](crate::model::Artikel).
-    ArtikelId
+    /// Id of an article (product), JSON key `id` on [`Article`](crate::model::Article).
+    /// Dutch `artikel id`.
+    #[doc(alias = "ArtikelId")]
+    ArticleId
 );
 id_type!(
-    /// Id of a brand, JSON key `merk_id` on [`Artikel`](crate::model::Artikel).
-    MerkId
+    /// Id of a brand (Dutch `merk`), JSON key `merk_id` on [`Article`](crate::model::Article).
+    #[doc(alias = "merk_id")]
+    #[doc(alias = "MerkId")]
+    BrandId
 );
 id_type!(
-    /// Id of a category, JSON key `id` on [`Categorie`](crate::model::Categorie) and
-    /// `categorie_id` on [`Artikel`](crate::model::Artikel).
-    CategorieId
+    /// Id of a category, JSON key `id` on [`Category`](crate::model::Category) and
+    /// `categorie_id` on [`Article`](crate::model::Article).
+    #[doc(alias = "categorie_id")]
+    #[doc(alias = "CategorieId")]
+    CategoryId
 );
 id_type!(
-    /// Customer number, JSON key `klantennummer` on [`Klant`](crate::model::Klant): the
+    /// Customer number, JSON key `klantennummer` on [`Customer`](crate::model::Customer): the
     /// record key of a customer, which has no `id` (CS-Q16).
-    Klantennummer
+    #[doc(alias = "klantennummer")]
+    #[doc(alias = "Klantennummer")]
+    CustomerNumber
 );

@@ -3,8 +3,10 @@
 //! Wire keys are Dutch and case-sensitive (CS-Q01, CS-Q02). Every Rust field has an English
 //! name, an explicit `#[serde(rename = "...")]` to its exact wire key (never `rename_all`),
 //! and docs naming the Dutch key and its meaning; `docs/cloudspot-glossary.md` lists them all.
-//! Type names and enum variants keep the vendor's Dutch terms so that they can be matched
-//! against the vendor's documentation and screens.
+//! Type names and enum variants are English too ([`Article`], [`Customer`], [`Category`],
+//! [`StockTracking::Physical`], ...); the docs of each give the vendor's Dutch term (`artikel`,
+//! `klant`, `categorie`, `FYSIEK`) and a `doc(alias)` makes rustdoc search find the Dutch
+//! name as well.
 //!
 //! Rules for every model:
 //!
@@ -17,22 +19,22 @@
 //! * enums keep unknown values as `Unknown(String)` (CS-Q22);
 //! * serialising writes the exact wire keys back, so models round-trip.
 
-mod artikel;
+mod article;
 #[cfg(feature = "legacy-user-auth")]
 pub(crate) mod auth;
-mod categorie;
-pub(crate) mod datum;
+mod category;
+mod customer;
+pub(crate) mod date;
 mod enums;
 pub(crate) mod envelope;
 mod ids;
-mod klant;
 
-pub use artikel::{Artikel, Ean, ExtraInformatie, Foto, Prijscategorie};
+pub use article::{Article, Ean, ExtraInformation, Photo, PriceCategory};
 #[cfg(feature = "legacy-user-auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
 pub use auth::{AuthResponse, Permission, PermissionsResponse, REDACTED, User};
-pub use categorie::Categorie;
-pub use datum::Datum;
-pub use enums::{Aanspreektitel, ApiStatus, ArtikelStatus, Bestellingtype, VoorraadBijhouden};
-pub use ids::{ArtikelId, CategorieId, Klantennummer, MerkId};
-pub use klant::Klant;
+pub use category::Category;
+pub use customer::Customer;
+pub use date::Date;
+pub use enums::{ApiStatus, ArticleStatus, OrderType, Salutation, StockTracking};
+pub use ids::{ArticleId, BrandId, CategoryId, CustomerNumber};

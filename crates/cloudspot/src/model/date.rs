@@ -6,42 +6,44 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-/// A date whose wire format is undocumented (CS-Q13), such as `geboortedatum`.
+/// A date (Dutch `datum`) whose wire format is undocumented (CS-Q13), such as
+/// `geboortedatum` ("date of birth").
 ///
-/// Accepted forms, all giving [`Datum::Date`]:
+/// Accepted forms, all giving [`Date::Parsed`]:
 ///
 /// * `YYYY-MM-DD` (`1980-02-29`);
 /// * an ISO 8601 / RFC 3339 date-time, of which the date part is kept
 ///   (`1980-02-29T00:00:00Z`, `1980-02-29T10:00:00+02:00`, `1980-02-29 10:00:00`);
 /// * `DD/MM/YYYY` and `DD-MM-YYYY`, always **day first** as in Belgium, never month first.
 ///
-/// `null`, a missing key and the empty string give `None` on the `Option<Datum>` field.
+/// `null`, a missing key and the empty string give `None` on the `Option<Date>` field.
 /// Any other text (including an impossible date such as `1981-02-29`) is kept as
-/// [`Datum::Raw`] instead of failing the record.
+/// [`Date::Raw`] instead of failing the record.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Datum {
+#[doc(alias = "datum")]
+pub enum Date {
     /// A parsed calendar date.
-    Date(NaiveDate),
+    Parsed(NaiveDate),
     /// Text in no accepted format, kept unchanged.
     Raw(String),
 }
 
-impl Datum {
+impl Date {
     /// Parses the accepted forms; `None` for empty text.
     pub fn parse(text: &str) -> Option<Self> {
         let t = text.trim();
         if t.is_empty() {
             return None;
         }
-        Some(parse_date(t).map_or_else(|| Datum::Raw(text.to_owned()), Datum::Date))
+        Some(parse_date(t).map_or_else(|| Date::Raw(text.to_owned()), Date::Parsed))
     }
 
     /// The parsed date, if the text was in an accepted form.
     pub fn date(&self) -> Option<NaiveDate> {
         match self {
-            Datum::Date(d) => Some(*d),
-            Datum::Raw(_) => None,
+            Date::Parsed(d) => Some(*d),
+            Date::Raw(_) => None,
         }
     }
 }
@@ -84,33 +86,33 @@ fn parse_date(t: &str) -> Option<NaiveDate> {
     None
 }
 
-impl fmt::Display for Datum {
+impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Datum::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
-            Datum::Raw(r) => f.write_str(r),
+            Date::Parsed(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Date::Raw(r) => f.write_str(r),
         }
     }
 }
 
-impl Serialize for Datum {
+impl Serialize for Date {
     /// Writes `YYYY-MM-DD` for a parsed date and the raw text otherwise.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
 }
 
-impl<'de> Deserialize<'de> for Datum {
+impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(opt_datum(d)?.unwrap_or_else(|| Datum::Raw(String::new())))
+        Ok(opt_date(d)?.unwrap_or_else(|| Date::Raw(String::new())))
     }
 }
 
-/// `Option<Datum>` field helper: `null` and `""` give `None`, anything else never fails.
-pub(crate) fn opt_datum<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Datum>, D::Error> {
+/// `Option<Date>` field helper: `null` and `""` give `None`, anything else never fails.
+pub(crate) fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Null => None,
-        Value::String(s) => Datum::parse(&s),
-        other => Some(Datum::Raw(other.to_string())),
+        Value::String(s) => Date::parse(&s),
+        other => Some(Date::Raw(other.to_string())),
     })
 }
