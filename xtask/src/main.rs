@@ -27,30 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Record cassettes: run a vendor's scenarios, scrub, write fixtures/VENDOR/SCENARIO.json.
-    Record {
-        /// Vendor: ppms, pax8 or cloudspot.
-        #[arg(long)]
-        vendor: String,
-        /// Only this scenario (default: all).
-        #[arg(long)]
-        scenario: Option<String>,
-        /// Base URL (default: the vendor base URL variable such as PAX8_BASE_URL, then its default).
-        #[arg(long)]
-        base_url: Option<String>,
-        /// List the vendor's scenarios and environment variables, record nothing.
-        #[arg(long)]
-        list: bool,
-        /// Record and compare with the committed cassettes, write nothing; fail if any differ.
-        #[arg(long)]
-        check: bool,
-        /// Record each scenario against an in-process sandbox serving only its committed
-        /// cassette (checks that recording reproduces the committed fixtures; use with --check).
-        #[arg(long, conflicts_with = "base_url")]
-        sandbox: bool,
-        /// Write cassettes here instead of fixtures/VENDOR/.
-        #[arg(long)]
-        out_dir: Option<PathBuf>,
-    },
+    Record(record::RecordArgs),
     /// Check every cassette offline: parses, contains no secret, is used by a test.
     CheckFixtures,
     /// Serve a vendor's fixtures and synthetic data on 127.0.0.1 until Ctrl-C.
@@ -80,26 +57,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
     let result = match cli.command {
-        Command::Record {
-            vendor,
-            scenario,
-            base_url,
-            list,
-            check,
-            sandbox,
-            out_dir,
-        } => {
-            let args = record::RecordArgs {
-                vendor,
-                scenario,
-                base_url,
-                list,
-                check,
-                sandbox,
-                out_dir,
-            };
-            runtime().and_then(|rt| rt.block_on(record::run(&root, args)))
-        }
+        Command::Record(args) => runtime().and_then(|rt| rt.block_on(record::run(&root, args))),
         Command::CheckFixtures => check::run(&root),
         Command::Sandbox {
             vendor,

@@ -11,13 +11,29 @@ use http_core::transport::{ReqwestTransport, Transport, TransportConfig};
 
 use crate::vendors;
 
+#[derive(clap::Args)]
 pub struct RecordArgs {
+    /// Vendor: ppms, pax8 or cloudspot.
+    #[arg(long)]
     pub vendor: String,
+    /// Only this scenario (default: all).
+    #[arg(long)]
     pub scenario: Option<String>,
+    /// Base URL (default: the vendor base URL variable such as PAX8_BASE_URL, then its default).
+    #[arg(long)]
     pub base_url: Option<String>,
+    /// List the vendor's scenarios and environment variables, record nothing.
+    #[arg(long)]
     pub list: bool,
+    /// Record and compare with the committed cassettes, write nothing; fail if any differ.
+    #[arg(long)]
     pub check: bool,
+    /// Record each scenario against an in-process sandbox serving only its committed
+    /// cassette (checks that recording reproduces the committed fixtures; use with --check).
+    #[arg(long, conflicts_with = "base_url")]
     pub sandbox: bool,
+    /// Write cassettes here instead of fixtures/VENDOR/.
+    #[arg(long)]
     pub out_dir: Option<PathBuf>,
 }
 
