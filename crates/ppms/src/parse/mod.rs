@@ -33,7 +33,7 @@ pub use classify::{BodyClass, ServerError, classify};
 pub use lines::{parse_id_lines, parse_lines};
 pub use record::{BookingRecord, parse_booking_record};
 pub use rights::{RightLine, parse_rights};
-pub use sections::{Section, SectionRow, Sections, parse_sections};
+pub use sections::{Section, Sections, parse_sections};
 pub use table::{
     Col, Column, FromRow, Header, RowRef, WithPreamble, parse_headerless, parse_table,
     parse_table_after,

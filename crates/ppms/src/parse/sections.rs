@@ -7,25 +7,59 @@ use csv::StringRecord;
 use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 
 use super::ParseError;
-use super::table::{Header, RowRef, csv_error, is_blank_record, raw_line, reader, record_line};
+use super::table::{
+    Fields, Header, RowRef, csv_error, is_blank_record, raw_line, reader, record_line, record_pos,
+};
 
-/// One data row of a [`Section`], kept as the CSV record (cheap for very large bodies); read it
-/// through [`Section::row`] / [`Section::rows`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct SectionRow {
-    line: u64,
-    record: StringRecord,
-}
-
-/// A header and the rows under it.
+/// A header and the rows under it. The rows' fields are packed in one buffer (two
+/// allocations per section, not per row), so very large bodies parse quickly.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Section {
     line: u64,
     header: Header,
-    rows: Vec<SectionRow>,
+    /// Every field of every row, concatenated.
+    text: String,
+    /// End offset in `text` of each field.
+    ends: Vec<u32>,
+    /// Per row: its line, its first field (index into `ends`) and its field count.
+    rows: Vec<(u64, u32, u32)>,
 }
 
 impl Section {
+    fn new(line: u64, header: Header, reserve: usize) -> Self {
+        Self {
+            line,
+            header,
+            text: String::with_capacity(reserve),
+            ends: Vec::new(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, line: u64, record: &StringRecord) -> Result<(), ParseError> {
+        let too_big = || ParseError::at_line(line, "section larger than 4 GiB");
+        let first = u32::try_from(self.ends.len()).map_err(|_| too_big())?;
+        for field in record.iter() {
+            self.text.push_str(field);
+            self.ends
+                .push(u32::try_from(self.text.len()).map_err(|_| too_big())?);
+        }
+        let len = u32::try_from(record.len()).map_err(|_| too_big())?;
+        self.rows.push((line, first, len));
+        Ok(())
+    }
+
+    fn view(&self, row: &(u64, u32, u32)) -> RowRef<'_> {
+        let (line, first, len) = *row;
+        let fields = Fields::Packed {
+            text: &self.text,
+            ends: &self.ends,
+            first: first as usize,
+            len: len as usize,
+        };
+        RowRef::detached(&self.header, fields, line)
+    }
+
     /// The line of the body holding the section's header.
     pub fn header_line(&self) -> u64 {
         self.line
@@ -48,16 +82,12 @@ impl Section {
 
     /// One row, read through the section's header.
     pub fn row(&self, index: usize) -> Option<RowRef<'_>> {
-        self.rows
-            .get(index)
-            .map(|r| RowRef::detached(&self.header, &r.record, r.line))
+        self.rows.get(index).map(|r| self.view(r))
     }
 
     /// Every row, read through the section's header.
     pub fn rows(&self) -> impl ExactSizeIterator<Item = RowRef<'_>> + '_ {
-        self.rows
-            .iter()
-            .map(|r| RowRef::detached(&self.header, &r.record, r.line))
+        self.rows.iter().map(|r| self.view(r))
     }
 }
 
@@ -117,17 +147,13 @@ pub fn parse_sections(
             Ok(true) if is_blank_record(&record) => continue,
             Ok(true) => {}
         }
+        let (line, offset) = record_pos(body, &record);
         if is_header(&record) {
-            out.sections.push(Section {
-                line: record_line(body, &record),
-                header: Header::new(record.iter()),
-                rows: Vec::new(),
-            });
+            let reserve = body.len().saturating_sub(offset);
+            out.sections
+                .push(Section::new(line, Header::new(record.iter()), reserve));
         } else if let Some(section) = out.sections.last_mut() {
-            section.rows.push(SectionRow {
-                line: record_line(body, &record),
-                record: record.clone(),
-            });
+            section.push(line, &record)?;
         } else {
             pending.push((raw_line(body, &record).to_owned(), record.clone()));
         }
@@ -136,18 +162,11 @@ pub fn parse_sections(
         let mut rest = pending.split_off(fallback_preamble);
         out.preamble = pending.into_iter().map(|(l, _)| l).collect();
         let (_, header) = rest.remove(0);
-        let rows = rest
-            .into_iter()
-            .map(|(_, record)| SectionRow {
-                line: record_line(body, &record),
-                record,
-            })
-            .collect();
-        out.sections.push(Section {
-            line: record_line(body, &header),
-            header: Header::new(header.iter()),
-            rows,
-        });
+        let mut section = Section::new(record_line(body, &header), Header::new(header.iter()), 0);
+        for (_, r) in &rest {
+            section.push(record_line(body, r), r)?;
+        }
+        out.sections.push(section);
     } else {
         out.preamble = pending.into_iter().map(|(l, _)| l).collect();
     }

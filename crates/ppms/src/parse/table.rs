@@ -139,6 +139,50 @@ impl Resolved {
     }
 }
 
+/// Where a row's fields live: a CSV record, or a slice of a packed section buffer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Fields<'a> {
+    Record(&'a StringRecord),
+    Packed {
+        text: &'a str,
+        ends: &'a [u32],
+        first: usize,
+        len: usize,
+    },
+}
+
+impl<'a> Fields<'a> {
+    fn get(self, i: usize) -> Option<&'a str> {
+        match self {
+            Fields::Record(r) => r.get(i),
+            Fields::Packed {
+                text,
+                ends,
+                first,
+                len,
+            } => {
+                if i >= len {
+                    return None;
+                }
+                let idx = first + i;
+                let start = if idx == 0 {
+                    0
+                } else {
+                    *ends.get(idx - 1)? as usize
+                };
+                text.get(start..*ends.get(idx)? as usize)
+            }
+        }
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Fields::Record(r) => r.len(),
+            Fields::Packed { len, .. } => len,
+        }
+    }
+}
+
 /// One data row of a table, seen through its header.
 ///
 /// Values are trimmed of spaces and tabs (PPMS-Q07, PPMS-Q22); text accessors decode HTML
@@ -146,14 +190,14 @@ impl Resolved {
 #[derive(Debug, Clone, Copy)]
 pub struct RowRef<'a> {
     header: &'a Header,
-    record: &'a StringRecord,
+    record: Fields<'a>,
     line: u64,
     resolved: Option<&'a Resolved>,
 }
 
 impl<'a> RowRef<'a> {
     /// A row read through a header with no per-table column resolution.
-    pub(crate) fn detached(header: &'a Header, record: &'a StringRecord, line: u64) -> Self {
+    pub(crate) fn detached(header: &'a Header, record: Fields<'a>, line: u64) -> Self {
         Self {
             header,
             record,
@@ -193,7 +237,7 @@ impl<'a> RowRef<'a> {
 
     /// True when the row has no field.
     pub fn is_empty(&self) -> bool {
-        self.record.is_empty()
+        self.record.len() == 0
     }
 
     fn position(&self, col: Col) -> Option<usize> {
@@ -497,7 +541,7 @@ pub(crate) fn read_rows<T: FromRow>(
         let line = record_line(body, &record);
         let row = RowRef {
             header,
-            record: &record,
+            record: Fields::Record(&record),
             line,
             resolved: Some(&resolved),
         };
