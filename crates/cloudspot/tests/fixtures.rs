@@ -1,9 +1,14 @@
-//! Every cassette under `fixtures/cloudspot/` replayed through the real client (an in-test
-//! replay transport, no sockets), with an insta snapshot of the decoded models or error.
+//! Every cassette under `fixtures/cloudspot/` replayed through the real client with the shared
+//! [`http_core::cassette::ReplayTransport`] (no sockets), with an insta snapshot of the decoded
+//! models or error.
 //!
-//! The replay transport also checks that the client sends exactly the recorded request shape:
-//! method, path (with its trailing slash), sorted query, JSON body and allow-listed headers
-//! (a secret header must be present; its recorded value is the placeholder `REDACTED`).
+//! The request shape is checked through the shared replay's matching: method, path (with its
+//! trailing slash), sorted query and JSON body, secret fields (`X-ERP-TOKEN`, `password`)
+//! left out; every interaction must answer ([`ReplayTransport::verify`]). Matching ignores
+//! headers, so [`HeaderCheck`] adds, for the interaction the replay picked, the header checks:
+//! every recorded allow-listed header is sent with the recorded value (`content-type:
+//! application/json`, the lower-cased `x-erp-requestor`), a secret one is present (its
+//! recorded value is the placeholder `REDACTED`), and interactions answer in recorded order.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
@@ -11,145 +16,103 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
+use http_core::cassette::{Cassette, ReplayTransport, SECRET_PLACEHOLDER, ScrubConfig};
 use http_core::transport::{TransportError, TransportErrorKind};
-use http_core::{HttpRequest, HttpResponse, StatusCode, Transport};
+use http_core::{HttpRequest, HttpResponse, Transport};
 use serde_json::{Value, json};
 
 const BASE: &str = "http://replay.invalid/api/v1";
-const SECRET_HEADERS: &[&str] = &["x-erp-token"];
+const BASE_PATH: &str = "/api/v1/";
 
+/// The shared replay for `cassette`, configured for Cloudspot (its secret fields are left out
+/// of matching; the client's base path is stripped).
+fn shared_replay(cassette: &Cassette) -> Arc<ReplayTransport> {
+    Arc::new(
+        ReplayTransport::new(cassette.clone())
+            .with_config(cloudspot::recording::scrub_config())
+            .with_base_path(BASE_PATH),
+    )
+}
+
+/// Decorates the shared replay with the header and order checks its matching does not make.
+/// It never answers by itself: the interaction is the one the replay picked.
 #[derive(Debug)]
-struct Replay {
-    interactions: Mutex<Vec<(Value, bool)>>,
+struct HeaderCheck {
+    replay: Arc<ReplayTransport>,
+    cassette: Cassette,
+    config: ScrubConfig,
+    picked: Mutex<Vec<usize>>,
+    problems: Mutex<Vec<String>>,
 }
 
-impl Replay {
-    fn new(cassette: &Value) -> Arc<Self> {
-        let list = cassette["interactions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| (i.clone(), false))
-            .collect();
-        Arc::new(Replay {
-            interactions: Mutex::new(list),
+impl HeaderCheck {
+    fn new(replay: Arc<ReplayTransport>, cassette: &Cassette) -> Arc<Self> {
+        Arc::new(HeaderCheck {
+            replay,
+            cassette: cassette.clone(),
+            config: cloudspot::recording::scrub_config(),
+            picked: Mutex::new(Vec::new()),
+            problems: Mutex::new(Vec::new()),
         })
     }
 
-    fn unused(&self) -> usize {
-        self.interactions
-            .lock()
-            .unwrap()
+    /// Problems with the headers sent for interaction `index`.
+    fn header_problems(&self, index: usize, req: &HttpRequest) -> Vec<String> {
+        let recorded = &self.cassette.interactions[index].request.headers;
+        recorded
             .iter()
-            .filter(|(_, used)| !used)
-            .count()
+            .filter_map(|(name, want)| {
+                let got = req.headers.get(name.as_str()).and_then(|v| v.to_str().ok());
+                let ok = if self.config.is_secret_field(name) {
+                    got.is_some()
+                } else {
+                    got == Some(want.as_str())
+                };
+                (!ok).then(|| format!("#{index} header {name}: sent {got:?}, recorded {want:?}"))
+            })
+            .collect()
+    }
+
+    /// Panics unless every request had the recorded headers and the interactions answered in
+    /// recorded order.
+    fn assert_ok(&self) {
+        let problems = self.problems.lock().unwrap();
+        assert!(
+            problems.is_empty(),
+            "{}: {}",
+            self.cassette.scenario,
+            problems.join("; ")
+        );
+        let picked = self.picked.lock().unwrap();
+        assert!(
+            picked.windows(2).all(|w| w[0] < w[1]),
+            "{}: interactions answered out of recorded order: {picked:?}",
+            self.cassette.scenario
+        );
     }
 }
 
-fn body_bytes(v: &Value) -> Vec<u8> {
-    if let Some(lines) = v["body_lines"].as_array() {
-        return lines
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<String>()
-            .into_bytes();
-    }
-    if !v["body_json"].is_null() {
-        return serde_json::to_vec(&v["body_json"]).unwrap();
-    }
-    Vec::new()
-}
-
-fn matches(recorded: &Value, req: &HttpRequest) -> Result<(), String> {
-    let path = req
-        .url
-        .path()
-        .strip_prefix("/api/v1")
-        .unwrap_or(req.url.path());
-    let mut query: Vec<(String, String)> = req
-        .url
-        .query_pairs()
-        .map(|(k, v)| (k.into(), v.into()))
-        .collect();
-    query.sort();
-    let want_query: Vec<(String, String)> = recorded["query"]
-        .as_array()
-        .map(|q| {
-            q.iter()
-                .map(|p| {
-                    (
-                        p[0].as_str().unwrap().to_owned(),
-                        p[1].as_str().unwrap().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if recorded["method"] != req.method.as_str() || recorded["path"] != path || want_query != query
-    {
-        return Err(format!(
-            "{} {path} {query:?} does not match {recorded}",
-            req.method
-        ));
-    }
-    if let Some(headers) = recorded["headers"].as_object() {
-        for (name, want) in headers {
-            let got = req.headers.get(name.as_str()).and_then(|v| v.to_str().ok());
-            let ok = if SECRET_HEADERS.contains(&name.as_str()) {
-                got.is_some()
-            } else {
-                got == want.as_str()
-            };
-            if !ok {
-                return Err(format!("header {name}: got {got:?}, recorded {want}"));
-            }
-        }
-    }
-    if !recorded["json"].is_null() {
-        let sent: Value = serde_json::from_slice(&req.body).map_err(|e| e.to_string())?;
-        // Secret fields are scrubbed in the cassette: compare the key set and plain values.
-        for (k, v) in recorded["json"].as_object().unwrap() {
-            if v != "REDACTED" && sent.get(k) != Some(v) {
-                return Err(format!("json body field {k}: sent {:?}", sent.get(k)));
-            }
-        }
-    }
-    Ok(())
-}
-
-impl Transport for Replay {
+impl Transport for HeaderCheck {
     fn send(&self, req: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
-        let mut list = self.interactions.lock().unwrap();
-        let found = list.iter_mut().find(|(_, used)| !used).map(|(i, used)| {
-            match matches(&i["request"], &req) {
-                Ok(()) => {
-                    *used = true;
-                    Ok(i["response"].clone())
-                }
-                Err(e) => Err(e),
+        Box::pin(async move {
+            let before = self.replay.uses();
+            let answered = self.replay.send(req.clone()).await;
+            let after = self.replay.uses();
+            let Some(index) = (0..after.len()).find(|&i| after[i] != before[i]) else {
+                return answered; // a miss: the replay's error names the nearest interaction
+            };
+            self.picked.lock().unwrap().push(index);
+            let problems = self.header_problems(index, &req);
+            if problems.is_empty() {
+                return answered;
             }
-        });
-        let result = match found {
-            Some(Ok(resp)) => {
-                let mut r = HttpResponse::new(
-                    StatusCode::from_u16(resp["status"].as_u64().unwrap() as u16).unwrap(),
-                    body_bytes(&resp),
-                );
-                for (k, v) in resp["headers"].as_object().into_iter().flatten() {
-                    r = r.with_header(k, v.as_str().unwrap());
-                }
-                Ok(r)
-            }
-            Some(Err(e)) => Err(TransportError::new(
-                TransportErrorKind::Other,
-                format!("replay mismatch: {e}"),
-            )),
-            None => Err(TransportError::new(
-                TransportErrorKind::Other,
-                "replay: no interaction left",
-            )),
-        };
-        Box::pin(async move { result })
+            let message = format!("replay header mismatch: {}", problems.join("; "));
+            self.problems.lock().unwrap().extend(problems);
+            Err(TransportError::new(
+                TransportErrorKind::InvalidRequest,
+                message,
+            ))
+        })
     }
 }
 
@@ -178,15 +141,19 @@ fn outcome<T: serde::Serialize>(r: cloudspot::Result<T>) -> Value {
     }
 }
 
-fn id_query(request: &Value) -> Option<i64> {
-    request["query"].as_array()?.iter().find(|p| p[0] == "id")?[1]
-        .as_str()?
-        .parse()
-        .ok()
+fn id_query(request: &http_core::cassette::RecordedRequest) -> Option<i64> {
+    request
+        .query
+        .iter()
+        .find(|(k, _)| k == "id")
+        .and_then(|(_, v)| v.parse().ok())
 }
 
-async fn replay(cassette: &Value) -> Value {
-    let transport = Replay::new(cassette);
+/// Replays `cassette` with the calls its interactions stand for; `None` when one of them
+/// needs a feature that is off in this build.
+async fn replay(cassette: &Cassette) -> Option<Value> {
+    let replay = shared_replay(cassette);
+    let transport = HeaderCheck::new(replay.clone(), cassette);
     let client = cloudspot::Client::builder("REDACTED")
         .base_url(BASE)
         .transport(transport.clone())
@@ -202,16 +169,10 @@ async fn replay(cassette: &Value) -> Value {
         .build()
         .unwrap();
     let mut results = BTreeMap::new();
-    for (n, interaction) in cassette["interactions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .enumerate()
-    {
-        let request = &interaction["request"];
-        let path = request["path"].as_str().unwrap();
-        let id = id_query(request);
-        let result = match (path, id) {
+    for (n, interaction) in cassette.interactions.iter().enumerate() {
+        let request = &interaction.request;
+        let path = request.path.as_str();
+        let result = match (path, id_query(request)) {
             ("/artikels/", None) => outcome(client.articles().list().await),
             ("/artikels/", Some(id)) => outcome(client.articles().get(id).await),
             ("/klanten/", _) => outcome(client.customers().list().await),
@@ -225,20 +186,15 @@ async fn replay(cassette: &Value) -> Value {
             ("/auth/get-permissions/", _) => outcome(user.permissions().await),
             #[cfg(feature = "legacy-user-auth")]
             ("/auth/get-user/", _) => outcome(user.user().await),
-            _ => return Value::Null, // a call of a disabled feature
+            _ => return None, // a call of a disabled feature
         };
-        results.insert(
-            format!("{n:02} {} {path}", request["method"].as_str().unwrap()),
-            result,
-        );
+        results.insert(format!("{n:02} {} {path}", request.method), result);
     }
-    assert_eq!(
-        transport.unused(),
-        0,
-        "unused interactions in {}",
-        cassette["scenario"]
-    );
-    serde_json::to_value(results).unwrap()
+    replay
+        .verify()
+        .unwrap_or_else(|u| panic!("{}: {u}", cassette.scenario));
+    transport.assert_ok();
+    Some(serde_json::to_value(results).unwrap())
 }
 
 #[test]
@@ -249,18 +205,16 @@ fn every_cassette_replays_and_decodes() {
         .unwrap();
     let mut seen = 0;
     insta::glob!("../../../fixtures/cloudspot", "*.json", |path: &Path| {
-        let cassette: Value =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        assert_eq!(cassette["vendor"], "cloudspot");
+        let cassette = Cassette::load(path).unwrap();
+        assert_eq!(cassette.vendor, "cloudspot");
         assert_eq!(
-            cassette["scenario"].as_str(),
+            Some(cassette.scenario.as_str()),
             path.file_stem().and_then(|s| s.to_str()),
             "scenario name matches the file name"
         );
-        let decoded = rt.block_on(replay(&cassette));
-        if decoded.is_null() {
+        let Some(decoded) = rt.block_on(replay(&cassette)) else {
             return; // needs a feature that is off in this build
-        }
+        };
         seen += 1;
         insta::assert_snapshot!(serde_json::to_string_pretty(&decoded).unwrap());
     });
@@ -269,25 +223,40 @@ fn every_cassette_replays_and_decodes() {
 
 #[test]
 fn cassettes_contain_no_secrets_or_real_tokens() {
+    let config = cloudspot::recording::scrub_config();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/cloudspot");
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let cassette: Value = serde_json::from_str(&text).unwrap();
-        for i in cassette["interactions"].as_array().unwrap() {
-            for (k, v) in i["request"]["headers"].as_object().into_iter().flatten() {
-                if SECRET_HEADERS.contains(&k.as_str()) {
-                    assert_eq!(v, "REDACTED", "{}: header {k} not scrubbed", path.display());
+        let cassette = Cassette::load(&path).unwrap();
+        for i in &cassette.interactions {
+            for (k, v) in &i.request.headers {
+                if config.is_secret_field(k) {
+                    assert_eq!(
+                        v,
+                        SECRET_PLACEHOLDER,
+                        "{}: header {k} not scrubbed",
+                        path.display()
+                    );
                 }
             }
-            if let Some(pw) = i["request"]["json"].get("password") {
-                assert_eq!(pw, "REDACTED", "{}: password not scrubbed", path.display());
+            if let Some(pw) = i.request.json.as_ref().and_then(|j| j.get("password")) {
+                assert_eq!(
+                    pw,
+                    SECRET_PLACEHOLDER,
+                    "{}: password not scrubbed",
+                    path.display()
+                );
             }
             let body: Value =
-                serde_json::from_slice(&body_bytes(&i["response"])).unwrap_or(Value::Null);
+                serde_json::from_slice(&i.response.body.to_bytes().unwrap()).unwrap_or(Value::Null);
             for key in ["token", "pin"] {
                 if let Some(v) = body.get(key) {
-                    assert_eq!(v, "REDACTED", "{}: {key} not scrubbed", path.display());
+                    assert_eq!(
+                        v,
+                        SECRET_PLACEHOLDER,
+                        "{}: {key} not scrubbed",
+                        path.display()
+                    );
                 }
             }
         }
@@ -319,7 +288,7 @@ fn every_cassette_is_a_recording_scenario_or_hand_built_and_vice_versa() {
 
 #[tokio::test]
 async fn recording_scenarios_replay_against_their_cassettes() {
-    use http_core::cassette::{Cassette, ReplayTransport, Vars};
+    use http_core::cassette::Vars;
     let rec = cloudspot::recording::recording();
     let mut vars = Vars::new();
     vars.set("CLOUDSPOT_TOKEN", "REDACTED", true);
@@ -331,18 +300,16 @@ async fn recording_scenarios_replay_against_their_cassettes() {
     for scenario in rec.scenarios() {
         let cassette =
             Cassette::load_fixture(&format!("cloudspot/{}.json", scenario.name())).unwrap();
-        let replay = Arc::new(
-            ReplayTransport::new(cassette)
-                .with_config(cloudspot::recording::scrub_config())
-                .with_base_path("/api/v1/"),
-        );
+        let replay = shared_replay(&cassette);
+        let checked = HeaderCheck::new(replay.clone(), &cassette);
         let recorded = scenario
-            .record(&rec, BASE, replay.clone(), &vars, None)
+            .record(&rec, BASE, checked.clone(), &vars, None)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", scenario.name()));
         assert_eq!(recorded.scenario, scenario.name());
         replay
             .verify()
             .unwrap_or_else(|u| panic!("{}: {u}", scenario.name()));
+        checked.assert_ok();
     }
 }
