@@ -1,6 +1,6 @@
 //! Bookings: `getbooking`, `nextbooking`, `getrunningsheet`, and `getuserexp`.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::client::{Client, read};
 use crate::error::Error;
@@ -8,7 +8,7 @@ use crate::model::{
     CoreFacilityId, CurrentBooking, Experience, RunningSheetEntry, SystemId, UpcomingBooking,
     parse_running_sheet,
 };
-use crate::parse::{Parsed, parse_booking_record};
+use crate::parse::{BookingRecord, Parsed, parse_booking_record};
 
 /// Booking calls; see [`Client::bookings`].
 #[derive(Debug, Clone, Copy)]
@@ -60,21 +60,8 @@ impl Bookings<'_> {
     /// `getbooking`: the booking running now on a system, `None` when there is none. The end
     /// is computed from the minutes sent and the receive time (PPMS-Q25).
     pub async fn current(&self, system: SystemId) -> Result<Option<CurrentBooking>, Error> {
-        let r = self
-            .client
-            .send(read("getbooking").form("id", system.to_string()))
-            .await?;
-        match r.data()? {
-            None => Ok(None),
-            Some(d) => {
-                let record = r.wrap(parse_booking_record(d))?;
-                Ok(Some(CurrentBooking::from_record(
-                    record,
-                    system,
-                    r.received_at,
-                )))
-            }
-        }
+        self.record("getbooking", system, CurrentBooking::from_record)
+            .await
     }
 
     /// `nextbooking`: the next booking on a system.
@@ -82,20 +69,27 @@ impl Bookings<'_> {
     /// `None` means "no booking within the server's horizon": a booking years ahead is not
     /// returned either, so `None` does not prove that the system stays free (PPMS-Q26).
     pub async fn next(&self, system: SystemId) -> Result<Option<UpcomingBooking>, Error> {
+        self.record("nextbooking", system, UpcomingBooking::from_record)
+            .await
+    }
+
+    async fn record<T>(
+        &self,
+        action: &'static str,
+        system: SystemId,
+        build: fn(BookingRecord, SystemId, DateTime<Utc>) -> T,
+    ) -> Result<Option<T>, Error> {
         let r = self
             .client
-            .send(read("nextbooking").form("id", system.to_string()))
+            .send(read(action).form("id", system.to_string()))
             .await?;
         match r.data()? {
             None => Ok(None),
-            Some(d) => {
-                let record = r.wrap(parse_booking_record(d))?;
-                Ok(Some(UpcomingBooking::from_record(
-                    record,
-                    system,
-                    r.received_at,
-                )))
-            }
+            Some(d) => Ok(Some(build(
+                r.wrap(parse_booking_record(d))?,
+                system,
+                r.received_at,
+            ))),
         }
     }
 

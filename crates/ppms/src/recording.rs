@@ -147,10 +147,7 @@ where
     F: Fn(Client, Vars) -> Fut + Send + Sync + Copy + 'static,
     Fut: Future<Output = Result<(), Error>> + Send + 'static,
 {
-    Scenario::new(name, description, move |ctx: ScenarioContext| async move {
-        let c = client(&ctx, None)?;
-        expected(f(c, vars(&ctx)).await)
-    })
+    scenario_with(name, description, false, f)
 }
 
 /// A scenario that writes on the live system: it refuses to run (and so writes no cassette)
@@ -160,8 +157,21 @@ where
     F: Fn(Client, Vars) -> Fut + Send + Sync + Copy + 'static,
     Fut: Future<Output = Result<(), Error>> + Send + 'static,
 {
+    scenario_with(name, description, true, f)
+}
+
+fn scenario_with<F, Fut>(
+    name: &'static str,
+    description: &'static str,
+    writes: bool,
+    f: F,
+) -> Scenario
+where
+    F: Fn(Client, Vars) -> Fut + Send + Sync + Copy + 'static,
+    Fut: Future<Output = Result<(), Error>> + Send + 'static,
+{
     Scenario::new(name, description, move |ctx: ScenarioContext| async move {
-        if ctx.var("PPMS_RECORD_WRITES").as_deref() != Some("1") {
+        if writes && ctx.var("PPMS_RECORD_WRITES").as_deref() != Some("1") {
             return Err(http_core::Error::config(format!(
                 "scenario {name} writes on the live system: set PPMS_RECORD_WRITES=1 to record it"
             )));

@@ -8,7 +8,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 
 use super::ParseError;
 use super::table::{
-    Fields, Header, RowRef, csv_error, is_blank_record, raw_line, reader, record_line, record_pos,
+    Fields, Header, RowRef, next_record, raw_line, reader, record_line, record_pos,
 };
 
 /// A header and the rows under it. The rows' fields are packed in one buffer (two
@@ -140,13 +140,7 @@ pub fn parse_sections(
     let mut rdr = reader(body);
     let mut record = StringRecord::new();
     let mut pending: Vec<(String, StringRecord)> = Vec::new();
-    loop {
-        match rdr.read_record(&mut record) {
-            Err(e) => return Err(csv_error(&e)),
-            Ok(false) => break,
-            Ok(true) if is_blank_record(&record) => continue,
-            Ok(true) => {}
-        }
+    while next_record(&mut rdr, &mut record)? {
         let (line, offset) = record_pos(body, &record);
         if is_header(&record) {
             let reserve = body.len().saturating_sub(offset);

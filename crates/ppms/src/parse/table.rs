@@ -264,6 +264,20 @@ impl<'a> RowRef<'a> {
         }
     }
 
+    /// Parses an optional value: `None` when the column or field is absent, empty or `n/a`.
+    fn optional<T>(
+        &self,
+        col: Col,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ParseError> {
+        match self.raw(col) {
+            Some(v) if !value::is_none_marker(v) => {
+                parse(v).map(Some).map_err(|e| self.err(col, e))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// A mandatory text value, entity-decoded (it may be empty).
     pub fn text(&self, col: Col) -> Result<String, ParseError> {
         self.required(col).map(value::text)
@@ -281,11 +295,7 @@ impl<'a> RowRef<'a> {
 
     /// An optional boolean: `None` when absent or empty; other non-boolean text is an error.
     pub fn opt_bool(&self, col: Col) -> Result<Option<bool>, ParseError> {
-        match self.raw(col) {
-            None => Ok(None),
-            Some(v) if value::is_none_marker(v) => Ok(None),
-            Some(v) => value::parse_bool(v).map(Some).map_err(|e| self.err(col, e)),
-        }
+        self.optional(col, value::parse_bool)
     }
 
     /// A mandatory unsigned integer.
@@ -295,11 +305,7 @@ impl<'a> RowRef<'a> {
 
     /// An optional unsigned integer: `None` when absent, empty or `n/a`.
     pub fn opt_u32(&self, col: Col) -> Result<Option<u32>, ParseError> {
-        match self.raw(col) {
-            None => Ok(None),
-            Some(v) if value::is_none_marker(v) => Ok(None),
-            Some(v) => value::parse_u32(v).map(Some).map_err(|e| self.err(col, e)),
-        }
+        self.optional(col, value::parse_u32)
     }
 
     /// A mandatory signed integer.
@@ -322,13 +328,7 @@ impl<'a> RowRef<'a> {
 
     /// An optional decimal number: `None` when absent, empty or `n/a`.
     pub fn opt_decimal(&self, col: Col) -> Result<Option<Decimal>, ParseError> {
-        match self.raw(col) {
-            None => Ok(None),
-            Some(v) if value::is_none_marker(v) => Ok(None),
-            Some(v) => value::parse_decimal(v)
-                .map(Some)
-                .map_err(|e| self.err(col, e)),
-        }
+        self.optional(col, value::parse_decimal)
     }
 
     /// Columns the row's type does not know, by header name, plus non-empty surplus fields
@@ -343,12 +343,17 @@ impl<'a> RowRef<'a> {
                 }
             }
         }
+        self.push_surplus(&mut out);
+        out
+    }
+
+    /// Non-empty fields beyond the header, under positional keys `#17` (1-based).
+    fn push_surplus(&self, out: &mut BTreeMap<String, String>) {
         for i in self.header.names.len()..self.record.len() {
             if let Some(v) = self.field(i).filter(|v| !v.is_empty()) {
                 out.insert(format!("#{}", i + 1), value::text(v));
             }
         }
-        out
     }
 
     /// Every column of the row by header name (entity-decoded), surplus fields included as in
@@ -360,11 +365,7 @@ impl<'a> RowRef<'a> {
                 out.insert(name.clone(), value::text(v));
             }
         }
-        for i in self.header.names.len()..self.record.len() {
-            if let Some(v) = self.field(i).filter(|v| !v.is_empty()) {
-                out.insert(format!("#{}", i + 1), value::text(v));
-            }
-        }
+        self.push_surplus(&mut out);
         out
     }
 }
@@ -409,6 +410,20 @@ pub(crate) fn record_line(body: &str, record: &StringRecord) -> u64 {
     record_pos(body, record).0
 }
 
+/// Reads the next record that is not blank; `Ok(false)` at the end of the body.
+pub(crate) fn next_record(
+    rdr: &mut csv::Reader<&[u8]>,
+    record: &mut StringRecord,
+) -> Result<bool, ParseError> {
+    loop {
+        match rdr.read_record(record) {
+            Err(e) => return Err(csv_error(&e)),
+            Ok(true) if is_blank_record(record) => continue,
+            Ok(more) => return Ok(more),
+        }
+    }
+}
+
 pub(crate) fn is_blank_record(record: &StringRecord) -> bool {
     record.as_slice().trim().is_empty()
 }
@@ -435,13 +450,8 @@ pub(crate) fn raw_line<'b>(body: &'b str, record: &StringRecord) -> &'b str {
 pub fn parse_table<T: FromRow>(body: &str, policy: RowPolicy) -> Result<Parsed<T>, ParseError> {
     let mut rdr = reader(body);
     let mut record = StringRecord::new();
-    loop {
-        match rdr.read_record(&mut record) {
-            Err(e) => return Err(csv_error(&e)),
-            Ok(false) => return Ok(Parsed::default()),
-            Ok(true) if is_blank_record(&record) => continue,
-            Ok(true) => break,
-        }
+    if !next_record(&mut rdr, &mut record)? {
+        return Ok(Parsed::default());
     }
     let header = Header::new(record.iter());
     read_rows(body, &mut rdr, &header, policy)
@@ -466,17 +476,12 @@ pub fn parse_table_after<T: FromRow>(
     let mut preamble = Vec::new();
     let mut scanned = 0;
     loop {
-        match rdr.read_record(&mut record) {
-            Err(e) => return Err(csv_error(&e)),
-            Ok(false) => {
-                return Ok(if preamble.is_empty() {
-                    Some((preamble, Parsed::default()))
-                } else {
-                    None
-                });
-            }
-            Ok(true) if is_blank_record(&record) => continue,
-            Ok(true) => {}
+        if !next_record(&mut rdr, &mut record)? {
+            return Ok(if preamble.is_empty() {
+                Some((preamble, Parsed::default()))
+            } else {
+                None
+            });
         }
         let header = Header::new(record.iter());
         if header.contains(key) {
@@ -531,13 +536,7 @@ pub(crate) fn read_rows<T: FromRow>(
             .max(16);
     out.items.reserve(estimate.min(1 << 20));
     let mut record = StringRecord::new();
-    loop {
-        match rdr.read_record(&mut record) {
-            Err(e) => return Err(csv_error(&e)),
-            Ok(false) => break,
-            Ok(true) if is_blank_record(&record) => continue,
-            Ok(true) => {}
-        }
+    while next_record(rdr, &mut record)? {
         let line = record_line(body, &record);
         let row = RowRef {
             header,
