@@ -6,7 +6,8 @@ use http_core::auth::{Auth, Placement, StaticKey};
 use http_core::clock::Clock;
 use http_core::rate_limit::RateLimiter;
 use http_core::retry::RetryPolicy;
-use http_core::{Request, SecretString, Transport};
+use http_core::transport::Redirects;
+use http_core::{Request, SecretString, Transport, TransportConfig};
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -63,39 +64,29 @@ pub(crate) fn normalise_base_url(raw: &str) -> String {
 }
 
 impl Settings {
-    /// The transport: the configured one, or reqwest with rustls that **never follows
-    /// redirects** (CS-Q14), with this builder's timeouts and `User-Agent`.
-    pub(crate) fn transport(&self) -> Result<Arc<dyn Transport>> {
-        if let Some(t) = &self.transport {
-            return Ok(t.clone());
-        }
-        let client = reqwest::Client::builder()
-            .use_rustls_tls()
-            .redirect(reqwest::redirect::Policy::none())
+    /// The shared http-core transport settings: this builder's timeouts and `User-Agent`, and
+    /// **no redirects followed** ([`Redirects::None`], CS-Q14): the token travels in a custom
+    /// header that would be forwarded, and a 3xx is reported with its `Location` instead.
+    pub(crate) fn transport_config(&self) -> TransportConfig {
+        TransportConfig::default()
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             .user_agent(self.user_agent.clone())
-            .build()
-            .map_err(|e| {
-                Error::Transport(
-                    http_core::Error::config(format!("cannot build http client: {e}"))
-                        .with_vendor("cloudspot"),
-                )
-            })?;
-        Ok(Arc::new(
-            http_core::transport::ReqwestTransport::from_client(client, 64 * 1024 * 1024),
-        ))
+            .redirects(Redirects::None)
     }
 
     /// Builds the http-core client: Cloudspot classifier (only 200 is success), the given
-    /// credentials, and [`Settings::transport`].
+    /// credentials, the configured transport if any, else http-core's production transport
+    /// from [`Settings::transport_config`].
     pub(crate) fn http_client(&self, auth: Arc<dyn Auth>) -> Result<http_core::Client> {
-        let transport = self.transport()?;
         let mut b = http_core::Client::builder("cloudspot", normalise_base_url(&self.base_url))
-            .transport(transport)
+            .transport_config(self.transport_config())
             .retry(self.retry.clone())
             .classifier(Arc::new(CloudspotClassifier))
             .auth(auth);
+        if let Some(t) = &self.transport {
+            b = b.transport(t.clone());
+        }
         if let Some(l) = &self.limiter {
             b = b.rate_limiter(l.clone());
         }

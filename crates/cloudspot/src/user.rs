@@ -299,9 +299,9 @@ impl UserClientBuilder {
     /// Builds the client. Fails on an empty or whitespace-padded requestor slug (CS-Q09).
     pub fn build(mut self) -> Result<UserClient> {
         let requestor = requestor_slug(&self.requestor)?;
-        // One transport (one connection pool) for sign-in and session calls.
-        self.settings.transport = Some(self.settings.transport()?);
         let signin = self.settings.http_client(Arc::new(NoAuth))?;
+        // One transport (one connection pool) for sign-in and session calls.
+        self.settings.transport = Some(signin.transport());
         let user_id = match &self.credentials {
             Some(c) => format!("user:{}", c.username),
             None => format!(

@@ -450,6 +450,33 @@ async fn cs_q14_redirect_to_other_host_is_not_followed() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// http-core's default policy would follow a same-origin redirect; the crate configures
+/// `Redirects::None`, so even that one is reported, not followed.
+#[tokio::test]
+async fn cs_q14_redirect_on_the_same_origin_is_not_followed_either() -> anyhow::Result<()> {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    let location = format!("{}{}", server.uri(), api("artikels/?page=1"));
+    Mock::given(path(api("artikels/")))
+        .respond_with(ResponseTemplate::new(301).insert_header("location", location.as_str()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server).articles().list().await.unwrap_err();
+    match &err {
+        Error::Api(a) => {
+            assert_eq!(a.status, 301);
+            assert_eq!(a.location.as_deref(), Some(location.as_str()));
+        }
+        other => panic!("expected Api 301, got {other:?}"),
+    }
+    assert_eq!(
+        server.received_requests().await.unwrap_or_default().len(),
+        1
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn cs_q14_token_never_in_debug_or_errors() -> anyhow::Result<()> {
     let server = MockServer::start().await;
