@@ -176,3 +176,42 @@ async fn missing_credentials_are_a_clear_error() {
     assert!(msg.contains("PPMS_API_KEY"), "{msg}");
     assert!(msg.contains("PUMAPI key"), "{msg}");
 }
+
+/// 1500 synthetic users recorded and scrubbed: every login keeps its own pseudonym (no two
+/// people merge), requests still match answers, and the cassette replays completely.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_users_keep_distinct_pseudonyms_and_replay() {
+    let live = Sandbox::builder("ppms")
+        .synthetic(sandbox::Synthetic::ppms_users(1500))
+        .start()
+        .await
+        .unwrap();
+    let recorded = record_against(&live).await;
+    assert_eq!(recorded.interactions.len(), 1501);
+    let listed: Vec<String> = recorded.interactions[0]
+        .response
+        .body
+        .text()
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let distinct: std::collections::HashSet<&String> = listed.iter().collect();
+    assert_eq!(distinct.len(), 1500, "two users share a pseudonym");
+    assert!(!listed.contains(&sandbox::ppms_login(0)));
+    for (i, interaction) in recorded.interactions[1..].iter().enumerate() {
+        let form = interaction.request.form.as_ref().unwrap();
+        let login = &form.iter().find(|(k, _)| k == "login").unwrap().1;
+        assert_eq!(login, &listed[i]);
+        let body = interaction.response.body.text().unwrap();
+        assert!(body.contains(&format!("\"{login}\",")), "{body}");
+    }
+    let replay = Arc::new(ReplayTransport::new(recorded));
+    let offline = client("http://replay.invalid/", replay.clone());
+    let key = http_core::SecretString::from("k");
+    offline.execute(getusers(key.clone())).await.unwrap();
+    for login in &listed {
+        offline.execute(getuser(key.clone(), login)).await.unwrap();
+    }
+    replay.assert_all_used();
+}

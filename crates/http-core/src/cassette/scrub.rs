@@ -269,10 +269,20 @@ impl ScrubConfig {
     /// The pseudonym of `value` as personal data of `kind` (or the value itself if it already
     /// looks invented).
     pub fn pseudonym(&self, kind: PersonalKind, value: &str) -> String {
+        self.pseudonym_attempt(kind, value, 0)
+    }
+
+    /// The `attempt`-th alternative pseudonym (0 = the normal one), used when two values of a
+    /// cassette would otherwise share an e-mail or login pseudonym.
+    fn pseudonym_attempt(&self, kind: PersonalKind, value: &str, attempt: u32) -> String {
         if self.looks_invented(kind, value) {
             return value.to_owned();
         }
-        let h = keyed_hash(&self.salt, kind.tag(), &value.trim().to_lowercase());
+        let mut key = value.trim().to_lowercase();
+        if attempt > 0 {
+            key.push_str(&format!("\u{0}{attempt}"));
+        }
+        let h = keyed_hash(&self.salt, kind.tag(), &key);
         let first = FIRST_NAMES[(h % FIRST_NAMES.len() as u64) as usize];
         let last = LAST_NAMES[((h >> 8) % LAST_NAMES.len() as u64) as usize];
         let n = (h >> 16) % 1000;
@@ -438,7 +448,18 @@ impl ScrubConfig {
         {
             return;
         }
-        map.personal(v, self.pseudonym(kind, v));
+        if map.map.contains_key(v) {
+            return;
+        }
+        // E-mails and logins identify people: two of them must not share a pseudonym.
+        let unique = matches!(kind, PersonalKind::Email | PersonalKind::Login);
+        let mut attempt = 0;
+        let mut pseudonym = self.pseudonym_attempt(kind, v, attempt);
+        while unique && attempt < 1000 && map.used.contains(&pseudonym) {
+            attempt += 1;
+            pseudonym = self.pseudonym_attempt(kind, v, attempt);
+        }
+        map.personal(v, pseudonym);
     }
 
     fn collect_json(&self, map: &mut Replacements, key: Option<&str>, value: &serde_json::Value) {
@@ -738,6 +759,7 @@ pub(crate) fn parse_csv_line(line: &str) -> Vec<String> {
 #[derive(Default)]
 struct Replacements {
     map: BTreeMap<String, String>,
+    used: std::collections::HashSet<String>,
 }
 
 impl Replacements {
@@ -762,28 +784,37 @@ impl Replacements {
 
     fn personal(&mut self, value: &str, pseudonym: String) {
         // A secret wins over a pseudonym.
-        self.map.entry(value.to_owned()).or_insert(pseudonym);
+        if !self.map.contains_key(value) {
+            self.used.insert(pseudonym.clone());
+            self.map.insert(value.to_owned(), pseudonym);
+        }
     }
 
     fn into_replacer(self) -> Replacer {
-        let mut by_first: HashMap<u8, Vec<(String, String)>> = HashMap::new();
+        let mut lengths: HashMap<u8, Vec<usize>> = HashMap::new();
+        let mut exact = HashMap::new();
         for (k, v) in self.map {
             if k == v {
                 continue;
             }
-            by_first.entry(k.as_bytes()[0]).or_default().push((k, v));
+            lengths.entry(k.as_bytes()[0]).or_default().push(k.len());
+            exact.insert(k, v);
         }
-        for list in by_first.values_mut() {
-            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        for list in lengths.values_mut() {
+            list.sort_unstable_by(|a, b| b.cmp(a));
+            list.dedup();
         }
-        Replacer { by_first }
+        Replacer { lengths, exact }
     }
 }
 
 /// Replaces collected values in one left-to-right pass (no chained replacements), longest
-/// match first, only at word boundaries.
+/// match first, only at word boundaries. At each position only the distinct lengths of the
+/// values starting with that byte are tried, each with one hash lookup, so thousands of
+/// values (a PPMS site's logins) cost little.
 struct Replacer {
-    by_first: HashMap<u8, Vec<(String, String)>>,
+    lengths: HashMap<u8, Vec<usize>>,
+    exact: HashMap<String, String>,
 }
 
 fn is_word_byte(b: u8) -> bool {
@@ -792,7 +823,7 @@ fn is_word_byte(b: u8) -> bool {
 
 impl Replacer {
     fn apply(&self, text: &str) -> String {
-        if self.by_first.is_empty() {
+        if self.exact.is_empty() {
             return text.to_owned();
         }
         let bytes = text.as_bytes();
@@ -803,20 +834,22 @@ impl Replacer {
             let boundary_before = i == 0 || !is_word_byte(bytes[i - 1]);
             if boundary_before
                 && text.is_char_boundary(i)
-                && let Some(list) = self.by_first.get(&bytes[i])
+                && let Some(lengths) = self.lengths.get(&bytes[i])
             {
-                let hit = list.iter().find(|(k, _)| {
-                    text[i..].starts_with(k.as_str()) && {
-                        let end = i + k.len();
-                        end == bytes.len()
-                            || !is_word_byte(bytes[end])
-                            || !is_word_byte(bytes[end - 1])
+                let hit = lengths.iter().find_map(|&len| {
+                    let end = i + len;
+                    let boundary_after = end == bytes.len()
+                        || (end < bytes.len()
+                            && (!is_word_byte(bytes[end]) || !is_word_byte(bytes[end - 1])));
+                    if !boundary_after || !text.is_char_boundary(end) {
+                        return None;
                     }
+                    self.exact.get(&text[i..end]).map(|v| (len, v))
                 });
-                if let Some((k, v)) = hit {
+                if let Some((len, v)) = hit {
                     out.push_str(&text[copied..i]);
                     out.push_str(v);
-                    i += k.len();
+                    i += len;
                     copied = i;
                     continue;
                 }
