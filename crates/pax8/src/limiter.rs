@@ -1,7 +1,8 @@
 //! The client-side rate limiter of this crate: a pacing limiter that hands out **reserved
 //! slots** on a fixed timeline.
 //!
-//! Pax8 allows 1000 calls per minute, token calls included (PAX8-Q46). Every attempt (API call,
+//! Pax8 allows 1000 calls per minute, token calls included (PAX8-Q46); the client paces at that
+//! quota less a margin (default 4 %, [`crate::client::DEFAULT_RATE_LIMIT_MARGIN`]). Every attempt (API call,
 //! token call, retry, page of a walk) takes one slot; slots are `60 s / quota` apart. A caller
 //! reserves the next free slot under a lock and then sleeps until it, so a late wake-up (timer
 //! granularity, a busy machine) does not push later slots back. A check-then-sleep limiter loses

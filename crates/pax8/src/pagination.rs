@@ -217,15 +217,22 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             let api = self.api;
             let build = self.build.clone();
             let page_size = self.size;
+            // Each page is fetched and decoded in its own task, so transfers and decoding go on
+            // while the consumer works through the current page; dropping the stream aborts
+            // the tasks still running.
             let fetches = stream::iter(start..end)
                 .map(move |index| {
                     let client = client.clone();
                     let build = build.clone();
+                    let task = AbortOnDrop(tokio::spawn(async move {
+                        fetch_page::<T>(&client, api, &build, index, page_size, false).await
+                    }));
                     async move {
-                        (
-                            index,
-                            fetch_page::<T>(&client, api, &build, index, page_size, false).await,
-                        )
+                        let result = match task.await {
+                            Ok(r) => r,
+                            Err(e) => Err(Error::Config(format!("page task failed: {e}"))),
+                        };
+                        (index, result)
                     }
                 })
                 .buffered(depth);
@@ -268,6 +275,26 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             };
             futures::future::ready(keep)
         })
+    }
+}
+
+/// A spawned page fetch that is aborted when dropped unfinished.
+struct AbortOnDrop<R>(tokio::task::JoinHandle<R>);
+
+impl<R> Drop for AbortOnDrop<R> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<R> std::future::Future for AbortOnDrop<R> {
+    type Output = Result<R, tokio::task::JoinError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
     }
 }
 

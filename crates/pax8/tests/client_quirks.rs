@@ -990,9 +990,21 @@ async fn pax8_q46_rate_limit() {
         Duration::from_secs(30),
         "the third permit waited"
     );
-    // The default margin leaves 2 % unused: 100 per minute become 98.
-    let limiter = pax8::limiter::PacedLimiter::per_minute(98, Arc::new(ManualClock::new()));
-    assert_eq!(limiter.interval(), Duration::from_secs(60) / 98);
+    // The default margin leaves 4 % unused: 100 per minute become 96, 1.5 s of virtual time
+    // apart after the token call... checked through the client.
+    let fake = Fake::new();
+    fake.on(
+        "GET",
+        "/v1/companies/c1",
+        vec![json_reply(200, json!({"id": "c1"}))],
+    );
+    let clock = ManualClock::new();
+    let c = client_with(&fake, &clock)
+        .requests_per_minute(100)
+        .build()
+        .unwrap();
+    c.companies().get(&"c1".into()).await.unwrap();
+    assert_eq!(clock.elapsed(), Duration::from_secs(60) / 96);
 
     // 429 with Retry-After: 2 is retried after at least 2 s; HTTP-date and missing header too.
     let in_3s = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3));
