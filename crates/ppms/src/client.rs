@@ -147,6 +147,7 @@ pub struct ClientBuilder {
     base_url: String,
     credentials: Option<Credentials>,
     api2_key: Option<SecretString>,
+    api2_base_url: Option<String>,
     api2_falls_back_to_pumapi_key: bool,
     transport: Option<Arc<dyn Transport>>,
     transport_config: TransportConfig,
@@ -187,6 +188,7 @@ impl ClientBuilder {
             base_url: base_url.into(),
             credentials: None,
             api2_key: None,
+            api2_base_url: None,
             api2_falls_back_to_pumapi_key: false,
             transport: None,
             transport_config: TransportConfig::default()
@@ -219,6 +221,12 @@ impl ClientBuilder {
     /// The API2 key: a separate, per-user key from the PPMS profile page (PPMS-Q47).
     pub fn api2_key(mut self, key: impl Into<String>) -> Self {
         self.api2_key = Some(SecretString::from(key.into()));
+        self
+    }
+
+    /// The API2 endpoint, when it is not `<site>/API2/` (a trailing slash is added if missing).
+    pub fn api2_base_url(mut self, url: impl Into<String>) -> Self {
+        self.api2_base_url = Some(url.into());
         self
     }
 
@@ -318,7 +326,11 @@ impl ClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let endpoints = Endpoints::from_base(&self.base_url)?;
+        let mut endpoints = Endpoints::from_base(&self.base_url)?;
+        if let Some(api2) = &self.api2_base_url {
+            endpoints.api2 = http_core::client::parse_base_url(api2)
+                .map_err(|e| Error::validation("client", format!("invalid API2 base url: {e}")))?;
+        }
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(TokioClock));
         let limiter: Option<Arc<dyn RateLimiter>> = match self.limiter {
             LimiterChoice::Default => Some(Arc::new(GcraLimiter::with_clock(
@@ -649,6 +661,22 @@ mod tests {
         assert!(Endpoints::from_base("https://h/site?x=1").is_err());
         assert!(Endpoints::from_base("https://h/site#frag").is_err());
         assert!(Endpoints::from_base("ftp://h/site").is_err());
+    }
+
+    #[test]
+    fn api2_base_url_can_be_overridden() {
+        let c = Client::builder("https://h/site")
+            .api2_base_url("https://other/x/API2")
+            .build()
+            .unwrap();
+        assert_eq!(c.endpoints().api2.as_str(), "https://other/x/API2/");
+        assert_eq!(c.endpoints().pumapi.as_str(), "https://h/site/pumapi/");
+        assert!(
+            Client::builder("https://h/site")
+                .api2_base_url("not a url")
+                .build()
+                .is_err()
+        );
     }
 
     #[test]

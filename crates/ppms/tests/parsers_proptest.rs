@@ -71,6 +71,8 @@ proptest! {
             let _ = d.total();
         }
         let _ = Experience::from_json_body(&s);
+        let _ = User::from_json_body(&s);
+        let _ = parse::parse_json_rows::<Group>(&s);
         let _ = ppms::invoice_date(&s);
         let _ = ppms::parse_split_code(&s);
     }

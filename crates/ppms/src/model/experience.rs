@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::SystemId;
-use crate::parse::{Col, Column, FromRow, ParseError, RowRef, value};
+use crate::parse::{Col, Column, FromRow, ParseError, RowRef};
 
 /// A user's experience on a system (`getuserexp`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,64 +72,13 @@ impl FromRow for Experience {
     }
 }
 
-/// The JSON form of one `getuserexp` row (`format=json`): keys have spaces (PPMS-Q23).
-#[derive(Deserialize)]
-struct JsonExperience {
-    login: String,
-    id: serde_json::Value,
-    #[serde(alias = "booked hours", default)]
-    booked_hours: serde_json::Value,
-    #[serde(alias = "used hours", default)]
-    used_hours: serde_json::Value,
-    #[serde(default)]
-    last_res: serde_json::Value,
-    #[serde(default)]
-    last_train: serde_json::Value,
-    #[serde(flatten)]
-    extra: BTreeMap<String, serde_json::Value>,
-}
-
-fn json_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
 impl Experience {
-    /// Parses a `getuserexp` body sent with `format=json`: an array, even for one record
-    /// (PPMS-Q23). The result equals what the CSV body gives.
+    /// Parses a `getuserexp` body sent with `format=json`: an array, even for one record, whose
+    /// keys are `booked hours` / `used hours` (PPMS-Q23). The result equals what the CSV body
+    /// gives. A body that is not JSON is an error here.
     pub fn from_json_body(body: &str) -> Result<Vec<Self>, ParseError> {
-        let rows: Vec<JsonExperience> = serde_json::from_str(body.trim())
-            .map_err(|e| ParseError::new(format!("invalid getuserexp JSON: {e}")))?;
-        rows.into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let at = |e: String| ParseError::new(format!("record {}: {e}", i + 1));
-                let num = |v: &serde_json::Value| {
-                    let t = json_text(v);
-                    if value::is_none_marker(&t) {
-                        Ok(Decimal::ZERO)
-                    } else {
-                        value::parse_decimal(&t)
-                    }
-                };
-                Ok(Self {
-                    login: value::text(&r.login),
-                    system_id: SystemId(value::parse_u32(&json_text(&r.id)).map_err(at)?),
-                    booked_hours: num(&r.booked_hours).map_err(at)?,
-                    used_hours: num(&r.used_hours).map_err(at)?,
-                    last_reservation: value::parse_date(&json_text(&r.last_res)).map_err(at)?,
-                    last_training: value::parse_date(&json_text(&r.last_train)).map_err(at)?,
-                    extra: r
-                        .extra
-                        .iter()
-                        .map(|(k, v)| (k.clone(), json_text(v)))
-                        .collect(),
-                })
-            })
-            .collect()
+        crate::parse::parse_json_rows(body)?
+            .ok_or_else(|| ParseError::new("getuserexp body is not JSON"))
     }
 }
 

@@ -65,6 +65,12 @@ pub struct User {
 }
 
 impl User {
+    /// Parses a `getuser` body sent with `format=json` (an object). A body that is not JSON,
+    /// such as the answer for an unknown login or a bare `"\r\n"`, gives `None` (PPMS-Q23).
+    pub fn from_json_body(body: &str) -> Result<Option<Self>, ParseError> {
+        Ok(crate::parse::parse_json_rows::<Self>(body)?.and_then(|v| v.into_iter().next()))
+    }
+
     /// `"<lname> <fname>"`, the form the running sheet uses in its `User` column (PPMS-Q27).
     pub fn full_name(&self) -> String {
         format!("{} {}", self.last_name, self.first_name)
@@ -309,6 +315,19 @@ mod tests {
         assert!(parse_table::<User>(&body, RowPolicy::Strict).is_err());
         let body = GETUSER.replace("false,false,true", "False,False,True");
         assert!(parse_table::<User>(&body, RowPolicy::Strict).unwrap()[0].active);
+    }
+
+    #[test]
+    fn ppms_q23_json_getuser_and_not_found_bodies() {
+        let json = r#"{"login":"jdoe","lname":"Doe","fname":"Jane","email":"jane.doe@example.org","phone":"+1 555 0100","bcode":"","affiliation":"","unitlogin":"doe_lab","mustchpwd":false,"mustchbcode":false,"active":true}"#;
+        let from_json = User::from_json_body(json).unwrap();
+        let from_csv = parse_table::<User>(GETUSER, RowPolicy::Strict)
+            .unwrap()
+            .into_items()
+            .pop();
+        assert_eq!(from_json, from_csv);
+        assert_eq!(User::from_json_body("\r\n").unwrap(), None);
+        assert_eq!(User::from_json_body("unknown user").unwrap(), None);
     }
 
     #[test]

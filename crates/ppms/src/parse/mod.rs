@@ -35,8 +35,8 @@ pub use record::{BookingRecord, parse_booking_record};
 pub use rights::{RightLine, parse_rights};
 pub use sections::{Section, Sections, parse_sections};
 pub use table::{
-    Col, Column, FromRow, Header, RowRef, WithPreamble, parse_headerless, parse_table,
-    parse_table_after,
+    Col, Column, FromRow, Header, RowRef, WithPreamble, parse_headerless, parse_json_rows,
+    parse_table, parse_table_after,
 };
 pub use text::{body_text, is_blank};
 

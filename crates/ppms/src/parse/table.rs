@@ -575,6 +575,55 @@ pub(crate) fn read_rows<T: FromRow>(
     Ok(out)
 }
 
+/// Parses a `format=json` body (an object, or an array of objects) into rows, reading each
+/// object through a header made of its keys, so the same [`FromRow`] type serves both formats
+/// (PPMS-Q23: JSON keys may differ, e.g. `booked hours`; declare them as aliases).
+///
+/// Returns `Ok(None)` for a body that is not JSON: PUMAPI answers an unknown login in JSON mode
+/// with a non-JSON body, which means "not found".
+pub fn parse_json_rows<T: FromRow>(body: &str) -> Result<Option<Vec<T>>, ParseError> {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(body.trim()) else {
+        return Ok(None);
+    };
+    let objects = match value {
+        serde_json::Value::Array(items) => items,
+        obj @ serde_json::Value::Object(_) => vec![obj],
+        _ => return Ok(None),
+    };
+    let mut out = Vec::with_capacity(objects.len());
+    for (i, obj) in objects.iter().enumerate() {
+        let Some(map) = obj.as_object() else {
+            return Err(ParseError::new(format!(
+                "JSON record {} is not an object",
+                i + 1
+            )));
+        };
+        let header = Header::new(map.keys());
+        let record: StringRecord = map
+            .values()
+            .map(|v| match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            })
+            .collect();
+        let line = u64::try_from(i + 1).unwrap_or(u64::MAX);
+        let resolved = Resolved::new(&header, T::COLUMNS);
+        let row = RowRef {
+            header: &header,
+            record: Fields::Record(&record),
+            line,
+            resolved: Some(&resolved),
+        };
+        out.push(T::from_row(&row).map_err(|e| ParseError {
+            line: None,
+            reason: format!("JSON record {line}: {}", e.reason),
+            ..e
+        })?);
+    }
+    Ok(Some(out))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
