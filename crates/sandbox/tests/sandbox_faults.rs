@@ -252,3 +252,24 @@ async fn latency_delays_every_answer() {
     // Virtual time: the answer cannot come before the sandbox's 5 s sleep ended.
     assert!(t0.elapsed() >= Duration::from_secs(5), "{:?}", t0.elapsed());
 }
+
+#[tokio::test]
+async fn all_fixtures_of_a_vendor_without_a_folder_serves_nothing() {
+    let sb = Sandbox::builder("no-such-vendor")
+        .all_fixtures()
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    assert!(sb.cassette_uses().is_empty());
+    let r = http().get(sb.url_for("anything")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 599);
+}
+
+#[tokio::test]
+async fn missing_named_cassette_is_an_error_naming_the_file() {
+    let err = Sandbox::builder("pax8")
+        .cassette("pax8/does_not_exist.json")
+        .unwrap_err();
+    assert!(err.to_string().contains("does_not_exist.json"), "{err}");
+}
