@@ -1,7 +1,6 @@
 //! Articles (products): Dutch `artikels`, path `artikels/`.
 
 use crate::Client;
-use crate::client::pick_by_id;
 use crate::endpoints;
 use crate::error::Result;
 use crate::model::{Article, ArticleId};
@@ -34,13 +33,11 @@ impl Articles<'_> {
     /// belongs to the token's company.
     pub async fn get(&self, id: impl Into<ArticleId>) -> Result<Article> {
         let id = id.into().get();
-        let items = self.client.fetch_all(endpoints::get_article(id)).await?;
-        pick_by_id(
-            items,
-            id,
-            |a: &Article| a.id.map(ArticleId::get),
-            "artikels",
-        )
+        self.client
+            .fetch_by_id(endpoints::get_article(id), id, |a: &Article| {
+                a.id.map(ArticleId::get)
+            })
+            .await
     }
 }
 

@@ -1,7 +1,6 @@
 //! Product categories: `categories/` (English path, CS-Q11).
 
 use crate::Client;
-use crate::client::pick_by_id;
 use crate::endpoints;
 use crate::error::Result;
 use crate::model::{Category, CategoryId};
@@ -27,12 +26,10 @@ impl Categories<'_> {
     /// no matching element is [`Error::NotFound`](crate::Error::NotFound).
     pub async fn get(&self, id: impl Into<CategoryId>) -> Result<Category> {
         let id = id.into().get();
-        let items = self.client.fetch_all(endpoints::get_category(id)).await?;
-        pick_by_id(
-            items,
-            id,
-            |c: &Category| c.id.map(CategoryId::get),
-            "categories",
-        )
+        self.client
+            .fetch_by_id(endpoints::get_category(id), id, |c: &Category| {
+                c.id.map(CategoryId::get)
+            })
+            .await
     }
 }

@@ -291,6 +291,19 @@ impl Client {
     pub(crate) async fn fetch_all<T: DeserializeOwned>(&self, first: Request) -> Result<Vec<T>> {
         fetch_all(&self.http, first, Family::Data, self.max_pages).await
     }
+
+    /// Runs a get-by-id request (a filter on a list endpoint, CS-Q06) and picks the element
+    /// with `id` ([`pick_by_id`]).
+    pub(crate) async fn fetch_by_id<T: DeserializeOwned>(
+        &self,
+        request: Request,
+        id: i64,
+        id_of: impl Fn(&T) -> Option<i64>,
+    ) -> Result<T> {
+        let resource = resource_of(&request.path);
+        let items = self.fetch_all(request).await?;
+        pick_by_id(items, id, id_of, resource)
+    }
 }
 
 /// Runs `first`, decodes the `{"data": [...]}` envelope and follows `next` links.

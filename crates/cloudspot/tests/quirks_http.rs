@@ -421,25 +421,30 @@ async fn cs_q14_token_header() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Answers `artikels/` on `server` with a `status` redirect to `location`, lists the articles
+/// and checks that the 3xx is reported as `Error::Api` with its `Location`, not followed.
+async fn assert_redirect_reported(server: &MockServer, status: u16, location: &str) {
+    Mock::given(path(api("artikels/")))
+        .respond_with(ResponseTemplate::new(status).insert_header("location", location))
+        .expect(1)
+        .mount(server)
+        .await;
+    match client(server).articles().list().await.unwrap_err() {
+        Error::Api(a) => {
+            assert_eq!(a.status, status);
+            assert_eq!(a.location.as_deref(), Some(location));
+        }
+        other => panic!("expected Api {status}, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn cs_q14_redirect_to_other_host_is_not_followed() -> anyhow::Result<()> {
     let other = MockServer::start().await;
     catch_all(&other).await;
     let server = MockServer::start().await;
     let location = format!("{}{}", other.uri(), api("artikels/"));
-    Mock::given(path(api("artikels/")))
-        .respond_with(ResponseTemplate::new(302).insert_header("location", location.as_str()))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let err = client(&server).articles().list().await.unwrap_err();
-    match &err {
-        Error::Api(a) => {
-            assert_eq!(a.status, 302);
-            assert_eq!(a.location.as_deref(), Some(location.as_str()));
-        }
-        other => panic!("expected Api 302, got {other:?}"),
-    }
+    assert_redirect_reported(&server, 302, &location).await;
     assert!(
         other
             .received_requests()
@@ -457,19 +462,7 @@ async fn cs_q14_redirect_on_the_same_origin_is_not_followed_either() -> anyhow::
     let server = MockServer::start().await;
     catch_all(&server).await;
     let location = format!("{}{}", server.uri(), api("artikels/?page=1"));
-    Mock::given(path(api("artikels/")))
-        .respond_with(ResponseTemplate::new(301).insert_header("location", location.as_str()))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let err = client(&server).articles().list().await.unwrap_err();
-    match &err {
-        Error::Api(a) => {
-            assert_eq!(a.status, 301);
-            assert_eq!(a.location.as_deref(), Some(location.as_str()));
-        }
-        other => panic!("expected Api 301, got {other:?}"),
-    }
+    assert_redirect_reported(&server, 301, &location).await;
     assert_eq!(
         server.received_requests().await.unwrap_or_default().len(),
         1
