@@ -8,6 +8,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 
@@ -37,6 +38,9 @@ pub struct BulkOptions {
     pub concurrency: Option<usize>,
     /// Called after each item with done/total.
     pub progress: Option<Arc<ProgressFn>>,
+    /// Time budget for the whole batch: items not finished by then are reported as timeout
+    /// failures (requests still in flight are dropped).
+    pub deadline: Option<Duration>,
 }
 
 impl fmt::Debug for BulkOptions {
@@ -44,6 +48,7 @@ impl fmt::Debug for BulkOptions {
         f.debug_struct("BulkOptions")
             .field("concurrency", &self.concurrency)
             .field("progress", &self.progress.is_some())
+            .field("deadline", &self.deadline)
             .finish()
     }
 }
@@ -53,6 +58,13 @@ impl BulkOptions {
     #[must_use]
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = Some(n.max(1));
+        self
+    }
+
+    /// Sets the time budget of the whole batch.
+    #[must_use]
+    pub fn deadline(mut self, budget: Duration) -> Self {
+        self.deadline = Some(budget);
         self
     }
 
@@ -130,11 +142,23 @@ impl Users<'_> {
         )
     }
 
-    /// `getuser` for each login, collected and sorted.
+    /// `getuser` for each login, collected and sorted. With [`BulkOptions::deadline`], logins
+    /// not fetched in time are reported as timeout failures.
     pub async fn details(&self, logins: Vec<String>, opts: &BulkOptions) -> UserDetails {
         let mut out = UserDetails::default();
+        let mut pending: BTreeSet<String> = logins.iter().cloned().collect();
+        let deadline = opts.deadline.map(|d| tokio::time::Instant::now() + d);
         let mut stream = std::pin::pin!(self.details_stream(logins, opts));
-        while let Some((login, result)) = stream.next().await {
+        loop {
+            let next = match deadline {
+                None => stream.next().await,
+                Some(at) => match tokio::time::timeout_at(at, stream.next()).await {
+                    Ok(next) => next,
+                    Err(_) => break,
+                },
+            };
+            let Some((login, result)) = next else { break };
+            pending.remove(&login);
             match result {
                 Ok(f) => {
                     out.from_cache += usize::from(f.from_cache);
@@ -145,6 +169,12 @@ impl Users<'_> {
                 }
                 Err(e) => out.failures.push((login, e)),
             }
+        }
+        for login in pending {
+            let e = http_core::Error::new(http_core::ErrorKind::Timeout, "bulk deadline exceeded")
+                .with_vendor("ppms")
+                .with_operation("getuser");
+            out.failures.push((login, Error::Http(e)));
         }
         out.users.sort_by(|a, b| a.login.cmp(&b.login));
         out.missing.sort();

@@ -659,3 +659,24 @@ async fn raw_action_returns_trimmed_text_and_rejects_reserved_names() {
     assert!(c.raw_action("x", &[("apikey", "other")]).await.is_err());
     assert_eq!(t.calls(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn bulk_deadline_reports_unfinished_logins_as_timeouts() {
+    let logins: Vec<String> = (0..40).map(|i| format!("user{i:02}")).collect();
+    let t = ScriptedTransport::new(|req| {
+        let login = req.field("login").unwrap_or_default().to_owned();
+        Ok(ok(GETUSER.replace("\"jdoe\"", &format!("\"{login}\""))))
+    })
+    .with_delay(Duration::from_millis(50));
+    let opts = BulkOptions::default()
+        .concurrency(4)
+        .deadline(Duration::from_millis(220));
+    let d = client(&t).users().details(logins, &opts).await;
+    assert_eq!(d.users.len() + d.failures.len(), 40);
+    assert_eq!(
+        d.users.len(),
+        16,
+        "4 rounds of 4 finish within 220 ms of virtual time"
+    );
+    assert!(d.failures.iter().all(|(_, e)| e.is_timeout()));
+}

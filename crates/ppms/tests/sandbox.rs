@@ -146,3 +146,22 @@ async fn bulk_details_of_synthetic_users_over_http() {
     assert_eq!(sb.count("POST /pumapi/ getuser"), 120);
     assert_eq!(sb.count("POST /pumapi/ getusers"), 1);
 }
+
+#[tokio::test]
+async fn server_rate_limit_429_is_waited_out_and_retried() {
+    let sb = Sandbox::builder("ppms")
+        .cassette("ppms/getsystems.json")
+        .unwrap()
+        .rate_limit(1, Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let c = client(&sb);
+    assert_eq!(c.systems().list().await.unwrap().len(), 2);
+    assert_eq!(c.systems().list().await.unwrap().len(), 2);
+    assert!(
+        sb.count("POST /pumapi/ getsystems") >= 3,
+        "the 429 was answered and retried: {:?}",
+        sb.counts()
+    );
+}
