@@ -16,6 +16,17 @@
 //! | classify | [`classify`] | status and vendor-body classification into one [`Error`] |
 //! | retry | [`retry`] | a pure decision function: backoff with full jitter, `Retry-After`, deadlines |
 //! | time | [`clock`] | injectable clock and sleep |
+//! | fixtures | [`cassette`] | recorded interactions: format, recording and replay transports, scrubbing |
+//!
+//! ## Cargo features
+//!
+//! | feature | adds | extra dependencies |
+//! |---|---|---|
+//! | `keyring` | [`auth::store`] OS keyring token store (Linux kernel keyutils, macOS Keychain, Windows Credential Manager) | `keyring` |
+//! | `encrypted` | encrypted-file token store (XChaCha20-Poly1305) | `chacha20poly1305`, `base64` |
+//! | `redis` | Redis token store shared by a fleet, with a Redis-side refresh lock | `redis` |
+//!
+//! The memory and file token stores, the cassette module and everything else are always on.
 //!
 //! ## Example
 //!
