@@ -48,6 +48,21 @@
 //! | [`error`] | [`Error`] and error body parsing |
 //! | [`paths`] | the 29 path templates, pinned |
 //!
+//! ## Authentication
+//!
+//! OAuth2 client credentials, hand-written rather than through the `oauth2` crate: Pax8 needs a
+//! custom `audience` parameter and a JSON body, answers errors in its own JSON shape
+//! (`{error, error_description}`, parsed into [`Error::Auth`]), and counts token calls against
+//! the same 1000 calls/min budget, so the token call must share the client's transport, rate
+//! limiter and retry stack. [`auth::Pax8TokenSource`] implements http-core's `TokenSource`; its
+//! `TokenCache` gives single-flight refresh, refresh-ahead and pluggable token stores. Token
+//! URL and audience are independent settings with presets ([`TokenEndpoint`]). See [`auth`].
+//!
+//! ## Money
+//!
+//! Amounts are [`rust_decimal::Decimal`]: exact for the up-to-three-decimal values Pax8 sends as
+//! integers, floats or strings, and exact when summed. See [`model`].
+//!
 //! ## Retries and writes
 //!
 //! Reads (and order dry runs) are retried after 429 (honouring `Retry-After`), 5xx, 408 and
