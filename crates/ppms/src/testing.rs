@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use http_core::transport::TransportError;
+use http_core::transport::{TransportError, TransportErrorKind};
 use http_core::{HttpRequest, HttpResponse, StatusCode, Transport};
 
 /// One recorded request: its URL and its decoded form fields, in order.
@@ -148,5 +148,133 @@ impl Transport for ScriptedTransport {
             }
             (self.handler)(&seen)
         })
+    }
+}
+
+/// Replays responses recorded in pyppms' on-disk layout, so recordings made with pyppms work
+/// unchanged (reference section 6.2, item 6).
+///
+/// A request with form fields `action=getuser`, `login=jdoe` is answered from
+/// `<dir>/getuser/login--jdoe.txt`: the parameters other than `action` and `apikey`, sorted by
+/// name, as `key--value` joined by `__`; a request without parameters reads `response.txt`.
+/// A sibling `<signature>_status-code.txt` overrides the status (default 200). The body is
+/// served byte-exact. pyppms has no escaping rule; this transport percent-encodes `%`, `/`,
+/// `\`, whitespace, control and non-ASCII characters in values (`%2F`), which leaves every
+/// name pyppms could write unchanged.
+#[derive(Debug, Clone)]
+pub struct PyppmsDirTransport {
+    dir: std::path::PathBuf,
+}
+
+impl PyppmsDirTransport {
+    /// Serves the recordings under `dir`.
+    pub fn new(dir: impl Into<std::path::PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The file a request is answered from (without the `.txt` suffix).
+    pub fn signature(form: &[(String, String)]) -> Option<(String, String)> {
+        let action = form.iter().find(|(k, _)| k == "action")?.1.clone();
+        let mut params: Vec<&(String, String)> = form
+            .iter()
+            .filter(|(k, _)| k != "action" && k != "apikey")
+            .collect();
+        params.sort();
+        let signature = if params.is_empty() {
+            "response".to_owned()
+        } else {
+            params
+                .iter()
+                .map(|(k, v)| format!("{}--{}", escape(k), escape(v)))
+                .collect::<Vec<_>>()
+                .join("__")
+        };
+        Some((escape(&action), signature))
+    }
+}
+
+fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if c.is_ascii()
+            && !c.is_ascii_whitespace()
+            && !c.is_ascii_control()
+            && !matches!(c, '%' | '/' | '\\')
+        {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+impl Transport for PyppmsDirTransport {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        let form = decode_form(&request.body);
+        let answer = (|| {
+            let (action, signature) = Self::signature(&form).ok_or_else(|| {
+                TransportError::new(
+                    TransportErrorKind::InvalidRequest,
+                    "request has no action field",
+                )
+            })?;
+            let folder = self.dir.join(action);
+            let body_path = folder.join(format!("{signature}.txt"));
+            let body = std::fs::read(&body_path).map_err(|e| {
+                TransportError::new(
+                    TransportErrorKind::InvalidRequest,
+                    format!("no pyppms recording at {}: {e}", body_path.display()),
+                )
+            })?;
+            let status =
+                std::fs::read_to_string(folder.join(format!("{signature}_status-code.txt")))
+                    .ok()
+                    .and_then(|s| s.trim().parse::<u16>().ok())
+                    .and_then(|s| StatusCode::from_u16(s).ok())
+                    .unwrap_or(StatusCode::OK);
+            Ok(HttpResponse::new(status, body))
+        })();
+        Box::pin(async move { answer })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn pyppms_signatures_follow_its_layout() {
+        let form = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let sig = PyppmsDirTransport::signature(&form(&[
+            ("action", "getuser"),
+            ("apikey", "k"),
+            ("login", "jdoe"),
+        ]));
+        assert_eq!(sig, Some(("getuser".into(), "login--jdoe".into())));
+        let sig = PyppmsDirTransport::signature(&form(&[("action", "getusers"), ("apikey", "k")]));
+        assert_eq!(sig, Some(("getusers".into(), "response".into())));
+        let sig = PyppmsDirTransport::signature(&form(&[
+            ("action", "getrunningsheet"),
+            ("plateformid", "3"),
+            ("day", "2030-05-10"),
+        ]));
+        assert_eq!(
+            sig,
+            Some((
+                "getrunningsheet".into(),
+                "day--2030-05-10__plateformid--3".into()
+            ))
+        );
+        assert_eq!(escape("a/b c é"), "a%2Fb%20c%20%C3%A9");
     }
 }

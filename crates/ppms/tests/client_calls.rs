@@ -680,3 +680,46 @@ async fn bulk_deadline_reports_unfinished_logins_as_timeouts() {
     );
     assert!(d.failures.iter().all(|(_, e)| e.is_timeout()));
 }
+
+#[tokio::test(start_paused = true)]
+async fn pyppms_recordings_replay_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("getuser")).unwrap();
+    std::fs::create_dir_all(dir.path().join("getusers")).unwrap();
+    std::fs::create_dir_all(dir.path().join("getsystems")).unwrap();
+    std::fs::write(dir.path().join("getuser/login--jdoe.txt"), GETUSER).unwrap();
+    std::fs::write(
+        dir.path().join("getusers/response.txt"),
+        "jdoe\r\nasmith\r\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("getsystems/response.txt"), "busy").unwrap();
+    std::fs::write(
+        dir.path().join("getsystems/response_status-code.txt"),
+        "502\n",
+    )
+    .unwrap();
+    let c = Client::builder("https://h/site")
+        .api_key("k")
+        .transport(Arc::new(ppms::testing::PyppmsDirTransport::new(dir.path())))
+        .retry(RetryPolicy::default().max_attempts(2))
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    assert_eq!(
+        c.users().list(ActiveFilter::All).await.unwrap(),
+        ["jdoe", "asmith"]
+    );
+    assert_eq!(
+        c.users().get("jdoe").await.unwrap().map(|u| u.email),
+        Some(Some("jane.doe@example.org".into()))
+    );
+    assert_eq!(
+        c.systems().list().await.unwrap_err().status(),
+        Some(StatusCode::BAD_GATEWAY)
+    );
+    assert!(
+        c.users().get("nobody").await.is_err(),
+        "a missing recording fails loudly"
+    );
+}
