@@ -569,12 +569,7 @@ async fn pax8_q26_token_presets() {
         assert_eq!(body["grant_type"], json!("client_credentials"));
     }
     // The two settings are independent.
-    let fake = Fake::new();
-    fake.on(
-        "GET",
-        "/v1/companies/c1",
-        vec![json_reply(200, json!({"id": "c1"}))],
-    );
+    let fake = Fake::with_company_c1();
     let clock = ManualClock::new();
     let c = client_with(&fake, &clock)
         .audience("api://p8p.client")
@@ -963,12 +958,7 @@ async fn pax8_q45_timeouts() {
 async fn pax8_q46_rate_limit() {
     // With a limit of 2 per minute (no margin) slots are 30 s apart: the token call takes the
     // first, the first API call waits 30 s, the second another 30 s.
-    let fake = Fake::new();
-    fake.on(
-        "GET",
-        "/v1/companies/c1",
-        vec![json_reply(200, json!({"id": "c1"}))],
-    );
+    let fake = Fake::with_company_c1();
     let clock = ManualClock::new();
     let c = client_with(&fake, &clock)
         .requests_per_minute(2)
@@ -992,12 +982,7 @@ async fn pax8_q46_rate_limit() {
     );
     // The default margin leaves 4 % unused: 100 per minute become 96, 1.5 s of virtual time
     // apart after the token call... checked through the client.
-    let fake = Fake::new();
-    fake.on(
-        "GET",
-        "/v1/companies/c1",
-        vec![json_reply(200, json!({"id": "c1"}))],
-    );
+    let fake = Fake::with_company_c1();
     let clock = ManualClock::new();
     let c = client_with(&fake, &clock)
         .requests_per_minute(100)
@@ -1138,12 +1123,7 @@ async fn pax8_q53_success_codes() {
 
 #[tokio::test]
 async fn pax8_q54_token_refresh() {
-    let fake = Fake::new();
-    fake.on(
-        "GET",
-        "/v1/companies/c1",
-        vec![json_reply(200, json!({"id": "c1"}))],
-    );
+    let fake = Fake::with_company_c1();
     let clock = ManualClock::new();
     let c = client_with(&fake, &clock).build().unwrap();
     c.companies().get(&"c1".into()).await.unwrap();
@@ -1185,12 +1165,7 @@ async fn pax8_q54_token_refresh() {
 
 #[tokio::test]
 async fn pax8_q54_hundred_concurrent_first_calls_make_one_token_request() {
-    let fake = Fake::new();
-    fake.on(
-        "GET",
-        "/v1/companies/c1",
-        vec![json_reply(200, json!({"id": "c1"}))],
-    );
+    let fake = Fake::with_company_c1();
     let (c, _) = client(&fake);
     let calls = (0..100).map(|_| {
         let c = c.clone();
@@ -1206,12 +1181,7 @@ async fn pax8_q54_hundred_concurrent_first_calls_make_one_token_request() {
 #[tokio::test]
 async fn token_from_disk_means_no_token_request_on_next_start() {
     let dir = tempfile::tempdir().unwrap();
-    let fake = Fake::new();
-    fake.on(
-        "GET",
-        "/v1/companies/c1",
-        vec![json_reply(200, json!({"id": "c1"}))],
-    );
+    let fake = Fake::with_company_c1();
     let clock = ManualClock::new();
     let store = || -> Arc<dyn pax8::TokenStore> {
         Arc::new(http_core::auth::store::FileStore::new(

@@ -96,6 +96,17 @@ impl Fake {
         f
     }
 
+    /// A fake that also answers `GET /v1/companies/c1` with a minimal company.
+    pub fn with_company_c1() -> Self {
+        let f = Fake::new();
+        f.on(
+            "GET",
+            "/v1/companies/c1",
+            vec![json_reply(200, json!({"id": "c1"}))],
+        );
+        f
+    }
+
     /// Scripts replies for (method, absolute URL path); the last reply repeats.
     pub fn on(&self, method: &str, path: &str, replies: Vec<Reply>) -> &Self {
         let mut routes = self.routes.lock().unwrap();
