@@ -96,6 +96,28 @@ async fn unused_interaction_fails_verification() {
 }
 
 #[tokio::test]
+async fn guard_fails_on_drop_when_an_interaction_is_unused() {
+    let replay = Arc::new(ReplayTransport::new(cassette()));
+    let c = client(replay.clone(), "http://replay.invalid/");
+    let guard = replay.guard();
+    c.execute(getuser("jdoe")).await.unwrap();
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(guard)));
+    assert!(dropped.is_err(), "the guard must fail the test");
+
+    let replay = Arc::new(ReplayTransport::new(cassette()));
+    let c = client(replay.clone(), "http://replay.invalid/");
+    let _all_used = replay.guard();
+    c.execute(getuser("jdoe")).await.unwrap();
+    c.execute(
+        Request::get("companies", "companies.list")
+            .query("page", "0")
+            .query("size", "200"),
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
 async fn each_interaction_answers_once_unless_repeats_are_allowed() {
     let replay = Arc::new(ReplayTransport::new(cassette()));
     let c = client(replay.clone(), "http://replay.invalid/");

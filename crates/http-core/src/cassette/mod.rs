@@ -81,7 +81,7 @@ pub use format::{
     SECRET_PLACEHOLDER, StoredBody, fixtures_dir, rfc3339, split_lines,
 };
 pub use record::{RecordObserver, RecordingTransport, redact_host};
-pub use replay::{ReplayTransport, UnusedInteractions, to_http_response};
+pub use replay::{AllUsedGuard, ReplayTransport, UnusedInteractions, to_http_response};
 pub use scenario::{CredentialVar, Scenario, ScenarioContext, Vars, VendorRecording};
 pub use scrub::{
     DEFAULT_REQUEST_HEADERS, DEFAULT_RESPONSE_HEADERS, DEFAULT_SECRET_FIELDS, LineListRule,

@@ -1,7 +1,7 @@
 //! The replay transport: answers from cassettes, with no sockets.
 
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
 use http::StatusCode;
@@ -175,6 +175,13 @@ impl ReplayTransport {
         }
     }
 
+    /// A guard that runs [`ReplayTransport::assert_all_used`] when it is dropped (unless the
+    /// thread is already panicking), so a test cannot forget the check:
+    /// `let _all_used = replay.guard();`.
+    pub fn guard(self: &Arc<Self>) -> AllUsedGuard {
+        AllUsedGuard(self.clone())
+    }
+
     fn answer(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         let mut base = request.url.clone();
         base.set_path(&self.base_path);
@@ -227,6 +234,19 @@ impl ReplayTransport {
             TransportErrorKind::InvalidRequest,
             message,
         ))
+    }
+}
+
+/// Asserts on drop that every interaction was used; see [`ReplayTransport::guard`].
+#[derive(Debug)]
+#[must_use = "the check runs when the guard is dropped: bind it with `let _guard = ...`"]
+pub struct AllUsedGuard(Arc<ReplayTransport>);
+
+impl Drop for AllUsedGuard {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.0.assert_all_used();
+        }
     }
 }
 
