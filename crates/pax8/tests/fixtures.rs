@@ -24,6 +24,20 @@ use serde_json::Value;
 const BASE: &str = "https://api.pax8.test/v1";
 const SECRET: &str = "example-client-secret";
 
+/// Every cassette this test file replays (also checked against `pax8::recording::SCENARIOS`).
+const CASSETTES: &[&str] = &[
+    "pax8/companies.json",
+    "pax8/companies_write.json",
+    "pax8/errors.json",
+    "pax8/invoices.json",
+    "pax8/orders.json",
+    "pax8/orders_create.json",
+    "pax8/products.json",
+    "pax8/subscriptions.json",
+    "pax8/subscriptions_write.json",
+    "pax8/wire_quirks.json",
+];
+
 fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/pax8")
 }
@@ -155,6 +169,15 @@ async fn every_scenario_has_a_cassette_and_replays_it_exactly() {
     let mut expected: Vec<String> = SCENARIOS.iter().map(|d| d.name.to_owned()).collect();
     expected.sort();
     assert_eq!(names, expected, "one cassette per scenario");
+    let listed: Vec<String> = CASSETTES
+        .iter()
+        .map(|c| {
+            c.trim_start_matches("pax8/")
+                .trim_end_matches(".json")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(listed, expected, "CASSETTES lists every cassette");
     for def in SCENARIOS {
         let (outcomes, replay, _) = replay(load(def.name)).await;
         replay.assert_all_used();
