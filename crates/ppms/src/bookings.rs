@@ -105,7 +105,7 @@ impl Bookings<'_> {
         let req = read("getrunningsheet")
             .form("plateformid", core.to_string())
             .form("day", day.format("%Y-%m-%d").to_string());
-        let r = self.client.send(req).await?;
+        let r = self.client.send_large(req).await?;
         match r.data()? {
             None => Ok(Parsed::default()),
             Some(d) => r.wrap(parse_running_sheet(d, day, self.client.row_policy())),
@@ -117,6 +117,11 @@ impl Bookings<'_> {
         let req = read("getuserexp")
             .form_opt("login", filter.login.clone())
             .form_opt("id", filter.system.map(|s| s.to_string()));
-        self.client.send(req).await?.table(self.client.row_policy())
+        let r = if filter.login.is_none() && filter.system.is_none() {
+            self.client.send_large(req).await?
+        } else {
+            self.client.send(req).await?
+        };
+        r.table(self.client.row_policy())
     }
 }

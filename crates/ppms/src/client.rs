@@ -151,6 +151,7 @@ pub struct ClientBuilder {
     api2_falls_back_to_pumapi_key: bool,
     transport: Option<Arc<dyn Transport>>,
     transport_config: TransportConfig,
+    large_body_timeout: Option<Duration>,
     retry: RetryPolicy,
     limiter: LimiterChoice,
     clock: Option<Arc<dyn Clock>>,
@@ -194,6 +195,7 @@ impl ClientBuilder {
             transport_config: TransportConfig::default()
                 .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
                 .timeout(DEFAULT_TIMEOUT),
+            large_body_timeout: None,
             retry: RetryPolicy::default(),
             limiter: LimiterChoice::Default,
             clock: None,
@@ -245,6 +247,14 @@ impl ClientBuilder {
     /// The per-request timeout of the default transport (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.transport_config = self.transport_config.timeout(timeout);
+        self
+    }
+
+    /// A longer per-request timeout for the actions with large bodies (`getinvoicedetails`,
+    /// `getrunningsheet`, `getuserexp` without a filter); default: the normal timeout. It applies
+    /// to the default transport only.
+    pub fn large_body_timeout(mut self, timeout: Duration) -> Self {
+        self.large_body_timeout = Some(timeout);
         self
     }
 
@@ -345,21 +355,29 @@ impl ClientBuilder {
             Some(Credentials::ApiKey(k)) => Some(k.clone()),
             _ => None,
         };
-        let mut builder = http_core::Client::builder("ppms", endpoints.pumapi.as_str())
-            .transport_config(self.transport_config)
-            .retry(self.retry)
-            .classifier(Arc::new(PumapiClassifier))
-            .clock(clock.clone());
-        if let Some(t) = self.transport {
-            builder = builder.transport(t);
-        }
-        if let Some(l) = limiter {
-            builder = builder.rate_limiter(l);
-        }
-        if let Some(c) = self.credentials {
-            builder = builder.auth(c.into_auth());
-        }
-        let http = builder.build()?;
+        let auth = self.credentials.map(Credentials::into_auth);
+        let make = |config: TransportConfig| {
+            let mut builder = http_core::Client::builder("ppms", endpoints.pumapi.as_str())
+                .transport_config(config)
+                .retry(self.retry.clone())
+                .classifier(Arc::new(PumapiClassifier))
+                .clock(clock.clone());
+            if let Some(t) = &self.transport {
+                builder = builder.transport(t.clone());
+            }
+            if let Some(l) = &limiter {
+                builder = builder.rate_limiter(l.clone());
+            }
+            if let Some(a) = &auth {
+                builder = builder.auth(a.clone());
+            }
+            builder.build()
+        };
+        let http = make(self.transport_config.clone())?;
+        let http_large = match self.large_body_timeout {
+            Some(t) => Some(make(self.transport_config.clone().timeout(t))?),
+            None => None,
+        };
         let api2_key = self.api2_key.or(if self.api2_falls_back_to_pumapi_key {
             pumapi_key
         } else {
@@ -378,6 +396,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                http_large,
                 api2,
                 endpoints,
                 clock,
@@ -394,6 +413,7 @@ impl ClientBuilder {
 
 pub(crate) struct Inner {
     pub(crate) http: http_core::Client,
+    pub(crate) http_large: Option<http_core::Client>,
     pub(crate) api2: Option<http_core::Client>,
     pub(crate) endpoints: Endpoints,
     pub(crate) clock: Arc<dyn Clock>,
@@ -557,6 +577,12 @@ impl Client {
     /// Sends a PUMAPI request and returns the body with its receive time.
     pub(crate) async fn send(&self, request: Request) -> Result<Received, Error> {
         send_on(&self.inner.http, request, || self.now()).await
+    }
+
+    /// Sends a request whose answer may be very large, with the large-body timeout if set.
+    pub(crate) async fn send_large(&self, request: Request) -> Result<Received, Error> {
+        let http = self.inner.http_large.as_ref().unwrap_or(&self.inner.http);
+        send_on(http, request, || self.now()).await
     }
 
     /// Runs any PUMAPI action by name, for actions the crate does not type yet (reference

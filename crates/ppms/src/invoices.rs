@@ -60,7 +60,7 @@ impl Invoices<'_> {
             .form("invoiceid", invoice_id)
             .form_opt("bcode", options.bcode.clone())
             .form_opt("assistant", options.show_assistant.then_some("show"));
-        let r = self.client.send(req).await?;
+        let r = self.client.send_large(req).await?;
         match r.data()? {
             None => Ok(None),
             Some(d) => r.wrap(InvoiceDetails::parse_body(d)).map(Some),

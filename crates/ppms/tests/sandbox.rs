@@ -165,3 +165,28 @@ async fn server_rate_limit_429_is_waited_out_and_retried() {
         sb.counts()
     );
 }
+
+#[tokio::test]
+async fn large_body_actions_use_their_own_timeout() {
+    let sb = Sandbox::builder("ppms")
+        .cassette("ppms/getrunningsheet.json")
+        .unwrap()
+        .cassette("ppms/getsystems.json")
+        .unwrap()
+        .latency(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let c = Client::builder(sb.url())
+        .api_key("sandbox")
+        .timeout(Duration::from_millis(100))
+        .large_body_timeout(Duration::from_secs(10))
+        .retry(RetryPolicy::never())
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2030, 5, 10).unwrap();
+    let sheet = c.bookings().running_sheet(ppms::CoreFacilityId(3), day).await.unwrap();
+    assert_eq!(sheet.len(), 2);
+    assert!(c.systems().list().await.unwrap_err().is_timeout());
+}
