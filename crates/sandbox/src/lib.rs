@@ -420,12 +420,8 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
 /// The route key of a request.
 fn route_of(req: &RecordedRequest) -> String {
     let action = req
-        .form
-        .iter()
-        .flatten()
-        .chain(req.query.iter())
-        .find(|(k, _)| k == "action")
-        .map(|(_, v)| format!(" {v}"))
+        .field("action")
+        .map(|v| format!(" {v}"))
         .unwrap_or_default();
     format!("{} {}{action}", req.method, req.path)
 }

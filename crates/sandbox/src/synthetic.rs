@@ -54,15 +54,6 @@ impl Synthetic {
     }
 }
 
-fn field<'a>(req: &'a RecordedRequest, name: &str) -> Option<&'a str> {
-    req.form
-        .iter()
-        .flatten()
-        .chain(req.query.iter())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 /// Login of synthetic PPMS user `i`.
 pub fn ppms_login(i: usize) -> String {
     format!("user{i:05}")
@@ -73,9 +64,9 @@ const PPMS_USER_HEADER: &str =
 
 fn ppms_users(count: usize, req: &RecordedRequest) -> Option<(u16, &'static str, Vec<u8>)> {
     const TEXT: &str = "text/plain; charset=utf-8";
-    match field(req, "action")? {
+    match req.field("action")? {
         "getusers" => {
-            if field(req, "active") == Some("false") {
+            if req.field("active") == Some("false") {
                 return Some((200, TEXT, Vec::new()));
             }
             let mut body = String::with_capacity(count * 11);
@@ -86,7 +77,7 @@ fn ppms_users(count: usize, req: &RecordedRequest) -> Option<(u16, &'static str,
             Some((200, TEXT, body.into_bytes()))
         }
         "getuser" => {
-            let login = field(req, "login")?;
+            let login = req.field("login")?;
             let i = login
                 .strip_prefix("user")
                 .filter(|d| d.len() == 5)
@@ -200,8 +191,9 @@ fn pax8(
     ];
     for (name, total, generate) in table {
         if last == name {
-            let page: usize = field(req, "page").and_then(|p| p.parse().ok()).unwrap_or(0);
-            let size: usize = field(req, "size")
+            let page: usize = req.field("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+            let size: usize = req
+                .field("size")
                 .and_then(|p| p.parse().ok())
                 .unwrap_or(10)
                 .clamp(1, 200);

@@ -126,6 +126,16 @@ impl RecordedRequest {
             .insert(name.to_ascii_lowercase(), value.to_owned());
         self
     }
+
+    /// The value of a form field, else of a query parameter (PUMAPI's `action`, Pax8's `page`).
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .flatten()
+            .chain(self.query.iter())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// A recorded response.

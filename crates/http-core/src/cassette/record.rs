@@ -125,12 +125,8 @@ impl Transport for RecordingTransport {
                     }
                     if let Some(observer) = &self.observer {
                         let action = recorded
-                            .form
-                            .iter()
-                            .flatten()
-                            .chain(recorded.query.iter())
-                            .find(|(k, _)| k == "action")
-                            .map(|(_, v)| format!(" action={v}"))
+                            .field("action")
+                            .map(|v| format!(" action={v}"))
                             .unwrap_or_default();
                         observer(&format!(
                             "{} {}{action} -> {} ({} bytes)",
