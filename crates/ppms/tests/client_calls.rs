@@ -723,3 +723,38 @@ async fn pyppms_recordings_replay_unchanged() {
         "a missing recording fails loudly"
     );
 }
+
+#[tokio::test]
+async fn system_and_master_password_credentials_go_into_the_form() {
+    let t = ScriptedTransport::always("");
+    let c = Client::builder("https://h/site")
+        .credentials(ppms::Credentials::System {
+            id: SystemId(17),
+            code: "123456".to_owned().into(),
+        })
+        .transport(Arc::new(t.clone()))
+        .build()
+        .unwrap();
+    c.bookings().current(SystemId(17)).await.unwrap();
+    c.check_key().await.unwrap();
+    let seen = t.seen();
+    assert_eq!(
+        seen[0].form.iter().filter(|(k, _)| k == "id").count(),
+        1,
+        "the action's id is not doubled"
+    );
+    assert_eq!(seen[0].field("code"), Some("123456"));
+    assert_eq!(seen[1].field("id"), Some("17"));
+    assert!(!format!("{c:?}").contains("123456"));
+
+    let c = Client::builder("https://h/site")
+        .credentials(ppms::Credentials::MasterPassword(
+            "master-secret".to_owned().into(),
+        ))
+        .transport(Arc::new(t.clone()))
+        .build()
+        .unwrap();
+    c.check_key().await.unwrap();
+    assert_eq!(t.seen()[2].field("psapwd"), Some("master-secret"));
+    assert_eq!(t.seen()[2].field("apikey"), None);
+}

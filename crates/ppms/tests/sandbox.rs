@@ -186,7 +186,11 @@ async fn large_body_actions_use_their_own_timeout() {
         .build()
         .unwrap();
     let day = chrono::NaiveDate::from_ymd_opt(2030, 5, 10).unwrap();
-    let sheet = c.bookings().running_sheet(ppms::CoreFacilityId(3), day).await.unwrap();
+    let sheet = c
+        .bookings()
+        .running_sheet(ppms::CoreFacilityId(3), day)
+        .await
+        .unwrap();
     assert_eq!(sheet.len(), 2);
     assert!(c.systems().list().await.unwrap_err().is_timeout());
 }
