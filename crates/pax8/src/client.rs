@@ -339,18 +339,16 @@ impl ClientBuilder {
         check_url("webhooks base url", &self.webhooks_base_url)?;
         check_url("app api base url", &self.app_api_base_url)?;
 
-        let transport: Arc<dyn Transport> = match self.transport.clone() {
-            Some(t) => t,
-            None => {
-                let cfg = TransportConfig::default()
-                    .timeout(self.timeout)
-                    .connect_timeout(self.connect_timeout)
-                    .user_agent(self.user_agent.clone());
-                Arc::new(
-                    http_core::transport::ReqwestTransport::new(&cfg)
-                        .map_err(|e| Error::Config(format!("cannot build transport: {e}")))?,
-                )
-            }
+        let transport_config = self.transport.is_none().then(|| {
+            TransportConfig::default()
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .user_agent(self.user_agent.clone())
+        });
+        let transport: Arc<dyn Transport> = match (&self.transport, &transport_config) {
+            (Some(t), _) => t.clone(),
+            (None, Some(cfg)) => reqwest_transport(cfg)?,
+            (None, None) => return Err(Error::Config("no transport".into())),
         };
         let limiter: Arc<dyn RateLimiter> = match self.rate_limiter.clone() {
             Some(l) => l,
@@ -394,6 +392,7 @@ impl ClientBuilder {
         let app = core(&self.app_api_base_url)?.with_auth(Arc::new(tokens.clone()));
         Ok(Client {
             inner: Arc::new(Inner {
+                transport_config,
                 http,
                 http_no_replay,
                 webhooks,
@@ -407,6 +406,8 @@ impl ClientBuilder {
 }
 
 struct Inner {
+    /// Transport settings, to build a transport with another timeout (`None`: custom transport).
+    transport_config: Option<TransportConfig>,
     http: http_core::Client,
     http_no_replay: http_core::Client,
     #[cfg_attr(not(feature = "webhooks"), allow(dead_code))]
@@ -468,6 +469,37 @@ impl Client {
     /// The token cache (token request count via `fetch_count()`, cache key).
     pub fn tokens(&self) -> &TokenCache {
         &self.inner.tokens
+    }
+
+    /// A client identical to this one (same limiter, token cache and settings) whose attempts
+    /// may take up to `timeout`: for the slow calls of large tenants (PAX8-Q45), e.g.
+    /// `client.with_timeout(Duration::from_secs(300))?.orders().list_all(..)`. With a custom
+    /// transport (tests, sandbox) the transport is kept and the timeout does not apply. Token
+    /// calls keep the timeout the client was built with.
+    pub fn with_timeout(&self, timeout: Duration) -> Result<Client, Error> {
+        let Some(cfg) = &self.inner.transport_config else {
+            return Ok(self.clone());
+        };
+        let cfg = cfg.clone().timeout(timeout);
+        let t = reqwest_transport(&cfg)?;
+        let tokens = self.inner.tokens.clone();
+        let i = &self.inner;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport_config: Some(cfg),
+                http: on_transport(&i.http, t.clone(), Arc::new(tokens.clone()))?,
+                http_no_replay: on_transport(
+                    &i.http_no_replay,
+                    t.clone(),
+                    Arc::new(NoReplayOn401(tokens.clone())),
+                )?,
+                webhooks: on_transport(&i.webhooks, t.clone(), Arc::new(tokens.clone()))?,
+                app: on_transport(&i.app, t, Arc::new(tokens.clone()))?,
+                tokens,
+                page_size: i.page_size,
+                retry_writes: i.retry_writes,
+            }),
+        })
     }
 
     /// The default page size of list calls.
@@ -546,6 +578,32 @@ impl Client {
     pub(crate) async fn send_empty(&self, req: Request, write: Write) -> Result<(), Error> {
         self.send_on(Api::V1, req, write).await.map(|_| ())
     }
+}
+
+fn reqwest_transport(cfg: &TransportConfig) -> Result<Arc<dyn Transport>, Error> {
+    Ok(Arc::new(
+        http_core::transport::ReqwestTransport::new(cfg)
+            .map_err(|e| Error::Config(format!("cannot build transport: {e}")))?,
+    ))
+}
+
+/// The same http-core client on another transport (same base URL, limiter, retry policy,
+/// classifier, clock and auth).
+fn on_transport(
+    c: &http_core::Client,
+    transport: Arc<dyn Transport>,
+    auth: Arc<dyn http_core::auth::Auth>,
+) -> Result<http_core::Client, Error> {
+    let mut b = http_core::Client::builder("pax8", c.base_url().as_str())
+        .transport(transport)
+        .retry(c.retry_policy().clone())
+        .classifier(Arc::new(Pax8Classifier))
+        .clock(c.clock())
+        .auth(auth);
+    if let Some(l) = c.rate_limiter() {
+        b = b.rate_limiter(l);
+    }
+    b.build().map_err(|e| Error::Config(e.to_string()))
 }
 
 /// Decodes a JSON success body; an empty body decodes as JSON `null`.

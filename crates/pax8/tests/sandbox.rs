@@ -196,3 +196,47 @@ async fn pax8_q14_sandbox_order_is_not_resent_after_a_reset() {
     assert!(err.is_outcome_unknown(), "{err:?}");
     assert_eq!(sandbox.count("POST /v1/orders"), 1);
 }
+
+#[tokio::test]
+async fn pax8_q45_client_timeout_over_http_and_another_one_per_call() {
+    let sandbox = Sandbox::builder("pax8")
+        .synthetic(Synthetic::pax8(5, 0, 0))
+        .latency(std::time::Duration::from_millis(400))
+        .start()
+        .await
+        .unwrap();
+    let base = format!("{}/v1", sandbox.url().trim_end_matches('/'));
+    let c = pax8::Client::builder()
+        .credentials("example-client-id", "example-client-secret")
+        .base_url(&base)
+        .token_url(format!("{base}/token"))
+        .timeout(std::time::Duration::from_secs(10))
+        .retry_policy(http_core::retry::RetryPolicy::never())
+        .build()
+        .unwrap();
+    let impatient = c
+        .with_timeout(std::time::Duration::from_millis(100))
+        .unwrap();
+    let err = impatient
+        .companies()
+        .list(&ListCompanies::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            pax8::Error::Timeout {
+                origin: pax8::error::TimeoutOrigin::Client,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let page = c.companies().list(&ListCompanies::new()).await.unwrap();
+    assert_eq!(page.content.len(), 5);
+    assert_eq!(
+        sandbox.count("POST /v1/token"),
+        1,
+        "both share one token cache"
+    );
+}
