@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 ///
 /// Anything else (including `yes` and the empty string) is an error.
 pub fn parse_bool(raw: &str) -> Result<bool, String> {
-    let v = raw.trim();
+    let v = raw.trim_ascii();
     if v.eq_ignore_ascii_case("true") {
         Ok(true)
     } else if v.eq_ignore_ascii_case("false") {
@@ -24,7 +24,7 @@ pub fn parse_bool(raw: &str) -> Result<bool, String> {
 
 /// True when a value stands for "nothing": empty after trimming, or `n/a` (PPMS-Q20).
 pub fn is_none_marker(raw: &str) -> bool {
-    let v = raw.trim();
+    let v = raw.trim_ascii();
     v.is_empty() || v.eq_ignore_ascii_case("n/a")
 }
 
@@ -34,7 +34,7 @@ pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, String> {
     if is_none_marker(raw) {
         return Ok(None);
     }
-    let v = raw.trim();
+    let v = raw.trim_ascii();
     let date_part = v.split([' ', 'T']).next().unwrap_or(v);
     for format in ["%Y/%m/%d", "%Y-%m-%d"] {
         if let Ok(date) = NaiveDate::parse_from_str(date_part, format) {
@@ -49,7 +49,7 @@ pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, String> {
 
 /// Parses a running-sheet time `HH:MM` (also `H:MM` and `HH:MM:SS`).
 pub fn parse_time(raw: &str) -> Result<NaiveTime, String> {
-    let v = raw.trim();
+    let v = raw.trim_ascii();
     NaiveTime::parse_from_str(v, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(v, "%H:%M:%S"))
         .map_err(|_| format!("expected a time HH:MM, found {:?}", truncate(v)))
@@ -57,14 +57,14 @@ pub fn parse_time(raw: &str) -> Result<NaiveTime, String> {
 
 /// Parses an unsigned integer, tolerating surrounding spaces and tabs (PPMS-Q22).
 pub fn parse_u32(raw: &str) -> Result<u32, String> {
-    let v = raw.trim();
+    let v = raw.trim_ascii();
     v.parse()
         .map_err(|_| format!("expected a whole number, found {:?}", truncate(v)))
 }
 
 /// Parses a signed 64-bit integer, tolerating surrounding whitespace.
 pub fn parse_i64(raw: &str) -> Result<i64, String> {
-    let v = raw.trim();
+    let v = raw.trim_ascii();
     v.parse()
         .map_err(|_| format!("expected a whole number, found {:?}", truncate(v)))
 }
@@ -72,7 +72,7 @@ pub fn parse_i64(raw: &str) -> Result<i64, String> {
 /// Parses a decimal number (`12`, `120.50`, `-3.5`, `1e3` is rejected). A comma as the decimal
 /// separator is accepted when there is no dot.
 pub fn parse_decimal(raw: &str) -> Result<Decimal, String> {
-    let v = raw.trim();
+    let v = raw.trim_ascii();
     let parsed = if !v.contains('.') && v.matches(',').count() == 1 {
         v.replace(',', ".").parse::<Decimal>()
     } else {
@@ -94,12 +94,12 @@ pub fn decode_entities(raw: &str) -> Cow<'_, str> {
 
 /// A trimmed, entity-decoded text value.
 pub fn text(raw: &str) -> String {
-    decode_entities(raw.trim()).into_owned()
+    decode_entities(raw.trim_ascii()).into_owned()
 }
 
 /// A trimmed, entity-decoded text value, `None` when empty (an empty quoted string `""` included).
 pub fn opt_text(raw: &str) -> Option<String> {
-    let v = raw.trim();
+    let v = raw.trim_ascii();
     if v.is_empty() {
         None
     } else {
