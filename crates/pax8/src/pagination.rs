@@ -236,24 +236,58 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
                     }
                 })
                 .buffered(depth);
-            let rest = stream::unfold((fetches.boxed(), false), |(mut fetches, done)| async move {
-                if done {
-                    return None;
-                }
-                match fetches.next().await {
-                    None => None,
-                    Some((_, Err(e))) => Some((stream::iter(vec![Err(e)]), (fetches, true))),
-                    Some((_, Ok(None))) => None,
-                    Some((index, Ok(Some(page)))) if !answered_requested(index, &page) => None,
-                    Some((index, Ok(Some(page)))) => {
-                        let stop = next_index(index, &page).is_none() || page.content.is_empty();
-                        let items: Vec<Result<T, Error>> =
-                            page.content.into_iter().map(Ok).collect();
-                        Some((stream::iter(items), (fetches, stop)))
+            // Where a sequential walk would go on after the planned pages (the totals grew
+            // during the walk); `None` once the walk has stopped for good.
+            let carry_on: Arc<std::sync::Mutex<Option<u32>>> =
+                Arc::new(std::sync::Mutex::new(None));
+            let carry = carry_on.clone();
+            let rest = stream::unfold((fetches.boxed(), false), move |(mut fetches, done)| {
+                let carry = carry.clone();
+                async move {
+                    if done {
+                        return None;
+                    }
+                    let set = |v: Option<u32>| {
+                        *carry.lock().unwrap_or_else(|p| p.into_inner()) = v;
+                    };
+                    match fetches.next().await {
+                        None => None,
+                        Some((_, Err(e))) => {
+                            set(None);
+                            Some((stream::iter(vec![Err(e)]), (fetches, true)))
+                        }
+                        Some((_, Ok(None))) => {
+                            set(None);
+                            None
+                        }
+                        Some((index, Ok(Some(page)))) if !answered_requested(index, &page) => {
+                            set(None);
+                            None
+                        }
+                        Some((index, Ok(Some(page)))) => {
+                            let next =
+                                next_index(index, &page).filter(|_| !page.content.is_empty());
+                            set(next);
+                            let items: Vec<Result<T, Error>> =
+                                page.content.into_iter().map(Ok).collect();
+                            Some((stream::iter(items), (fetches, next.is_none())))
+                        }
                     }
                 }
             })
             .flatten();
+            let tail = stream::once(async move {
+                let next = *carry_on.lock().unwrap_or_else(|p| p.into_inner());
+                match next {
+                    Some(index) if index >= end => {
+                        self.next = Some(index);
+                        self.prefetch(0)
+                    }
+                    _ => stream::empty().boxed(),
+                }
+            })
+            .flatten();
+            let rest = rest.chain(tail);
             head.chain(rest).boxed()
         })
         .flatten();

@@ -1426,3 +1426,50 @@ fn pax8_q35_hand_written_models_cover_the_spec_defects() {
         json!({"quantity": 1})
     );
 }
+
+#[tokio::test]
+async fn prefetch_continues_when_the_totals_grow_during_the_walk() {
+    let fake = Fake::new();
+    fake.on(
+        "GET",
+        "/v1/orders",
+        vec![
+            json_reply(200, page(json!([{"id": "o1"}]), 1, 2, 2, 0)),
+            json_reply(200, page(json!([{"id": "o2"}]), 1, 3, 3, 1)),
+            json_reply(200, page(json!([{"id": "o3"}]), 1, 3, 3, 2)),
+        ],
+    );
+    let (c, _) = client(&fake);
+    let ids: Vec<String> = c
+        .orders()
+        .list_all(ListOrders::new())
+        .prefetch(2)
+        .map(|o| o.unwrap().id.unwrap().into_inner())
+        .collect()
+        .await;
+    assert_eq!(ids, ["o1", "o2", "o3"]);
+    assert_eq!(fake.api_calls().len(), 3);
+}
+
+#[tokio::test]
+async fn prefetch_yields_the_error_of_a_failing_page_and_stops() {
+    let fake = Fake::new();
+    fake.on(
+        "GET",
+        "/v1/orders",
+        vec![
+            json_reply(200, page(json!([{"id": "o1"}]), 1, 3, 3, 0)),
+            json_reply(422, json!({"message": "bad page"})),
+        ],
+    );
+    let (c, _) = client(&fake);
+    let items: Vec<_> = c
+        .orders()
+        .list_all(ListOrders::new())
+        .prefetch(1)
+        .collect()
+        .await;
+    assert_eq!(items.len(), 2);
+    assert!(items[0].is_ok());
+    assert!(matches!(items[1], Err(Error::Validation(_))));
+}
