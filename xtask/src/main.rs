@@ -10,6 +10,7 @@
 
 mod check;
 mod record;
+mod tour;
 mod vendors;
 
 use std::path::PathBuf;
@@ -30,6 +31,10 @@ enum Command {
     Record(record::RecordArgs),
     /// Check every cassette offline: parses, contains no secret, is used by a test.
     CheckFixtures,
+    /// A guided tour of all three vendor crates: offline against the sandbox, or live for the
+    /// vendors whose credentials are set (PPMS_URL/PPMS_API_KEY, PAX8_CLIENT_ID/PAX8_CLIENT_SECRET,
+    /// CLOUDSPOT_TOKEN); read-only unless --allow-writes.
+    Tour(tour::TourArgs),
     /// Serve a vendor's fixtures and synthetic data on 127.0.0.1 until Ctrl-C.
     Sandbox {
         /// Vendor: ppms, pax8 or cloudspot.
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Record(args) => runtime().and_then(|rt| rt.block_on(record::run(&root, args))),
         Command::CheckFixtures => check::run(&root),
+        Command::Tour(args) => runtime().and_then(|rt| rt.block_on(tour::run(args))),
         Command::Sandbox {
             vendor,
             port,
