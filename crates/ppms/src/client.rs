@@ -482,9 +482,15 @@ impl Received {
             .map_err(|e| Error::parse(&self.action, e, &String::from_utf8_lossy(&self.body)))
     }
 
-    /// `None` for an empty body, the text otherwise; `error:` bodies are errors.
+    /// `None` for an empty body, the text otherwise; `error:` bodies are errors, and so is an
+    /// HTML page (a proxy's or a maintenance page sent with status 200), which would otherwise
+    /// read as a list of logins.
     pub(crate) fn data(&self) -> Result<Option<&str>, Error> {
-        match parse::classify(self.text()?) {
+        let text = self.text()?;
+        if looks_like_html(text) {
+            return Err(Error::unexpected(&self.action, text));
+        }
+        match parse::classify(text) {
             BodyClass::Empty => Ok(None),
             BodyClass::Error(e) => Err(Error::from_server(&self.action, e)),
             BodyClass::Data(d) => Ok(Some(d)),
@@ -525,6 +531,15 @@ impl Received {
             text: self.data()?.unwrap_or_default().trim().to_owned(),
         })
     }
+}
+
+fn looks_like_html(text: &str) -> bool {
+    let head = text.trim_start();
+    let head = head
+        .get(..head.len().min(16))
+        .unwrap_or(head)
+        .to_ascii_lowercase();
+    head.starts_with("<!doctype html") || head.starts_with("<html") || head.starts_with("<?xml")
 }
 
 /// The start of a PUMAPI request: `POST <site>/pumapi/` with `action=<name>`.

@@ -109,7 +109,7 @@ async fn never_retries_createorder_after_a_connection_reset() {
 }
 
 #[tokio::test]
-async fn html_maintenance_page_with_200_is_a_parse_error_not_data() {
+async fn html_maintenance_page_with_200_is_an_unexpected_response_not_data() {
     let sb = Sandbox::builder("ppms")
         .cassette("ppms/getuser.json")
         .unwrap()
@@ -120,7 +120,26 @@ async fn html_maintenance_page_with_200_is_a_parse_error_not_data() {
         .await
         .unwrap();
     let err = client(&sb).users().get("jdoe").await.unwrap_err();
-    assert!(err.is_parse(), "{err:?}");
+    assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn html_page_is_never_read_as_a_login_list() {
+    let sb = Sandbox::builder("ppms")
+        .cassette("ppms/getusers_all.json")
+        .unwrap()
+        .faults(FaultPlan::sequence([Some(Fault::HtmlErrorPage {
+            status: 200,
+        })]))
+        .start()
+        .await
+        .unwrap();
+    let err = client(&sb)
+        .users()
+        .list(ActiveFilter::All)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err:?}");
 }
 
 #[tokio::test]
