@@ -524,6 +524,7 @@ impl Client {
             (Api::Webhooks, _) => self.inner.webhooks.clone(),
             (Api::App, _) => self.inner.app.clone(),
         };
+        let req = req.header("accept", "application/json");
         let req = match write {
             Write::Read => req.retry_safety(RetrySafety::Idempotent),
             Write::OptIn if self.inner.retry_writes => req.retry_safety(RetrySafety::Idempotent),

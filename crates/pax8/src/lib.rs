@@ -75,6 +75,9 @@
 //!
 //! - `webhooks`: the Webhooks API v2 (management calls and a receiver helper that checks the
 //!   `Authorization` header in constant time).
+//! - `token-store-keyring`, `token-store-encrypted`, `token-store-redis`: http-core's
+//!   persistent token stores (pass one to [`ClientBuilder::token_store`]; the file store needs
+//!   no feature).
 //! - `unstable-app-api`: the undocumented Partner Portal app API (Microsoft tenant id of a
 //!   company). Not guaranteed to be stable (PAX8-Q49).
 #![cfg_attr(docsrs, feature(doc_cfg))]

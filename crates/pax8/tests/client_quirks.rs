@@ -1473,3 +1473,17 @@ async fn prefetch_yields_the_error_of_a_failing_page_and_stops() {
     assert!(items[0].is_ok());
     assert!(matches!(items[1], Err(Error::Validation(_))));
 }
+
+#[tokio::test]
+async fn base_url_with_or_without_trailing_slash_gives_the_same_urls_and_json_headers() {
+    for base in ["https://api.pax8.test/v1", "https://api.pax8.test/v1/"] {
+        let fake = Fake::with_company_c1();
+        let clock = ManualClock::new();
+        let c = client_with(&fake, &clock).base_url(base).build().unwrap();
+        c.companies().get(&"c1".into()).await.unwrap();
+        let call = &fake.api_calls()[0];
+        assert_eq!(call.path, "/v1/companies/c1", "{base}");
+        assert_eq!(call.header("accept"), Some("application/json"));
+        assert!(call.header("authorization").unwrap().starts_with("Bearer "));
+    }
+}
