@@ -85,6 +85,33 @@ impl Api2<'_> {
         self.call(req).await
     }
 
+    /// `SetSessionBooking`: books a session. The parameters (`coreid`, `systemid`, `projectid`,
+    /// `user`, `start`, `end` as `YYYY-MM-DDTHH:MM:SS`, ...) are passed as given; the answer is an
+    /// unrecorded JSON array, returned as values. Not idempotent.
+    pub async fn book_session(
+        &self,
+        params: &[(&str, &str)],
+    ) -> Result<Vec<serde_json::Value>, Error> {
+        let mut req = Self::request("SetSessionBooking").not_idempotent();
+        for (k, v) in params {
+            req = req.form(*k, *v);
+        }
+        self.call(req).await
+    }
+
+    /// `SetSessionDelete`: deletes a session. The answer is undocumented and returned as text.
+    pub async fn delete_session(
+        &self,
+        core: CoreFacilityId,
+        session_id: &str,
+    ) -> Result<crate::RawResponse, Error> {
+        let req = Self::request("SetSessionDelete")
+            .form("coreid", core.to_string())
+            .form("sessionid", session_id)
+            .retry_safety(http_core::RetrySafety::Idempotent);
+        self.send(req).await?.raw()
+    }
+
     /// Runs a numbered report (`ReportNNNN`, PPMS-Q49) with report-specific parameters and
     /// decodes its rows into `T` (use `serde_json::Map<String, Value>` for plain maps).
     pub async fn run_report<T: DeserializeOwned>(

@@ -40,6 +40,23 @@ impl Severity {
     }
 }
 
+impl Client {
+    /// `addsampleresult`: attaches a result to a sample (not idempotent; the success body is
+    /// undocumented).
+    pub async fn add_sample_result(
+        &self,
+        sample_id: &str,
+        title: &str,
+        value: &str,
+    ) -> Result<RawResponse, Error> {
+        let req = crate::client::write("addsampleresult")
+            .form("sampleID", sample_id)
+            .form("title", title)
+            .form("value", value);
+        self.send(req).await?.raw()
+    }
+}
+
 impl Incidents<'_> {
     /// Reports an incident on a system. The action name is `createinc` unless the client was
     /// built with another one ([`crate::ClientBuilder::incident_action`]). Not idempotent.

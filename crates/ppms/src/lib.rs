@@ -82,6 +82,6 @@ pub use invoices::{InvoiceDetailsOptions, Invoices};
 pub use model::*;
 pub use orders::{CreateOutcome, Orders};
 pub use parse::{Parsed, RowPolicy, Warning};
-pub use projects::Projects;
+pub use projects::{ProjectParams, Projects};
 pub use systems::Systems;
 pub use users::Users;

@@ -1,9 +1,12 @@
 //! Projects and billing codes: `getprojects`, `getuserprojects`, `getprojectusers`,
 //! `getprojectgroups`, `getbcodes`.
 
-use crate::client::{Client, RawResponse, read};
+use chrono::NaiveDate;
+use http_core::Request;
+
+use crate::client::{Client, RawResponse, read, write};
 use crate::error::Error;
-use crate::model::{BillingCode, Project, ProjectId};
+use crate::model::{BillingCode, CoreFacilityId, Project, ProjectId};
 use crate::parse::{Parsed, parse_id_lines};
 
 /// Project and billing-code calls; see [`Client::projects`].
@@ -19,7 +22,99 @@ impl Client {
     }
 }
 
+/// The fields of `newproject` / `updproject`; only set fields are sent. Which of them the server
+/// requires is undocumented.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProjectParams {
+    /// `plateformid`: the core facility (spelt that way, PPMS-Q30).
+    pub core: Option<CoreFacilityId>,
+    /// `name`.
+    pub name: Option<String>,
+    /// `bcode`.
+    pub bcode: Option<String>,
+    /// `phase`.
+    pub phase: Option<String>,
+    /// `affiliation`.
+    pub affiliation: Option<String>,
+    /// `ptype`: the project type.
+    pub project_type: Option<String>,
+    /// `active`.
+    pub active: Option<bool>,
+}
+
+impl ProjectParams {
+    fn apply(&self, mut req: Request) -> Request {
+        req = req.form_opt("plateformid", self.core.map(|c| c.to_string()));
+        for (k, v) in [
+            ("name", &self.name),
+            ("bcode", &self.bcode),
+            ("phase", &self.phase),
+            ("affiliation", &self.affiliation),
+            ("ptype", &self.project_type),
+        ] {
+            req = req.form_opt(k, v.clone());
+        }
+        req.form_opt("active", self.active.map(|a| a.to_string()))
+    }
+}
+
 impl Projects<'_> {
+    /// `newproject` (not idempotent; the success body is undocumented).
+    pub async fn create(&self, params: &ProjectParams) -> Result<RawResponse, Error> {
+        self.client
+            .send(params.apply(write("newproject")))
+            .await?
+            .raw()
+    }
+
+    /// `updproject` (the success body is undocumented).
+    pub async fn update(
+        &self,
+        project: ProjectId,
+        params: &ProjectParams,
+    ) -> Result<RawResponse, Error> {
+        let req = params
+            .apply(write("updproject").form("projectid", project.to_string()))
+            .retry_safety(http_core::RetrySafety::Idempotent);
+        self.client.send(req).await?.raw()
+    }
+
+    /// `addprojectentry`: adds a journal entry to a project (not idempotent).
+    pub async fn add_entry(
+        &self,
+        project: ProjectId,
+        title: &str,
+        content: &str,
+    ) -> Result<RawResponse, Error> {
+        let req = write("addprojectentry")
+            .form("projectid", project.to_string())
+            .form("title", title)
+            .form("content", content);
+        self.client.send(req).await?.raw()
+    }
+
+    /// `addvalidbcode`: declares an account number valid until `expiration`.
+    pub async fn add_valid_bcode(
+        &self,
+        bcode: &str,
+        expiration: NaiveDate,
+    ) -> Result<RawResponse, Error> {
+        let req = write("addvalidbcode")
+            .form("bcode", bcode)
+            .form("expirationdate", expiration.format("%Y-%m-%d").to_string())
+            .retry_safety(http_core::RetrySafety::Idempotent);
+        self.client.send(req).await?.raw()
+    }
+
+    /// `delvalidbcode`: removes an account number from the valid ones.
+    pub async fn remove_valid_bcode(&self, bcode: &str) -> Result<RawResponse, Error> {
+        let req = write("delvalidbcode")
+            .form("bcode", bcode)
+            .retry_safety(http_core::RetrySafety::Idempotent);
+        self.client.send(req).await?.raw()
+    }
+
     /// `getprojects`: every project.
     pub async fn list(&self) -> Result<Parsed<Project>, Error> {
         self.client

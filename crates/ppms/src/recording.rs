@@ -31,7 +31,9 @@ use crate::error::Error;
 use crate::model::{
     ActiveFilter, CoreFacilityId, NewOrder, OrderRef, ProjectId, ReportId, ServiceId, SystemId,
 };
-use crate::{Client, ExperienceFilter, GroupParams, InvoiceDetailsOptions, UserParams};
+use crate::{
+    Client, ExperienceFilter, GroupParams, InvoiceDetailsOptions, ProjectParams, UserParams,
+};
 
 impl From<Error> for http_core::Error {
     fn from(e: Error) -> Self {
@@ -336,6 +338,41 @@ pub fn recording() -> VendorRecording {
             "setright",
             "WRITES (needs PPMS_RECORD_WRITES=1): gives PPMS_TEST_LOGIN the novice right on PPMS_TEST_SYSTEM",
             |c, v| async move { c.systems().set_right(v.system, &v.login, crate::RightType::Novice).await },
+        ))
+        .scenario(write_scenario(
+            "newproject",
+            "WRITES (needs PPMS_RECORD_WRITES=1): creates project Imaging study in PPMS_TEST_CORE",
+            |c, v| async move {
+                let p = ProjectParams {
+                    core: Some(v.core),
+                    name: Some("Imaging study".into()),
+                    bcode: Some("ACC-1".into()),
+                    active: Some(true),
+                    ..ProjectParams::default()
+                };
+                c.projects().create(&p).await.map(drop)
+            },
+        ))
+        .scenario(write_scenario(
+            "updproject",
+            "WRITES (needs PPMS_RECORD_WRITES=1): closes PPMS_TEST_PROJECT",
+            |c, v| async move {
+                let p = ProjectParams { phase: Some("Closed".into()), ..ProjectParams::default() };
+                c.projects().update(v.project, &p).await.map(drop)
+            },
+        ))
+        .scenario(write_scenario(
+            "addvalidbcode",
+            "WRITES (needs PPMS_RECORD_WRITES=1): declares account ACC-9 valid until 2030-12-31",
+            |c, _| async move {
+                let until = NaiveDate::from_ymd_opt(2030, 12, 31).unwrap_or(NaiveDate::MAX);
+                c.projects().add_valid_bcode("ACC-9", until).await.map(drop)
+            },
+        ))
+        .scenario(write_scenario(
+            "delvalidbcode",
+            "WRITES (needs PPMS_RECORD_WRITES=1): removes account ACC-9",
+            |c, _| async move { c.projects().remove_valid_bcode("ACC-9").await.map(drop) },
         ))
         .scenario(scenario("getorders", "every order", |c, _| async move {
             c.orders().list().await.map(drop)

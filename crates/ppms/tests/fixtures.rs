@@ -14,8 +14,8 @@ use http_core::cassette::{Cassette, ReplayTransport};
 use http_core::clock::Clock;
 use ppms::{
     ActiveFilter, Client, CoreFacilityId, ExperienceFilter, GroupParams, InvoiceDetailsOptions,
-    InvoiceTrackingFilter, NewOrder, OrderRef, ProjectId, ReportId, Reports, RightType, ServiceId,
-    Severity, SystemId, UserParams,
+    InvoiceTrackingFilter, NewOrder, OrderRef, ProjectId, ProjectParams, ReportId, Reports,
+    RightType, ServiceId, Severity, SystemId, UserParams,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -225,6 +225,40 @@ async fn run(scenario: &str, c: &Client) -> Value {
                 &[("coreid", "3"), ("comment_contains", "ref-2024-0001")],
             )
             .await),
+        "newproject" => {
+            let mut p = ProjectParams::default();
+            p.core = Some(CoreFacilityId(3));
+            p.name = Some("Imaging study".into());
+            p.bcode = Some("ACC-1".into());
+            p.active = Some(true);
+            out(c.projects().create(&p).await)
+        }
+        "updproject" => {
+            let mut p = ProjectParams::default();
+            p.phase = Some("Closed".into());
+            out(c.projects().update(ProjectId(42), &p).await)
+        }
+        "addprojectentry" => out(c
+            .projects()
+            .add_entry(ProjectId(42), "Kick-off", "Samples received")
+            .await),
+        "addvalidbcode" => {
+            let until = NaiveDate::from_ymd_opt(2030, 12, 31).unwrap();
+            out(c.projects().add_valid_bcode("ACC-9", until).await)
+        }
+        "delvalidbcode" => out(c.projects().remove_valid_bcode("ACC-9").await),
+        "addsampleresult" => out(c.add_sample_result("S-100", "Yield", "42 ng").await),
+        "api2_setsessionbooking" => out(c
+            .api2()
+            .book_session(&[
+                ("coreid", "3"),
+                ("systemid", "17"),
+                ("user", "101"),
+                ("start", "2030-05-10T08:00:00"),
+                ("end", "2030-05-10T10:00:00"),
+            ])
+            .await),
+        "api2_setsessiondelete" => out(c.api2().delete_session(CoreFacilityId(3), "210036").await),
         other => panic!("no runner for cassette {other}: add one to tests/fixtures.rs"),
     }
 }
