@@ -470,6 +470,18 @@ impl Error {
                     _ => Error::UnexpectedStatus(b),
                 }
             }
+            (None, Some(status))
+                if matches!(status, 400 | 401 | 403)
+                    && e.message().starts_with("token refresh failed recently") =>
+            {
+                // The token cache repeats a recent token failure without a new request (its
+                // failure floor); the original OAuth body is gone, its text is kept.
+                Error::Auth {
+                    status: Some(status),
+                    error: "token_refresh_failed".into(),
+                    description: Some(e.message().to_owned()),
+                }
+            }
             (None, Some(status)) => {
                 // No classifier ran (should not happen); still give a typed error.
                 let mut api = ApiError::from_response(

@@ -606,6 +606,20 @@ async fn pax8_q27_token_oauth_error() {
     }
     assert!(err.is_auth());
     assert_eq!(fake.token_calls(), 1, "never retried");
+    // A second call right after is refused from the token cache's failure floor, still as an
+    // auth error, with no new token request.
+    let again = c.companies().get(&"c1".into()).await.unwrap_err();
+    assert!(
+        matches!(
+            again,
+            Error::Auth {
+                status: Some(401),
+                ..
+            }
+        ),
+        "{again:?}"
+    );
+    assert_eq!(fake.token_calls(), 1);
     assert!(fake.api_calls().is_empty());
     assert!(!format!("{err:?} {err}").contains("example-client-secret"));
 }
