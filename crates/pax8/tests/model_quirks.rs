@@ -234,6 +234,11 @@ fn pax8_q17_ids_are_strings() {
     assert_eq!(p.id.unwrap().as_str(), "aaaa-not-a-uuid");
     let id = ProductId::from("ABCDEFG-zzzz");
     assert_eq!(id.to_string(), "ABCDEFG-zzzz", "no change of case");
+    assert_eq!(
+        pax8::paths::Endpoint::GetProduct.path(&["a/b c"]),
+        "/products/a%2Fb%20c",
+        "ids are percent-encoded in paths"
+    );
 }
 
 #[test]
