@@ -423,92 +423,10 @@ impl Error {
     /// Maps an http-core error (with the request's method and path) to a typed error.
     pub(crate) fn from_core(e: http_core::Error, method: &Method, path: &str) -> Self {
         use std::error::Error as _;
-        let api = e
-            .source()
-            .and_then(|s| s.downcast_ref::<ApiError>())
-            .cloned();
         let status = e.status().map(|s| s.as_u16());
         let kind = e.kind();
-        match (api, status) {
-            (Some(mut api), Some(status)) => {
-                if let ErrorBody::OAuth(o) = &api.body
-                    && (kind == ErrorKind::Token || matches!(status, 400 | 401 | 403))
-                {
-                    return Error::Auth {
-                        status: Some(status),
-                        error: o.error.clone(),
-                        description: o.error_description.clone(),
-                    };
-                }
-                api.method = method.clone();
-                if api.path.is_empty() {
-                    api.path = path.to_owned();
-                }
-                api.operation = e.operation().to_owned();
-                if api.retry_after.is_none() {
-                    api.retry_after = e.retry_after();
-                }
-                let core = Arc::new(e);
-                api.core = Some(core.clone());
-                let b = Box::new(api);
-                match status {
-                    400 => Error::BadRequest(b),
-                    401 => Error::Unauthorized(b),
-                    403 => Error::Forbidden(b),
-                    404 | 410 => Error::NotFound(b),
-                    408 => Error::Timeout {
-                        origin: TimeoutOrigin::Server,
-                        error: Some(b),
-                        source: Some(core),
-                    },
-                    422 => Error::Validation(b),
-                    429 => Error::RateLimited {
-                        retry_after: b.retry_after,
-                        error: b,
-                    },
-                    500..=599 => Error::Server(b),
-                    _ => Error::UnexpectedStatus(b),
-                }
-            }
-            (None, Some(status))
-                if matches!(status, 400 | 401 | 403)
-                    && e.message().starts_with("token refresh failed recently") =>
-            {
-                // The token cache repeats a recent token failure without a new request (its
-                // failure floor); the original OAuth body is gone, its text is kept.
-                Error::Auth {
-                    status: Some(status),
-                    error: "token_refresh_failed".into(),
-                    description: Some(e.message().to_owned()),
-                }
-            }
-            (None, Some(status)) => {
-                // No classifier ran (should not happen); still give a typed error.
-                let mut api = ApiError::from_response(
-                    status,
-                    e.body_snippet().unwrap_or("").as_bytes(),
-                    e.retry_after(),
-                );
-                api.method = method.clone();
-                api.path = path.to_owned();
-                api.operation = e.operation().to_owned();
-                api.core = Some(Arc::new(e));
-                let b = Box::new(api);
-                match status {
-                    400 => Error::BadRequest(b),
-                    401 => Error::Unauthorized(b),
-                    403 => Error::Forbidden(b),
-                    404 | 410 => Error::NotFound(b),
-                    422 => Error::Validation(b),
-                    429 => Error::RateLimited {
-                        retry_after: b.retry_after,
-                        error: b,
-                    },
-                    500..=599 => Error::Server(b),
-                    _ => Error::UnexpectedStatus(b),
-                }
-            }
-            (_, None) => match kind {
+        let Some(status) = status else {
+            return match kind {
                 ErrorKind::Timeout => Error::Timeout {
                     origin: TimeoutOrigin::Client,
                     error: None,
@@ -521,7 +439,71 @@ impl Error {
                 ErrorKind::InvalidInput => Error::InvalidRequest(e.message().to_owned()),
                 ErrorKind::Config => Error::Config(e.message().to_owned()),
                 _ => Error::Other(e),
+            };
+        };
+        let api = e
+            .source()
+            .and_then(|s| s.downcast_ref::<ApiError>())
+            .cloned();
+        let mut api = match api {
+            Some(api) => {
+                if let ErrorBody::OAuth(o) = &api.body
+                    && (kind == ErrorKind::Token || matches!(status, 400 | 401 | 403))
+                {
+                    return Error::Auth {
+                        status: Some(status),
+                        error: o.error.clone(),
+                        description: o.error_description.clone(),
+                    };
+                }
+                api
+            }
+            None if matches!(status, 400 | 401 | 403)
+                && e.message().starts_with("token refresh failed recently") =>
+            {
+                // The token cache repeats a recent token failure without a new request (its
+                // failure floor); the original OAuth body is gone, its text is kept.
+                return Error::Auth {
+                    status: Some(status),
+                    error: "token_refresh_failed".into(),
+                    description: Some(e.message().to_owned()),
+                };
+            }
+            // No classifier ran (should not happen): build the error from the snippet.
+            None => ApiError::from_response(
+                status,
+                e.body_snippet().unwrap_or("").as_bytes(),
+                e.retry_after(),
+            ),
+        };
+        api.method = method.clone();
+        if api.path.is_empty() {
+            api.path = path.to_owned();
+        }
+        api.operation = e.operation().to_owned();
+        if api.retry_after.is_none() {
+            api.retry_after = e.retry_after();
+        }
+        let core = Arc::new(e);
+        api.core = Some(core.clone());
+        let b = Box::new(api);
+        match status {
+            400 => Error::BadRequest(b),
+            401 => Error::Unauthorized(b),
+            403 => Error::Forbidden(b),
+            404 | 410 => Error::NotFound(b),
+            408 => Error::Timeout {
+                origin: TimeoutOrigin::Server,
+                error: Some(b),
+                source: Some(core),
             },
+            422 => Error::Validation(b),
+            429 => Error::RateLimited {
+                retry_after: b.retry_after,
+                error: b,
+            },
+            500..=599 => Error::Server(b),
+            _ => Error::UnexpectedStatus(b),
         }
     }
 
