@@ -12,7 +12,10 @@
 //!
 //! Scrubbing (CS-Q14): the `X-ERP-TOKEN` header, the sign-in `password`, the returned `token`
 //! and the user's `pin` are secrets; customer and user names, addresses, birth data, VAT and
-//! enterprise numbers, e-mail addresses and the sign-in `username` are pseudonymised.
+//! enterprise numbers, e-mail addresses and the sign-in `username` are pseudonymised (a birth
+//! date becomes a day of 1901 in the same format, so it still decodes). The invented values
+//! of the hand-built cassettes are kept (`ScrubConfig::keep_value`), so that
+//! `cargo xtask record --vendor cloudspot --sandbox --check` regenerates them unchanged.
 //!
 //! Error cassettes that cannot be provoked on a live server (HTML 502, maintenance page, a
 //! token without the clients right, a wrong password) are hand-built and listed in
@@ -44,12 +47,16 @@ pub fn recording() -> VendorRecording {
             "CLOUDSPOT_TOKEN",
             "company API token",
         ))
+        // Sandbox values: the ids the committed hand-built cassettes ask for.
         .credential(
-            CredentialVar::plain("CLOUDSPOT_ARTIKEL_ID", "article id for artikels_get").optional(),
+            CredentialVar::plain("CLOUDSPOT_ARTIKEL_ID", "article id for artikels_get")
+                .optional()
+                .sandbox_value("101"),
         )
         .credential(
             CredentialVar::plain("CLOUDSPOT_CATEGORIE_ID", "category id for categories_get")
-                .optional(),
+                .optional()
+                .sandbox_value("1"),
         )
         .scenario(Scenario::new(
             "artikels_list",
@@ -83,11 +90,16 @@ pub fn recording() -> VendorRecording {
         ));
     #[cfg(feature = "legacy-user-auth")]
     let rec = rec
-        .credential(CredentialVar::plain("CLOUDSPOT_USERNAME", "legacy login user").optional())
+        .credential(
+            CredentialVar::plain("CLOUDSPOT_USERNAME", "legacy login user")
+                .optional()
+                .sandbox_value("jdoe"),
+        )
         .credential(CredentialVar::secret("CLOUDSPOT_PASSWORD", "legacy login password").optional())
         .credential(
             CredentialVar::plain("CLOUDSPOT_REQUESTOR", "external-app slug (legacy login)")
-                .optional(),
+                .optional()
+                .sandbox_value("timeapp"),
         )
         .scenario(Scenario::new(
             "legacy_user_login",
@@ -100,7 +112,7 @@ pub fn recording() -> VendorRecording {
 /// Secret and personal-data fields of Cloudspot (also used by replay matching and
 /// `check-fixtures`).
 pub fn scrub_config() -> ScrubConfig {
-    ScrubConfig::new() // x-erp-token, password, token are secrets already
+    let config = ScrubConfig::new() // x-erp-token, password, token are secrets already
         .secret_field("pin")
         .request_header("x-erp-token")
         .request_header("x-erp-requestor")
@@ -109,7 +121,7 @@ pub fn scrub_config() -> ScrubConfig {
         .personal_field("straat", PersonalKind::Address)
         .personal_field("huisnummer", PersonalKind::Text)
         .personal_field("busnummer", PersonalKind::Text)
-        .personal_field("geboortedatum", PersonalKind::Text)
+        .personal_field("geboortedatum", PersonalKind::Date)
         .personal_field("geboorteplaats", PersonalKind::Text)
         .personal_field("bedrijfsnaam", PersonalKind::FullName)
         .personal_field("BTW_nummer", PersonalKind::Text)
@@ -117,8 +129,28 @@ pub fn scrub_config() -> ScrubConfig {
         .personal_field("first_name", PersonalKind::FirstName)
         .personal_field("last_name", PersonalKind::LastName)
         .personal_field("email", PersonalKind::Email)
-        .personal_field("username", PersonalKind::Login)
+        .personal_field("username", PersonalKind::Login);
+    KEEP_VALUES
+        .iter()
+        .fold(config, |config, value| config.keep_value(value))
 }
+
+/// Invented values of the hand-built cassettes that do not look invented to the scrubber;
+/// kept so that re-recording against the sandbox (`cargo xtask record --vendor cloudspot
+/// --sandbox --check`) reproduces the cassettes. Keep this list to values that are plainly
+/// invented (`voorbeeld` = example, all-zero VAT numbers), the placeholder `onbekend`
+/// ("unknown") and a bare house number; invented birth dates use the scrubber's own year 1901.
+const KEEP_VALUES: &[&str] = &[
+    "jdoe",
+    "Proefstraat",
+    "Voorbeeldlaan",
+    "12A",
+    "Voorbeeldstad",
+    "Voorbeeld Garage BV",
+    "BE0000000000",
+    "0000.000.000",
+    "onbekend",
+];
 
 fn client(ctx: &ScenarioContext) -> Result<Client, http_core::Error> {
     Ok(Client::builder(ctx.secret("CLOUDSPOT_TOKEN")?)
