@@ -1272,47 +1272,23 @@ async fn pax8_q47_webhooks() {
         "/api/v2/webhooks",
         vec![json_reply(200, paged.clone())],
     );
-    fake.on(
-        "POST",
-        "/api/v2/webhooks",
-        vec![json_reply(200, hook.clone())],
-    );
+    for (method, path) in [
+        ("POST", "/api/v2/webhooks"),
+        ("GET", "/api/v2/webhooks/w1"),
+        ("POST", "/api/v2/webhooks/w1/configuration"),
+        ("POST", "/api/v2/webhooks/w1/status"),
+        ("POST", "/api/v2/webhooks/w1/topics"),
+        ("PUT", "/api/v2/webhooks/w1/topics"),
+        ("POST", "/api/v2/webhooks/w1/topics/t1/configuration"),
+    ] {
+        fake.on(method, path, vec![json_reply(200, hook.clone())]);
+    }
     fake.on("GET", "/api/v2/webhooks/topic-definitions", vec![json_reply(200, json!({"content": [{"topic": "INVOICE", "name": "Invoice"}], "page": {"size": 200, "totalElements": 1, "totalPages": 1, "number": 0}}))]);
-    fake.on(
-        "GET",
-        "/api/v2/webhooks/w1",
-        vec![json_reply(200, hook.clone())],
-    );
     fake.on("DELETE", "/api/v2/webhooks/w1", vec![raw_reply(204, "")]);
-    fake.on(
-        "POST",
-        "/api/v2/webhooks/w1/configuration",
-        vec![json_reply(200, hook.clone())],
-    );
-    fake.on(
-        "POST",
-        "/api/v2/webhooks/w1/status",
-        vec![json_reply(200, hook.clone())],
-    );
-    fake.on(
-        "POST",
-        "/api/v2/webhooks/w1/topics",
-        vec![json_reply(200, hook.clone())],
-    );
-    fake.on(
-        "PUT",
-        "/api/v2/webhooks/w1/topics",
-        vec![json_reply(200, hook.clone())],
-    );
     fake.on(
         "DELETE",
         "/api/v2/webhooks/w1/topics/t1",
         vec![raw_reply(204, "")],
-    );
-    fake.on(
-        "POST",
-        "/api/v2/webhooks/w1/topics/t1/configuration",
-        vec![json_reply(200, hook.clone())],
     );
     fake.on(
         "POST",
