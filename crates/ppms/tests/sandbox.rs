@@ -8,6 +8,15 @@ use http_core::retry::RetryPolicy;
 use ppms::{ActiveFilter, BulkOptions, Client, Error, NewOrder, ServiceId};
 use sandbox::{Fault, FaultPlan, Sandbox, Synthetic};
 
+/// A sandbox serving one cassette, with the first request answered by `first` if given.
+async fn serve(cassette: &str, first: Option<Fault>) -> Sandbox {
+    let mut b = Sandbox::builder("ppms").cassette(cassette).unwrap();
+    if let Some(fault) = first {
+        b = b.faults(FaultPlan::sequence([Some(fault), None]));
+    }
+    b.start().await.unwrap()
+}
+
 fn client(sandbox: &Sandbox) -> Client {
     Client::builder(sandbox.url())
         .api_key("sandbox")
@@ -45,13 +54,7 @@ async fn auth_failure_arrives_as_http_200_and_is_not_authorized() {
 
 #[tokio::test]
 async fn retries_503_then_succeeds() {
-    let sb = Sandbox::builder("ppms")
-        .cassette("ppms/getsystems.json")
-        .unwrap()
-        .faults(FaultPlan::sequence([Some(Fault::Status(503)), None]))
-        .start()
-        .await
-        .unwrap();
+    let sb = serve("ppms/getsystems.json", Some(Fault::Status(503))).await;
     let systems = client(&sb).systems().list().await.unwrap();
     assert_eq!(systems.len(), 2);
     assert_eq!(sb.count("POST /pumapi/ getsystems"), 2);
@@ -59,13 +62,7 @@ async fn retries_503_then_succeeds() {
 
 #[tokio::test]
 async fn retries_a_connection_reset_on_a_read() {
-    let sb = Sandbox::builder("ppms")
-        .cassette("ppms/getuser.json")
-        .unwrap()
-        .faults(FaultPlan::sequence([Some(Fault::ConnectionReset), None]))
-        .start()
-        .await
-        .unwrap();
+    let sb = serve("ppms/getuser.json", Some(Fault::ConnectionReset)).await;
     let user = client(&sb).users().get("jdoe").await.unwrap();
     assert_eq!(user.map(|u| u.login), Some("jdoe".to_owned()));
     assert_eq!(sb.count("POST /pumapi/ getuser"), 2);
@@ -95,13 +92,7 @@ async fn never_retries_createorder_after_a_timeout() {
 
 #[tokio::test]
 async fn never_retries_createorder_after_a_connection_reset() {
-    let sb = Sandbox::builder("ppms")
-        .cassette("ppms/createorder.json")
-        .unwrap()
-        .faults(FaultPlan::sequence([Some(Fault::ConnectionReset), None]))
-        .start()
-        .await
-        .unwrap();
+    let sb = serve("ppms/createorder.json", Some(Fault::ConnectionReset)).await;
     let order = NewOrder::new(ServiceId(112), "jdoe", 2).staff_comments("ref-2024-0001");
     let err = client(&sb).orders().create(&order).await.unwrap_err();
     assert!(err.is_outcome_unknown(), "{err:?}");
@@ -110,30 +101,22 @@ async fn never_retries_createorder_after_a_connection_reset() {
 
 #[tokio::test]
 async fn html_maintenance_page_with_200_is_an_unexpected_response_not_data() {
-    let sb = Sandbox::builder("ppms")
-        .cassette("ppms/getuser.json")
-        .unwrap()
-        .faults(FaultPlan::sequence([Some(Fault::HtmlErrorPage {
-            status: 200,
-        })]))
-        .start()
-        .await
-        .unwrap();
+    let sb = serve(
+        "ppms/getuser.json",
+        Some(Fault::HtmlErrorPage { status: 200 }),
+    )
+    .await;
     let err = client(&sb).users().get("jdoe").await.unwrap_err();
     assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err:?}");
 }
 
 #[tokio::test]
 async fn html_page_is_never_read_as_a_login_list() {
-    let sb = Sandbox::builder("ppms")
-        .cassette("ppms/getusers_all.json")
-        .unwrap()
-        .faults(FaultPlan::sequence([Some(Fault::HtmlErrorPage {
-            status: 200,
-        })]))
-        .start()
-        .await
-        .unwrap();
+    let sb = serve(
+        "ppms/getusers_all.json",
+        Some(Fault::HtmlErrorPage { status: 200 }),
+    )
+    .await;
     let err = client(&sb)
         .users()
         .list(ActiveFilter::All)
