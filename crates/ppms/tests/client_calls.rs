@@ -758,3 +758,42 @@ async fn system_and_master_password_credentials_go_into_the_form() {
     assert_eq!(t.seen()[2].field("psapwd"), Some("master-secret"));
     assert_eq!(t.seen()[2].field("apikey"), None);
 }
+
+#[tokio::test]
+async fn warm_user_cache_leaves_only_the_misses_for_bulk_fetches() {
+    let t = ScriptedTransport::new(|req| {
+        Ok(ok(match req.field("action") {
+            Some("getusers") => "a\r\nb\r\nc\r\n".to_owned(),
+            _ => GETUSER.replace(
+                "\"jdoe\"",
+                &format!("\"{}\"", req.field("login").unwrap_or_default()),
+            ),
+        }))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let c = Client::builder("https://h/site")
+        .api_key("k")
+        .user_cache(Arc::new(ppms::DiskUserCache::new(
+            dir.path(),
+            Duration::from_secs(3600),
+        )))
+        .transport(Arc::new(t.clone()))
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    c.users().get("a").await.unwrap();
+    c.users().get("b").await.unwrap();
+    let before = t.calls();
+    let d = c
+        .users()
+        .details_all(ActiveFilter::All, &BulkOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(d.users.len(), 3);
+    assert_eq!(d.from_cache, 2);
+    assert_eq!(
+        t.calls() - before,
+        2,
+        "one getusers and one getuser for the miss"
+    );
+}
