@@ -15,6 +15,32 @@
 //!   (PAX8-Q41). Large tenants (45,000+ orders) are slow: raise the timeout and consider a
 //!   smaller page size (PAX8-Q45).
 //!
+//! ```no_run
+//! use pax8::model::{BillingTerm, CreateLineItem, CreateOrder, ProvisioningValue};
+//! use pax8::orders::ListOrders;
+//!
+//! # async fn run(client: pax8::Client) -> Result<(), pax8::Error> {
+//! let order = CreateOrder::new("11111111-2222-4333-8444-555555555555").line(
+//!     CreateLineItem::new("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", 3, BillingTerm::Annual)
+//!         .commitment("99999999-8888-4777-8666-555555555555")
+//!         .provisioning(ProvisioningValue::single("exampleDomainPrefix", "examplewidgets")),
+//! );
+//! client.orders().validate(&order).await?; // dry run: isMock=true
+//! match client.orders().create(&order).await {
+//!     Ok(placed) => println!("placed {:?}", placed.id),
+//!     Err(e) if e.is_outcome_unknown() => {
+//!         // Never blindly retry: look for the order first.
+//!         let recent = client
+//!             .orders()
+//!             .newest(ListOrders::new().company_id(order.company_id.clone()), 5)
+//!             .await?;
+//!         println!("check these before retrying: {recent:?}");
+//!     }
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! ```compile_fail
 //! // PAX8-Q13: there is no status filter on orders.
 //! let q = pax8::orders::ListOrders::new().status("Completed");
