@@ -526,18 +526,18 @@ pub(crate) fn read_rows<T: FromRow>(
     }
     let resolved = Resolved::new(header, T::COLUMNS);
     let mut out = Parsed::default();
-    // Rows are about as long as the header line; reserving avoids regrowing a large Vec.
-    let estimate = body.len()
-        / header
-            .names
-            .iter()
-            .map(|n| n.len() + 1)
-            .sum::<usize>()
-            .max(16);
-    out.items.reserve(estimate.min(1 << 20));
+    let mut reserved = false;
     let mut record = StringRecord::new();
     while next_record(rdr, &mut record)? {
-        let line = record_line(body, &record);
+        let (line, offset) = record_pos(body, &record);
+        if !reserved {
+            // The first row's length predicts the row count; reserving once avoids regrowing
+            // (and copying) a large Vec.
+            reserved = true;
+            let row_len = record.as_slice().len() + record.len() + 2;
+            out.items
+                .reserve((body.len().saturating_sub(offset) / row_len.max(8)).min(1 << 21));
+        }
         let row = RowRef {
             header,
             record: Fields::Record(&record),
