@@ -797,3 +797,12 @@ async fn warm_user_cache_leaves_only_the_misses_for_bulk_fetches() {
         "one getusers and one getuser for the miss"
     );
 }
+
+#[test]
+fn client_and_error_are_send_sync_and_static() {
+    fn check<T: Send + Sync + 'static>() {}
+    check::<Client>();
+    check::<Error>();
+    check::<ppms::parse::ParseError>();
+    check::<ppms::Parsed<ppms::System>>();
+}
