@@ -806,3 +806,39 @@ fn client_and_error_are_send_sync_and_static() {
     check::<ppms::parse::ParseError>();
     check::<ppms::Parsed<ppms::System>>();
 }
+
+#[tokio::test]
+async fn call_futures_are_send_and_can_be_spawned() {
+    let t = ScriptedTransport::always("");
+    let c = client(&t);
+    let bulk = tokio::spawn({
+        let c = c.clone();
+        async move {
+            c.users()
+                .details_all(ActiveFilter::All, &BulkOptions::default())
+                .await
+                .map(|d| d.users.len())
+        }
+    });
+    let order = tokio::spawn({
+        let c = c.clone();
+        async move {
+            c.orders()
+                .create_once(&NewOrder::new(ServiceId(1), "jdoe", 1), "m")
+                .await
+                .is_err()
+        }
+    });
+    let report = tokio::spawn(async move {
+        c.api2()
+            .report::<serde_json::Value>("x", &[])
+            .await
+            .is_err()
+    });
+    assert_eq!(bulk.await.unwrap().unwrap(), 0);
+    assert!(
+        order.await.unwrap(),
+        "an empty createorder body is an unexpected response"
+    );
+    assert!(report.await.unwrap());
+}
