@@ -3,7 +3,7 @@
 use crate::client::{Client, read, write};
 use crate::error::Error;
 use crate::model::{RightType, System, SystemId, SystemRight, UserRight};
-use crate::parse::{Parsed, parse_rights, token};
+use crate::parse::{Parsed, parse_rights, parse_rights_lenient, token};
 
 /// System and rights calls; see [`Client::systems`].
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +55,19 @@ impl Systems<'_> {
                 .map(SystemRight::from_line)
                 .collect()),
         }
+    }
+
+    /// `getsysrights` in lenient mode: malformed lines are skipped and reported in
+    /// [`Parsed::warnings`] instead of failing the call (PPMS-Q33).
+    pub async fn rights_lenient(&self, id: SystemId) -> Result<Parsed<SystemRight>, Error> {
+        let r = self
+            .client
+            .send(read("getsysrights").form("id", id.to_string()))
+            .await?;
+        Ok(match r.data()? {
+            None => Parsed::default(),
+            Some(d) => parse_rights_lenient(d).map(SystemRight::from_line),
+        })
     }
 
     /// `getuserrights`: the rights of one user on every system.

@@ -842,3 +842,19 @@ async fn call_futures_are_send_and_can_be_spawned() {
     );
     assert!(report.await.unwrap());
 }
+
+#[tokio::test]
+async fn ppms_q33_lenient_rights_skip_malformed_lines_with_a_warning() {
+    let t = ScriptedTransport::always("A:jdoe\r\nN:asmith\r\nmalformed-entry\r\n");
+    let c = client(&t);
+    assert!(
+        c.systems()
+            .rights(SystemId(17))
+            .await
+            .unwrap_err()
+            .is_parse()
+    );
+    let lenient = c.systems().rights_lenient(SystemId(17)).await.unwrap();
+    assert_eq!(lenient.len(), 2);
+    assert_eq!(lenient.warnings[0].line, 3);
+}

@@ -48,6 +48,7 @@ proptest! {
         let _ = parse::parse_lines(&s);
         let _ = parse::parse_id_lines(&s);
         let _ = parse::parse_rights(&s);
+        let _ = parse::parse_rights_lenient(&s);
         let _ = parse::parse_booking_record(&s);
         let _ = token::parse_order_ref(&s);
         let _ = token::parse_auth_outcome(&s);

@@ -32,7 +32,7 @@ pub mod value;
 pub use classify::{BodyClass, ServerError, classify};
 pub use lines::{parse_id_lines, parse_lines};
 pub use record::{BookingRecord, parse_booking_record};
-pub use rights::{RightLine, parse_rights};
+pub use rights::{RightLine, parse_rights, parse_rights_lenient};
 pub use sections::{Section, Sections, parse_sections};
 pub use table::{
     Col, Column, FromRow, Header, RowRef, WithPreamble, parse_headerless, parse_json_rows,

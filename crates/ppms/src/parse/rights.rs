@@ -1,7 +1,7 @@
 //! Rights lines `<letter>:<value>` (`getsysrights`, `getuserrights`; PPMS-Q24, PPMS-Q33).
 
-use super::ParseError;
 use super::text::{content_lines, unquote};
+use super::{ParseError, Parsed, Warning};
 
 /// One rights line: the raw right letter and the value after the separator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,27 @@ pub fn parse_rights(body: &str) -> Result<Vec<RightLine>, ParseError> {
         .collect()
 }
 
+/// Like [`parse_rights`], but a malformed line is skipped and reported as a [`Warning`]
+/// (the lenient mode recommended for PPMS-Q33).
+pub fn parse_rights_lenient(body: &str) -> Parsed<RightLine> {
+    let mut out = Parsed::default();
+    for (n, line) in content_lines(body) {
+        match parse_rights(line) {
+            Ok(mut lines) if lines.len() == 1 => {
+                if let Some(mut l) = lines.pop() {
+                    l.line = n;
+                    out.items.push(l);
+                }
+            }
+            _ => out.warnings.push(Warning {
+                line: n,
+                message: format!("malformed rights line {line:?} skipped"),
+            }),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -62,5 +83,10 @@ mod tests {
         let err = parse_rights("A:jdoe\r\nN:asmith\r\nmalformed-entry\r\n").unwrap_err();
         assert_eq!(err.line, Some(3));
         assert_eq!(parse_rights("A:jdoe\r\nN:asmith\r\n\r\n").unwrap().len(), 2);
+        let lenient = parse_rights_lenient("A:jdoe\r\nN:asmith\r\nmalformed-entry\r\nS:bwong\r\n");
+        assert_eq!(lenient.items.len(), 3);
+        assert_eq!(lenient.items[2].line, 4);
+        assert_eq!(lenient.warnings.len(), 1);
+        assert_eq!(lenient.warnings[0].line, 3);
     }
 }
