@@ -12,9 +12,14 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 
+use crate::bookings::Bookings;
 use crate::error::Error;
 use crate::groups::Groups;
-use crate::model::{ActiveFilter, SystemId, SystemRight, User};
+use crate::model::{
+    ActiveFilter, CoreFacilityId, FullNameIndex, Resolution, RunningSheetEntry, SystemId,
+    SystemRight, User, resolve_system,
+};
+use crate::parse::Parsed;
 use crate::systems::Systems;
 use crate::users::Users;
 
@@ -271,5 +276,58 @@ impl Systems<'_> {
     pub async fn rights_all(&self, opts: &BulkOptions) -> Result<RightsBySystem, Error> {
         let ids = self.list().await?.iter().map(|s| s.system_id).collect();
         Ok(self.rights_of(ids, opts).await)
+    }
+}
+
+/// A running-sheet entry with its system and user resolved (PPMS-Q27, PPMS-Q28).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct ResolvedEntry {
+    /// The entry as sent.
+    pub entry: RunningSheetEntry,
+    /// Systems whose name is exactly the entry's `Object` (in its `Location` when one matches
+    /// there, else anywhere).
+    pub system: Resolution<SystemId>,
+    /// Every login whose full name is the entry's `User`; several when accounts share a name.
+    pub logins: Resolution<String>,
+}
+
+impl Bookings<'_> {
+    /// The running sheet with systems and users resolved: `getrunningsheet`, then `getsystems`
+    /// and every user's details (bulk, with `opts`) to build the full-name index. Nothing more
+    /// is fetched for a day without bookings. Ambiguity is reported, never guessed away.
+    pub async fn running_sheet_resolved(
+        &self,
+        core: CoreFacilityId,
+        day: chrono::NaiveDate,
+        opts: &BulkOptions,
+    ) -> Result<Parsed<ResolvedEntry>, Error> {
+        let sheet = self.running_sheet(core, day).await?;
+        if sheet.is_empty() {
+            return Ok(Parsed {
+                items: Vec::new(),
+                warnings: sheet.warnings,
+            });
+        }
+        let systems = self.client.systems().list().await?;
+        let users = self
+            .client
+            .users()
+            .details_all(ActiveFilter::All, opts)
+            .await?;
+        let index = FullNameIndex::new(users.users.iter());
+        Ok(sheet.map(|entry| {
+            let here = resolve_system(&systems, &entry.system_name, Some(&entry.location));
+            let system = match here {
+                Resolution::NotFound => resolve_system(&systems, &entry.system_name, None),
+                found => found,
+            };
+            let logins = index.resolve(&entry.user_full_name);
+            ResolvedEntry {
+                entry,
+                system,
+                logins,
+            }
+        }))
     }
 }

@@ -72,7 +72,7 @@ pub mod users;
 
 pub use api2::Api2;
 pub use bookings::{Bookings, ExperienceFilter};
-pub use bulk::{BulkOptions, Progress, RightsBySystem, UserDetails};
+pub use bulk::{BulkOptions, Progress, ResolvedEntry, RightsBySystem, UserDetails};
 pub use cache::{DiskUserCache, Fetched, MemoryUserCache, UserCache};
 pub use client::{Client, ClientBuilder, Credentials, Endpoints, RawResponse};
 pub use error::{Error, PumapiClassifier};

@@ -858,3 +858,41 @@ async fn ppms_q33_lenient_rights_skip_malformed_lines_with_a_warning() {
     assert_eq!(lenient.len(), 2);
     assert_eq!(lenient.warnings[0].line, 3);
 }
+
+#[tokio::test]
+async fn running_sheet_resolution_maps_names_to_ids_and_logins() {
+    let sheet = "Location, Start time, End time, Object, User, Training, Assisted\r\n\"Room B12\",\"08:00\",\"10:30\",\"Confocal 1\",\"Doe Jane\",\"\",\"\"\r\n\"Room B12\",\"22:00\",\"00:00\",\"Confocal 1\",\"Smith Anna\",\"\",\"\"\r\n";
+    let systems = "Core facility ref,System id,Type,Name,Localisation,Active,Schedules,Stats,Bookable,Autonomy Required,Autonomy Required After Hours\r\n3,17,\"Confocal\",\"Confocal 1\",\"Room B12\",True,True,True,True,False,False\r\n3,19,\"Confocal\",\"Confocal 10\",\"Room B12\",True,True,True,True,False,False\r\n";
+    let t = ScriptedTransport::new(move |req| {
+        Ok(ok(match req.field("action") {
+            Some("getrunningsheet") => sheet.to_owned(),
+            Some("getsystems") => systems.to_owned(),
+            Some("getusers") => "jdoe\r\njdoe2\r\n".to_owned(),
+            _ => GETUSER.replace(
+                "\"jdoe\"",
+                &format!("\"{}\"", req.field("login").unwrap_or_default()),
+            ),
+        }))
+    });
+    let day = NaiveDate::from_ymd_opt(2030, 5, 10).unwrap();
+    let r = client(&t)
+        .bookings()
+        .running_sheet_resolved(CoreFacilityId(3), day, &BulkOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].system, ppms::Resolution::Unique(SystemId(17)));
+    assert_eq!(
+        r[0].logins,
+        ppms::Resolution::Ambiguous(vec!["jdoe".into(), "jdoe2".into()])
+    );
+    assert_eq!(r[1].logins, ppms::Resolution::NotFound);
+
+    let empty = ScriptedTransport::always("");
+    let r = client(&empty)
+        .bookings()
+        .running_sheet_resolved(CoreFacilityId(3), day, &BulkOptions::default())
+        .await;
+    assert!(r.unwrap().is_empty());
+    assert_eq!(empty.calls(), 1, "nothing else is fetched for an empty day");
+}
