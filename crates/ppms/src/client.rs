@@ -344,7 +344,8 @@ impl ClientBuilder {
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(TokioClock));
         let limiter: Option<Arc<dyn RateLimiter>> = match self.limiter {
             LimiterChoice::Default => Some(Arc::new(GcraLimiter::with_clock(
-                Quota::per_second(DEFAULT_RATE_LIMIT_PER_SECOND),
+                Quota::per_second(DEFAULT_RATE_LIMIT_PER_SECOND)
+                    .with_burst(DEFAULT_RATE_LIMIT_PER_SECOND),
                 clock.clone(),
             ))),
             LimiterChoice::None => None,
