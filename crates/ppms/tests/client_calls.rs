@@ -896,3 +896,22 @@ async fn running_sheet_resolution_maps_names_to_ids_and_logins() {
     assert!(r.unwrap().is_empty());
     assert_eq!(empty.calls(), 1, "nothing else is fetched for an empty day");
 }
+
+#[tokio::test(start_paused = true)]
+async fn default_rate_limit_is_ten_per_second_with_bursts_of_ten() {
+    let t = ScriptedTransport::always("jdoe\r\n");
+    let c = Client::builder("https://h/site")
+        .api_key("k")
+        .transport(Arc::new(t.clone()))
+        .build()
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    for _ in 0..25 {
+        c.users().list(ActiveFilter::All).await.unwrap();
+    }
+    // 10 at once, then one every 100 ms of (virtual) time.
+    let elapsed = start.elapsed();
+    assert!(elapsed >= Duration::from_millis(1400), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
+    assert_eq!(t.calls(), 25);
+}
