@@ -288,10 +288,7 @@ impl Client {
         let mut url = Url::parse(&format!("{}{}", self.inner.base_url, path))
             .map_err(|e| Error::invalid_input(format!("invalid path {path:?}: {e}")))?;
         if !request.query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in &request.query {
-                pairs.append_pair(k, v.expose());
-            }
+            url.set_query(Some(&encode_query(&request.query)));
         }
         let mut http = HttpRequest::new(request.method.clone(), url);
         match &request.body {
@@ -459,6 +456,21 @@ impl Client {
             }
         }
     }
+}
+
+/// Percent-encodes query pairs. Unlike form encoding, a space becomes `%20`, never `+`: some
+/// vendors document `%20` (PAX8-Q33), and `+` is only a space by the form convention.
+fn encode_query(pairs: &[(String, crate::request::Value)]) -> String {
+    let enc = |s: &str| {
+        url::form_urlencoded::byte_serialize(s.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20")
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v.expose())))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Convenience: a total-timeout transport config.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http_core::clock::{Clock, TokioClock};
-use http_core::rate_limit::RateLimiter;
+use http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
 use http_core::retry::RetryPolicy;
 use http_core::{Method, Request, RetrySafety, SecretString, Transport, TransportConfig};
 use serde::de::DeserializeOwned;
@@ -19,7 +19,6 @@ use crate::auth::{
     TokenEndpoint, token_key,
 };
 use crate::error::{Error, Pax8Classifier};
-use crate::limiter::PacedLimiter;
 
 /// Default Partner API v1 base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.pax8.com/v1";
@@ -357,7 +356,12 @@ impl ClientBuilder {
                     * (1.0 - self.limiter_margin))
                     .floor() as u32)
                     .max(1);
-                Arc::new(PacedLimiter::per_minute(per_minute, self.clock.clone()))
+                // Pax8 counts over a whole minute and the margin leaves slack, so the fixed
+                // timeline (full quota) beats strict release spacing here
+                Arc::new(
+                    GcraLimiter::with_clock(Quota::per_minute(per_minute), self.clock.clone())
+                        .strict_spacing(false),
+                )
             }
         };
         let core = |base: &str| {

@@ -91,7 +91,6 @@ pub mod client;
 pub mod companies;
 pub mod error;
 pub mod invoices;
-pub mod limiter;
 pub mod model;
 pub mod orders;
 pub mod pagination;
