@@ -544,7 +544,11 @@ pub fn scenario_client(ctx: &ScenarioContext) -> Result<Client, http_core::Error
 pub fn recording() -> VendorRecording {
     let mut rec = VendorRecording::new("pax8", scrub_config())
         .base_url_var("PAX8_BASE_URL", Some(crate::client::DEFAULT_BASE_URL))
-        .credential(CredentialVar::plain("PAX8_CLIENT_ID", "Pax8 API client id"))
+        .credential(
+            // the committed cassettes' token requests carry this (invented) client id
+            CredentialVar::plain("PAX8_CLIENT_ID", "Pax8 API client id")
+                .sandbox_value("example-client-id"),
+        )
         .credential(CredentialVar::secret(
             "PAX8_CLIENT_SECRET",
             "Pax8 API client secret",

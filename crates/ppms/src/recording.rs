@@ -189,7 +189,12 @@ pub fn recording() -> VendorRecording {
         .base_url_var("PPMS_BASE_URL", None)
         .credential(CredentialVar::secret("PPMS_API_KEY", "PUMAPI key"))
         .credential(CredentialVar::secret("PPMS_API2_KEY", "API2 key (per user)").optional())
-        .credential(CredentialVar::plain("PPMS_RECORD_WRITES", "set to 1 to run scenarios that write").optional())
+        .credential(
+            // against a sandbox nothing real is written, so the write scenarios run there
+            CredentialVar::plain("PPMS_RECORD_WRITES", "set to 1 to run scenarios that write")
+                .optional()
+                .sandbox_value("1"),
+        )
         .credential(CredentialVar::plain("PPMS_TEST_LOGIN", "login to look up [jdoe]").optional())
         .credential(CredentialVar::plain("PPMS_TEST_GROUP", "group unitlogin [doe_lab]").optional())
         .credential(CredentialVar::plain("PPMS_TEST_SYSTEM", "system id [17]").optional())
@@ -294,7 +299,7 @@ pub fn recording() -> VendorRecording {
             "createorder",
             "WRITES (needs PPMS_RECORD_WRITES=1): creates one order of PPMS_TEST_SERVICE for PPMS_TEST_LOGIN",
             |c, v| async move {
-                let order = NewOrder::new(v.service, v.login, 1).staff_comments("ref-2024-0001");
+                let order = NewOrder::new(v.service, v.login, 2).staff_comments("ref-2024-0001");
                 c.orders().create(&order).await.map(drop)
             },
         ))

@@ -129,10 +129,7 @@ async fn run(scenario: &str, c: &Client) -> Value {
         "getsystem" => out(c.systems().get(sys).await),
         "getsysrights" | "getsysrights_malformed" => out(c.systems().rights(sys).await),
         "getuserrights" => out(c.systems().user_rights("jdoe").await),
-        "setright" => out(c
-            .systems()
-            .set_right(sys, "asmith", RightType::Novice)
-            .await),
+        "setright" => out(c.systems().set_right(sys, "jdoe", RightType::Novice).await),
         "setright_invalid_id" => out(c
             .systems()
             .set_right(SystemId(0), "jdoe", RightType::Autonomous)
