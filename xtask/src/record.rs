@@ -32,7 +32,8 @@ pub struct RecordArgs {
     /// cassette (checks that recording reproduces the committed fixtures; use with --check).
     #[arg(long, conflicts_with = "base_url")]
     pub sandbox: bool,
-    /// Write cassettes here instead of fixtures/VENDOR/.
+    /// Write cassettes here instead of fixtures/VENDOR/ (default: `$FIXTURES_DIR/VENDOR` when
+    /// `FIXTURES_DIR` is set, the same variable that tests read fixtures from).
     #[arg(long)]
     pub out_dir: Option<PathBuf>,
 }
@@ -165,7 +166,11 @@ pub async fn record(root: &Path, args: RecordArgs) -> Result<usize> {
             .map_err(|e| anyhow::anyhow!("cannot build http transport: {e}"))?,
     );
     let committed = root.join("fixtures").join(rec.vendor);
-    let dir = args.out_dir.clone().unwrap_or_else(|| committed.clone());
+    let dir = args
+        .out_dir
+        .clone()
+        .or_else(|| std::env::var_os("FIXTURES_DIR").map(|d| PathBuf::from(d).join(rec.vendor)))
+        .unwrap_or_else(|| committed.clone());
     let total = scenarios.len();
     let mut summary = Vec::new();
     let mut failed = 0;
