@@ -16,6 +16,7 @@
 //! | classify | [`classify`] | status and vendor-body classification into one [`Error`] |
 //! | retry | [`retry`] | a pure decision function: backoff with full jitter, `Retry-After`, deadlines |
 //! | time | [`clock`] | injectable clock and sleep |
+//! | wire enums | [`wire`] | [`wire_enum!`]: enums with `Unknown(String)` and tolerant matching |
 //! | fixtures | [`cassette`] | recorded interactions: format, recording and replay transports, scrubbing |
 //!
 //! ## Cargo features
@@ -70,6 +71,14 @@ pub mod rate_limit;
 pub mod request;
 pub mod retry;
 pub mod transport;
+pub mod wire;
+
+#[doc(hidden)]
+/// Re-exports used by [`wire_enum!`]; not a public API.
+pub mod __private {
+    pub use serde;
+    pub use serde_json;
+}
 
 pub use client::{Client, ClientBuilder, Response};
 pub use error::{Error, ErrorKind};

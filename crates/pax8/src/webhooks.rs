@@ -17,6 +17,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use http_core::wire_enum;
+
 use crate::client::{Api, Client, Write, clamp_page_size};
 use crate::error::Error;
 use crate::model::de;
@@ -25,47 +27,9 @@ use crate::pagination::Paginator;
 use crate::paths::seg;
 use crate::query::{opt, paging, setters};
 
-macro_rules! plain_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident => $w:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $($(#[$vm])* $v,)+
-            /// A value this crate does not know yet, kept verbatim.
-            Unknown(String),
-        }
-        impl $name {
-            /// The wire spelling.
-            pub fn as_str(&self) -> &str {
-                match self { $(Self::$v => $w,)+ Self::Unknown(s) => s }
-            }
-            /// Parses a wire value (case-insensitive); never fails.
-            pub fn from_wire(s: &str) -> Self {
-                $(if s.eq_ignore_ascii_case($w) { return Self::$v; })+
-                Self::Unknown(s.to_owned())
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
-        }
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
-        }
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                match Value::deserialize(d)? {
-                    Value::String(s) => Ok(Self::from_wire(&s)),
-                    other => Ok(Self::Unknown(other.to_string())),
-                }
-            }
-        }
-    };
-}
-
-plain_enum!(
+wire_enum!(
     /// Delivery status of a webhook log or call.
-    WebhookDeliveryStatus {
+    pub enum WebhookDeliveryStatus (IgnoreCase) {
         /// Pending.
         Pending => "PENDING",
         /// Delivered.
@@ -77,9 +41,9 @@ plain_enum!(
     }
 );
 
-plain_enum!(
+wire_enum!(
     /// Operator of a topic filter condition.
-    FilterOperator {
+    pub enum FilterOperator (IgnoreCase) {
         /// Equals.
         Equals => "EQUALS",
         /// Not equal.
@@ -97,9 +61,9 @@ plain_enum!(
     }
 );
 
-plain_enum!(
+wire_enum!(
     /// Line-item `type` of subscription events (from Pax8's webhook docs).
-    SubscriptionEventType {
+    pub enum SubscriptionEventType (IgnoreCase) {
         /// New.
         New => "New",
         /// Change.

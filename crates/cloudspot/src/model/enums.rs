@@ -1,99 +1,17 @@
-//! Vendor enums. Matching is exact and case-sensitive; an unrecognised value becomes
+//! Vendor enums, declared with http-core's shared `wire_enum!`. Matching is exact and
+//! case-sensitive (`WireMatch::Exact`); an unrecognised value becomes
 //! `Unknown(String)` with the raw text kept, and serialisation writes the exact wire string
 //! back (CS-Q22). Type and variant names are English;
 //! each item's docs (and a `doc(alias)`, so rustdoc search finds it) give the Dutch wire name.
 
-use std::{convert::Infallible, fmt, str::FromStr};
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::Value;
-
-macro_rules! wire_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident => $wire:literal, )+
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
-            /// A value this crate does not know yet. The raw wire text is kept and written
-            /// back unchanged.
-            Unknown(String),
-        }
-
-        impl $name {
-            /// Every wire value this crate knows, in documentation order.
-            pub const KNOWN: &'static [&'static str] = &[$($wire),+];
-
-            /// The exact wire text of this value.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $wire, )+
-                    Self::Unknown(raw) => raw,
-                }
-            }
-
-            /// Maps a wire string exactly (case-sensitive) to a variant, else `Unknown`.
-            pub fn from_wire(raw: &str) -> Self {
-                match raw {
-                    $( $wire => Self::$variant, )+
-                    other => Self::Unknown(other.to_owned()),
-                }
-            }
-
-            /// True for `Unknown(_)`.
-            pub fn is_unknown(&self) -> bool {
-                matches!(self, Self::Unknown(_))
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Infallible;
-            fn from_str(s: &str) -> Result<Self, Infallible> {
-                Ok(Self::from_wire(s))
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(s: &str) -> Self {
-                Self::from_wire(s)
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                Ok(match Value::deserialize(d)? {
-                    Value::String(s) => Self::from_wire(&s),
-                    // A non-string never fails the record: keep its JSON text.
-                    other => Self::Unknown(other.to_string()),
-                })
-            }
-        }
-    };
-}
+use http_core::wire_enum;
 
 wire_enum!(
     /// How stock is tracked for an article: JSON key `voorraad_bijhouden` ("keep track of
     /// stock") on [`Article`](crate::model::Article). Dutch type name `VoorraadBijhouden`.
     #[doc(alias = "voorraad_bijhouden")]
     #[doc(alias = "VoorraadBijhouden")]
-    StockTracking {
+    pub enum StockTracking (Exact) {
         /// `NIET` ("not"): stock is not tracked.
         #[doc(alias = "NIET")]
         NotTracked => "NIET",
@@ -112,7 +30,7 @@ wire_enum!(
     /// [`Article`](crate::model::Article). The vendor lists the values without meanings.
     #[doc(alias = "bestellingtype")]
     #[doc(alias = "Bestellingtype")]
-    OrderType {
+    pub enum OrderType (Exact) {
         /// `IDEAAL` ("ideal"): probably restocking towards an ideal stock level.
         #[doc(alias = "IDEAAL")]
         Ideal => "IDEAAL",
@@ -127,7 +45,7 @@ wire_enum!(
     /// Sales status of an article: JSON key `status` on [`Article`](crate::model::Article).
     /// Dutch type name `ArtikelStatus`.
     #[doc(alias = "ArtikelStatus")]
-    ArticleStatus {
+    pub enum ArticleStatus (Exact) {
         /// `ZICHTBAAR` ("visible"): active and offered for sale.
         #[doc(alias = "ZICHTBAAR")]
         Visible => "ZICHTBAAR",
@@ -146,7 +64,7 @@ wire_enum!(
     /// `Dhr.` (CS-Q22). Dutch type name `Aanspreektitel`.
     #[doc(alias = "aanspreektitel")]
     #[doc(alias = "Aanspreektitel")]
-    Salutation {
+    pub enum Salutation (Exact) {
         /// `Mijnh.`: Mr (short for "Mijnheer").
         #[doc(alias = "Mijnheer")]
         Mr => "Mijnh.",
@@ -159,7 +77,7 @@ wire_enum!(
 wire_enum!(
     /// A status string the server defines (taken from a top-level `status` key of an error
     /// body when present, CS-Q20). It never outranks the HTTP status.
-    ApiStatus {
+    pub enum ApiStatus (Exact) {
         /// `OK` (HTTP 200): success.
         Ok => "OK",
         /// `RECEIVED` (HTTP 200): received.

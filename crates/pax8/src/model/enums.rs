@@ -1,123 +1,11 @@
-//! Wire enums. Every enum is `#[non_exhaustive]`, has an `Unknown(String)` variant that keeps the
+//! Wire enums, declared with http-core's shared `wire_enum!`. Every enum is `#[non_exhaustive]`, has an `Unknown(String)` variant that keeps the
 //! raw value, parses through an infallible `FromStr`, and serialises through `as_str()` (§6,
 //! PAX8-Q22). Parsing tolerates the spelling drift recorded in PAX8-Q02, PAX8-Q04 and PAX8-Q34.
 
-use std::convert::Infallible;
 use std::fmt;
-use std::str::FromStr;
 
-/// How a raw wire value is compared with the known spellings.
-#[derive(Clone, Copy)]
-enum Match {
-    /// Exact comparison.
-    Exact,
-    /// ASCII case-insensitive comparison.
-    IgnoreCase,
-    /// Case-insensitive, with `_` and spaces treated like `-`.
-    Loose,
-    /// Case-insensitive on the leading word (up to the first space or parenthesis).
-    LeadingWord,
-}
-
-fn normalise(m: Match, s: &str) -> String {
-    let s = s.trim();
-    match m {
-        Match::Exact => s.to_owned(),
-        Match::IgnoreCase => s.to_ascii_lowercase(),
-        Match::Loose => s
-            .chars()
-            .map(|c| match c {
-                '_' | ' ' => '-',
-                c => c.to_ascii_lowercase(),
-            })
-            .collect(),
-        Match::LeadingWord => s
-            .split([' ', '('])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase(),
-    }
-}
-
-macro_rules! wire_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident ($mode:ident) {
-            $( $(#[$vmeta:meta])* $variant:ident => $wire:literal $(| $alias:literal)* ),+ $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
-            /// A value this crate does not know yet, kept verbatim.
-            Unknown(String),
-        }
-
-        impl $name {
-            /// The canonical wire spelling (the raw value for `Unknown`).
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $wire, )+
-                    Self::Unknown(s) => s,
-                }
-            }
-
-            /// Every known canonical wire spelling.
-            pub fn known_values() -> &'static [&'static str] {
-                &[$($wire),+]
-            }
-
-            /// Parses a wire value; never fails.
-            pub fn from_wire(raw: &str) -> Self {
-                let key = normalise(Match::$mode, raw);
-                $(
-                    if key == normalise(Match::$mode, $wire)
-                        $( || key == normalise(Match::$mode, $alias) )*
-                    {
-                        return Self::$variant;
-                    }
-                )+
-                Self::Unknown(raw.to_owned())
-            }
-
-            /// Whether this is the `Unknown` fallback.
-            pub fn is_unknown(&self) -> bool {
-                matches!(self, Self::Unknown(_))
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Infallible;
-            fn from_str(s: &str) -> Result<Self, Infallible> {
-                Ok(Self::from_wire(s))
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                // Numbers and booleans become `Unknown("<text>")` instead of failing (PAX8-Q34).
-                match <serde_json::Value as serde::Deserialize>::deserialize(d)? {
-                    serde_json::Value::String(s) => Ok(Self::from_wire(&s)),
-                    other => Ok(Self::Unknown(other.to_string())),
-                }
-            }
-        }
-    };
-}
+use http_core::wire::{WireMatch, normalise};
+use http_core::wire_enum;
 
 wire_enum! {
     /// `Company.status` and the companies `status` filter.
@@ -178,7 +66,7 @@ impl BillingTerm {
 
     /// Parses a commitment `term` string such as `3-Year`, `3 Year`, `1-Year` or `Annual`.
     pub fn from_term_text(term: &str) -> Self {
-        match normalise(Match::Loose, term).as_str() {
+        match normalise(WireMatch::Loose, term).as_ref() {
             "1-year" | "annual" | "12-months" | "1-yr" => Self::Annual,
             "2-year" | "24-months" | "2-years" => Self::TwoYear,
             "3-year" | "36-months" | "3-years" => Self::ThreeYear,
