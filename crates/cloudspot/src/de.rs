@@ -5,51 +5,12 @@
 //! [`serde_json::Value`] first: that handles numbers correctly in both serde_json modes and
 //! lets one function accept several JSON types.
 
-use std::str::FromStr;
-
-use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, de::Error as _};
+
+pub(crate) use http_core::lenient::{
+    json_type, null_default as vec_or_null, opt_bool, opt_decimal, opt_string, parse_decimal,
+};
 use serde_json::Value;
-
-/// A list that is empty when the key is missing (with `#[serde(default)]`) **or** `null`
-/// (CS-Q04).
-pub(crate) fn vec_or_null<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
-}
-
-/// Parses a decimal from its text, accepting scientific notation (`1e2`).
-pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
-    let text = text.trim();
-    Decimal::from_str(text)
-        .ok()
-        .or_else(|| Decimal::from_scientific(text).ok())
-}
-
-/// Decimal from a JSON number or a numeric string; `null` and `""` give `None` (CS-Q03).
-///
-/// A JSON number is converted through its decimal text (as serde_json prints it), never
-/// through binary float arithmetic, so `12.1` stays exactly 12.1. Anything else is an
-/// error, so a price that cannot be read never silently becomes "no price".
-pub(crate) fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        Value::String(s) => parse_decimal(&s)
-            .map(Some)
-            .ok_or_else(|| D::Error::custom(format!("invalid decimal string {s:?}"))),
-        Value::Number(n) => parse_decimal(&n.to_string())
-            .map(Some)
-            .ok_or_else(|| D::Error::custom(format!("decimal out of range: {n}"))),
-        other => Err(D::Error::custom(format!(
-            "expected a number or a numeric string, found {}",
-            json_type(&other)
-        ))),
-    }
-}
 
 /// An `i64` from a JSON integer or a numeric string (ids, CS-Q16); `null` and `""` give `None`.
 pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
@@ -86,58 +47,6 @@ fn integral(n: &serde_json::Number) -> Option<i64> {
         i64::try_from(d.trunc()).ok()
     } else {
         None
-    }
-}
-
-/// Text from a JSON string; a number or boolean is kept as its JSON text so that one odd
-/// value (`"postcode": 9000`) does not fail a whole list. `null` gives `None`; objects and
-/// arrays are an error.
-pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s)),
-        Value::Number(n) => Ok(Some(n.to_string())),
-        Value::Bool(b) => Ok(Some(b.to_string())),
-        other => Err(D::Error::custom(format!(
-            "expected a string, found {}",
-            json_type(&other)
-        ))),
-    }
-}
-
-/// A boolean from `true`/`false`, `0`/`1`, or the strings `"true"`, `"false"`, `"1"`,
-/// `"0"`, `"True"`, `"False"`; `null` and `""` give `None`.
-pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(None),
-        Value::Bool(b) => Ok(Some(b)),
-        Value::Number(n) => match integral(&n) {
-            Some(0) => Ok(Some(false)),
-            Some(1) => Ok(Some(true)),
-            _ => Err(D::Error::custom(format!("expected a boolean, found {n}"))),
-        },
-        Value::String(s) => match s.trim() {
-            "" => Ok(None),
-            "true" | "True" | "TRUE" | "1" => Ok(Some(true)),
-            "false" | "False" | "FALSE" | "0" => Ok(Some(false)),
-            _ => Err(D::Error::custom(format!("expected a boolean, found {s:?}"))),
-        },
-        other => Err(D::Error::custom(format!(
-            "expected a boolean, found {}",
-            json_type(&other)
-        ))),
-    }
-}
-
-/// The JSON type name of a value, for error messages (never the value itself).
-pub(crate) fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

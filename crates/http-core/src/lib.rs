@@ -16,6 +16,7 @@
 //! | classify | [`classify`] | status and vendor-body classification into one [`Error`] |
 //! | retry | [`retry`] | a pure decision function: backoff with full jitter, `Retry-After`, deadlines |
 //! | time | [`clock`] | injectable clock and sleep |
+//! | lenient models | [`lenient`] | serde helpers for numbers as strings, odd booleans, `null` lists |
 //! | wire enums | [`wire`] | [`wire_enum!`]: enums with `Unknown(String)` and tolerant matching |
 //! | fixtures | [`cassette`] | recorded interactions: format, recording and replay transports, scrubbing |
 //!
@@ -67,6 +68,7 @@ pub mod classify;
 pub mod client;
 pub mod clock;
 pub mod error;
+pub mod lenient;
 pub mod rate_limit;
 pub mod request;
 pub mod retry;
