@@ -152,6 +152,17 @@ macro_rules! settings_setters {
 pub(crate) use settings_setters;
 
 /// Builds a [`Client`].
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// # fn run() -> Result<(), cloudspot::Error> {
+/// let client = cloudspot::Client::builder(std::env::var("CLOUDSPOT_TOKEN").unwrap_or_default())
+///     .base_url(cloudspot::PRODUCTION_URL)
+///     .timeout(Duration::from_secs(20))
+///     .build()?;
+/// # let _ = client; Ok(()) }
+/// ```
 pub struct ClientBuilder {
     token: SecretString,
     pub(crate) settings: Settings,
@@ -207,6 +218,20 @@ impl ClientBuilder {
 /// request. The token is static: a 401 or 403 is [`Error::Unauthorized`] for that one call
 /// (rights are per resource, CS-Q12) and is never retried. Cheap to clone; clones share the
 /// connection pool and rate limiter.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), cloudspot::Error> {
+/// let client = cloudspot::Client::builder("company-token").build()?;
+/// for customer in client.customers().list().await? {
+///     println!("{:?} {:?}", customer.customer_number, customer.company_name);
+/// }
+/// match client.categories().get(7).await {
+///     Ok(c) => println!("{:?}", c.name),
+///     Err(e) if e.is_not_found() => println!("no category 7"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Client {
     http: http_core::Client,

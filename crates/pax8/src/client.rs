@@ -99,6 +99,20 @@ fn split_token_url(raw: &str) -> Result<(String, String), Error> {
 }
 
 /// Builds a [`Client`]. Every URL and limit is configurable (§1.2).
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use std::time::Duration;
+///
+/// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = pax8::Client::builder()
+///     .credentials_from_env() // PAX8_CLIENT_ID, PAX8_CLIENT_SECRET
+///     .timeout(Duration::from_secs(60)) // large tenants answer slowly
+///     // keep the 24 h token across process restarts
+///     .token_store(Arc::new(http_core::auth::store::FileStore::default_location()?))
+///     .build()?;
+/// # let _ = client; Ok(()) }
+/// ```
 pub struct ClientBuilder {
     client_id: Option<String>,
     client_secret: Option<SecretString>,
@@ -425,6 +439,23 @@ struct Inner {
 
 /// The Pax8 Partner API client. Cheap to clone; clones share the transport, the rate limiter
 /// and the token cache.
+///
+/// ```no_run
+/// use futures::StreamExt;
+/// use pax8::subscriptions::ListSubscriptions;
+///
+/// # async fn run() -> Result<(), pax8::Error> {
+/// let client = pax8::Client::builder().credentials("client-id", "client-secret").build()?;
+/// // one page ...
+/// let page = client.subscriptions().list(&ListSubscriptions::new()).await?;
+/// println!("{} on this page", page.content.len());
+/// // ... or every item, two pages fetched ahead
+/// let mut all = client.subscriptions().list_all(ListSubscriptions::new()).prefetch(2);
+/// while let Some(sub) = all.next().await {
+///     println!("{:?}", sub?.product_name);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,

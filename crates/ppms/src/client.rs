@@ -142,6 +142,20 @@ enum LimiterChoice {
 }
 
 /// Builds a [`Client`]. Every setting has a documented default.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use http_core::rate_limit::Quota;
+///
+/// # fn run() -> Result<(), ppms::Error> {
+/// let client = ppms::Client::builder("https://ppms.eu/my-site/") // `pumapi/` is derived
+///     .api_key(std::env::var("PPMS_API_KEY").unwrap_or_default())
+///     .api2_key(std::env::var("PPMS_API2_KEY").unwrap_or_default()) // optional
+///     .timeout(Duration::from_secs(20))
+///     .rate_limit(Quota::per_second(5))
+///     .build()?;
+/// # let _ = client; Ok(()) }
+/// ```
 #[must_use]
 pub struct ClientBuilder {
     base_url: String,
@@ -433,6 +447,19 @@ pub(crate) struct Inner {
 /// [`Client::bookings`], [`Client::projects`], [`Client::orders`], [`Client::invoices`],
 /// [`Client::incidents`], [`Client::api2`]; undocumented actions go through
 /// [`Client::raw_action`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), ppms::Error> {
+/// let client = ppms::Client::builder("https://ppms.eu/my-site/").api_key("my-key").build()?;
+/// match client.users().get("jdoe").await? {
+///     Some(user) => println!("{} is in group {}", user.full_name(), user.unitlogin),
+///     None => println!("no such login"), // PUMAPI answers an empty body, not an error
+/// }
+/// for order in client.orders().list().await?.iter() {
+///     println!("order #{} {:?}", order.order_ref, order.status);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
