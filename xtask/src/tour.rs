@@ -11,7 +11,6 @@
 //! | Cloudspot | `CLOUDSPOT_TOKEN` | none |
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -425,23 +424,27 @@ async fn pax8_tour(_args: &TourArgs) -> anyhow::Result<()> {
     println!("  {seen} subscriptions read in {:.2?}", t.elapsed());
 
     step("A dry-run order (POST /orders?isMock=true: validated, nothing bought)");
-    let order = pax8::recording::sample_order(
-        "11111111-2222-4333-8444-555555555555".into(),
-        "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee".into(),
-    );
-    if live && std::env::var("PAX8_TOUR_COMPANY_ID").is_err() {
-        println!(
-            "  skipped live: set PAX8_TOUR_COMPANY_ID and PAX8_TOUR_PRODUCT_ID to validate an order"
-        );
-        return Ok(());
-    }
-    let order = match (
-        std::env::var("PAX8_TOUR_COMPANY_ID"),
-        std::env::var("PAX8_TOUR_PRODUCT_ID"),
-    ) {
-        (Ok(c), Ok(p)) if live => pax8::recording::sample_order(c.into(), p.into()),
-        _ => order,
+    let (company, product) = if live {
+        match (
+            std::env::var("PAX8_TOUR_COMPANY_ID"),
+            std::env::var("PAX8_TOUR_PRODUCT_ID"),
+        ) {
+            (Ok(c), Ok(p)) => (c, p),
+            _ => {
+                println!(
+                    "  skipped live: set PAX8_TOUR_COMPANY_ID and PAX8_TOUR_PRODUCT_ID to validate an order"
+                );
+                return Ok(());
+            }
+        }
+    } else {
+        // the ids of the committed dry-run cassette
+        (
+            "11111111-2222-4333-8444-555555555555".to_owned(),
+            "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee".to_owned(),
+        )
     };
+    let order = pax8::recording::sample_order(company.into(), product.into());
     match client.orders().validate(&order).await {
         Ok(o) => {
             println!("  order is valid: {} line(s)", o.line_items.len());
@@ -486,7 +489,6 @@ async fn cloudspot_tour(_args: &TourArgs) -> anyhow::Result<()> {
             client
         }
     };
-    let client = Arc::new(client);
 
     step("Articles with stock and prices (GET artikels/)");
     let articles = client.articles().list().await?;

@@ -8,7 +8,6 @@
 //! provider (and so the token cache). Vendor crates wrap it in their own typed client.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
@@ -351,11 +350,9 @@ impl Client {
         };
         let start = inner.clock.now();
         let mut sends: u32 = 0;
-        let mut retries_counted: u32 = 0;
         let mut auth_retried = false;
         loop {
             sends += 1;
-            retries_counted += 1;
             if let Some(limiter) = &inner.limiter {
                 limiter.acquire().await;
             }
@@ -389,13 +386,10 @@ impl Client {
                         operation: &op,
                         path: &request.path,
                     };
-                    match inner
+                    inner
                         .classifier
                         .classify(info, &resp, inner.clock.system_now())
-                    {
-                        Ok(()) => Ok(resp),
-                        Err(e) => Err(e),
-                    }
+                        .map(|()| resp)
                 }
                 Err(te) => Err(Error::from(te)),
             };
@@ -418,7 +412,6 @@ impl Client {
                     return Err(err);
                 }
                 auth_retried = true;
-                retries_counted -= 1;
                 attempt_span.in_scope(|| {
                     tracing::info!(
                         retry_reason = "unauthorized",
@@ -428,8 +421,10 @@ impl Client {
                 continue;
             }
             let elapsed = inner.clock.now().saturating_duration_since(start);
+            // the one re-send after a rejected credential is not a retry of the policy's
+            let attempt = sends - u32::from(auth_retried);
             match inner.retry.decide(
-                retries_counted,
+                attempt,
                 elapsed,
                 &err,
                 &request.retry_safety,
@@ -471,11 +466,6 @@ fn encode_query(pairs: &[(String, crate::request::Value)]) -> String {
         .map(|(k, v)| format!("{}={}", enc(k), enc(v.expose())))
         .collect::<Vec<_>>()
         .join("&")
-}
-
-/// Convenience: a total-timeout transport config.
-pub fn transport_with_timeout(timeout: Duration) -> TransportConfig {
-    TransportConfig::default().timeout(timeout)
 }
 
 #[cfg(test)]
