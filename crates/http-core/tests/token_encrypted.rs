@@ -13,7 +13,7 @@ use http_core::auth::store::{TokenKey, TokenStore};
 use http_core::auth::{Token, TokenCache};
 use http_core::clock::{Clock, ManualClock};
 use http_core::{ErrorKind, ExposeSecret};
-use token_support::{CLIENT_ID, CLIENT_SECRET, CountingSource, contains};
+use token_support::{CLIENT_ID, CLIENT_SECRET, CountingSource, contains, stored_value};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -90,16 +90,7 @@ async fn tampered_encrypted_file_is_a_miss_then_replaced() {
             .build();
         assert_eq!(cache.token().await.unwrap().value.expose_secret(), "at-1");
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
-        assert_eq!(
-            store
-                .load(&key())
-                .await
-                .unwrap()
-                .unwrap()
-                .value
-                .expose_secret(),
-            "at-1"
-        );
+        assert_eq!(stored_value(&*store, &key()).await, "at-1");
     }
 }
 

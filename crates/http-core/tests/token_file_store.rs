@@ -12,7 +12,7 @@ use http_core::ExposeSecret;
 use http_core::auth::store::{FileStore, LockAttempt, TokenKey, TokenStore};
 use http_core::auth::{Auth, Token, TokenCache};
 use http_core::clock::{Clock, ManualClock, TokioClock};
-use token_support::{CLIENT_ID, CLIENT_SECRET, CountingSource, contains};
+use token_support::{CLIENT_ID, CLIENT_SECRET, CountingSource, contains, stored_value};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -160,16 +160,7 @@ async fn file_store_replaces_atomically_and_leaves_no_temp_files() {
     }
     let names = files_in(tmp.path());
     assert_eq!(names.len(), 1, "{names:?}");
-    assert_eq!(
-        store
-            .load(&key())
-            .await
-            .unwrap()
-            .unwrap()
-            .value
-            .expose_secret(),
-        "tok-19"
-    );
+    assert_eq!(stored_value(&store, &key()).await, "tok-19");
 }
 
 #[tokio::test]
@@ -192,16 +183,7 @@ async fn expired_token_in_the_file_is_refetched_and_overwritten() {
         .build();
     assert_eq!(cache.token().await.unwrap().value.expose_secret(), "at-1");
     assert_eq!(fetches.load(Ordering::SeqCst), 1);
-    assert_eq!(
-        store
-            .load(&key())
-            .await
-            .unwrap()
-            .unwrap()
-            .value
-            .expose_secret(),
-        "at-1"
-    );
+    assert_eq!(stored_value(&*store, &key()).await, "at-1");
 }
 
 #[tokio::test]
@@ -294,16 +276,7 @@ async fn rejected_token_is_removed_from_the_file_but_a_newer_one_is_kept() {
         .remove(&key(), &Token::bearer("at-1", None))
         .await
         .unwrap();
-    assert_eq!(
-        store
-            .load(&key())
-            .await
-            .unwrap()
-            .unwrap()
-            .value
-            .expose_secret(),
-        "newer-from-elsewhere"
-    );
+    assert_eq!(stored_value(&*store, &key()).await, "newer-from-elsewhere");
 }
 
 #[tokio::test]

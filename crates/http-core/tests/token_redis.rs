@@ -15,7 +15,7 @@ use http_core::auth::store::redis::RedisStore;
 use http_core::auth::store::{LockAttempt, TokenKey, TokenStore};
 use http_core::auth::{Auth, Token, TokenCache};
 use http_core::clock::{Clock, TokioClock};
-use token_support::{CLIENT_ID, CLIENT_SECRET, CountingSource, contains};
+use token_support::{CLIENT_ID, CLIENT_SECRET, CountingSource, contains, stored_value};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -206,16 +206,7 @@ async fn redis_rejected_token_is_removed_but_a_newer_one_is_kept() {
         .remove(&key(), &Token::bearer("at-1", None))
         .await
         .unwrap();
-    assert_eq!(
-        store
-            .load(&key())
-            .await
-            .unwrap()
-            .unwrap()
-            .value
-            .expose_secret(),
-        "newer"
-    );
+    assert_eq!(stored_value(&*store, &key()).await, "newer");
     store.remove(&key(), &newer).await.unwrap();
 }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use http_core::auth::{Token, TokenSource};
+use http_core::auth::{Token, TokenKey, TokenSource, TokenStore};
 use http_core::clock::Clock;
 use http_core::transport::{HttpRequest, HttpResponse, TransportError};
 use http_core::{Error, ErrorKind, ExposeSecret, SecretString, StatusCode, Transport};
@@ -139,4 +139,14 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())
+}
+
+/// The value of the token `store` holds under `key` (the test fails if it holds none).
+pub async fn stored_value<S: TokenStore + ?Sized>(store: &S, key: &TokenKey) -> String {
+    let token = store
+        .load(key)
+        .await
+        .expect("store readable")
+        .expect("store holds a token");
+    token.value.expose_secret().to_owned()
 }
