@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use http_core::cassette::{Cassette, find_secrets};
+use billing_http_core::cassette::{Cassette, find_secrets};
 
 use crate::vendors;
 

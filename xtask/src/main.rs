@@ -89,7 +89,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 async fn serve(vendor: &str, port: u16, latency_ms: u64, scale: usize) -> anyhow::Result<ExitCode> {
     vendors::check_known(vendor)?;
-    let mut builder = sandbox::Sandbox::builder(vendor)
+    let mut builder = billing_sandbox::Sandbox::builder(vendor)
         .all_fixtures()?
         .scrub_config(vendors::scrub_config(vendor))
         .latency(std::time::Duration::from_millis(latency_ms))

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use http_core::ExposeSecret;
-use http_core::cassette::{Cassette, Interaction, Vars, VendorRecording};
-use http_core::transport::{ReqwestTransport, Transport, TransportConfig};
+use billing_http_core::ExposeSecret;
+use billing_http_core::cassette::{Cassette, Interaction, Vars, VendorRecording};
+use billing_http_core::transport::{ReqwestTransport, Transport, TransportConfig};
 
 use crate::vendors;
 
@@ -182,14 +182,15 @@ pub async fn record(root: &Path, args: RecordArgs) -> Result<usize> {
             scenario.name(),
             scenario.description()
         );
-        let observer: http_core::cassette::RecordObserver =
+        let observer: billing_http_core::cassette::RecordObserver =
             Arc::new(|line: &str| println!("      {line}"));
         // With --sandbox, a sandbox serving only this scenario's committed cassette stands in
         // for the live server (so scenarios that repeat a request see their own answers).
         let mut local = None;
         let target = if args.sandbox {
             let file = committed.join(format!("{}.json", scenario.name()));
-            let mut builder = sandbox::Sandbox::builder(rec.vendor).scrub_config(rec.scrub.clone());
+            let mut builder =
+                billing_sandbox::Sandbox::builder(rec.vendor).scrub_config(rec.scrub.clone());
             if file.exists() {
                 builder = builder.with_cassette(Cassette::load(&file)?);
             }

@@ -14,11 +14,11 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use billing_sandbox::{Sandbox, Synthetic};
 use clap::Args;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use rust_decimal::Decimal;
-use sandbox::{Sandbox, Synthetic};
 
 /// Options of `cargo xtask tour`.
 #[derive(Args, Debug, Clone)]

@@ -1,13 +1,13 @@
 //! The vendors xtask knows, and which of them are wired for recording.
 //!
 //! A vendor is wired once its crate has a `recording` module with
-//! `pub fn recording() -> http_core::cassette::VendorRecording` (see docs/fixtures.md, "For
+//! `pub fn recording() -> billing_http_core::cassette::VendorRecording` (see docs/fixtures.md, "For
 //! vendor crates"). To wire one: add the crate to xtask/Cargo.toml and replace its
 //! `not_wired` arm below with `Ok(<crate>::recording::recording())`.
 
 use anyhow::{Result, bail};
-use http_core::cassette::{ScrubConfig, VendorRecording};
-use sandbox::Synthetic;
+use billing_http_core::cassette::{ScrubConfig, VendorRecording};
+use billing_sandbox::Synthetic;
 
 /// Every vendor of the workspace.
 pub const VENDORS: &[&str] = &["ppms", "pax8", "cloudspot"];

@@ -2,12 +2,12 @@
 
 use std::{collections::HashSet, fmt, sync::Arc, time::Duration};
 
-use http_core::auth::{Auth, Placement, StaticKey};
-use http_core::clock::Clock;
-use http_core::rate_limit::RateLimiter;
-use http_core::retry::RetryPolicy;
-use http_core::transport::Redirects;
-use http_core::{Request, SecretString, Transport, TransportConfig};
+use billing_http_core::auth::{Auth, Placement, StaticKey};
+use billing_http_core::clock::Clock;
+use billing_http_core::rate_limit::RateLimiter;
+use billing_http_core::retry::RetryPolicy;
+use billing_http_core::transport::Redirects;
+use billing_http_core::{Request, SecretString, Transport, TransportConfig};
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -78,12 +78,13 @@ impl Settings {
     /// Builds the http-core client: Cloudspot classifier (only 200 is success), the given
     /// credentials, the configured transport if any, else http-core's production transport
     /// from [`Settings::transport_config`].
-    pub(crate) fn http_client(&self, auth: Arc<dyn Auth>) -> Result<http_core::Client> {
-        let mut b = http_core::Client::builder("cloudspot", normalise_base_url(&self.base_url))
-            .transport_config(self.transport_config())
-            .retry(self.retry.clone())
-            .classifier(Arc::new(CloudspotClassifier))
-            .auth(auth);
+    pub(crate) fn http_client(&self, auth: Arc<dyn Auth>) -> Result<billing_http_core::Client> {
+        let mut b =
+            billing_http_core::Client::builder("cloudspot", normalise_base_url(&self.base_url))
+                .transport_config(self.transport_config())
+                .retry(self.retry.clone())
+                .classifier(Arc::new(CloudspotClassifier))
+                .auth(auth);
         if let Some(t) = &self.transport {
             b = b.transport(t.clone());
         }
@@ -122,7 +123,7 @@ macro_rules! settings_setters {
         }
         /// Sets the retry policy (default: http-core's, which retries GETs after transport
         /// errors, 5xx and 429, and the sign-in POST only when it was never sent).
-        pub fn retry(mut self, policy: http_core::retry::RetryPolicy) -> Self {
+        pub fn retry(mut self, policy: billing_http_core::retry::RetryPolicy) -> Self {
             self.settings.retry = policy;
             self
         }
@@ -130,19 +131,22 @@ macro_rules! settings_setters {
         /// documents no rate limit).
         pub fn rate_limiter(
             mut self,
-            limiter: std::sync::Arc<dyn http_core::rate_limit::RateLimiter>,
+            limiter: std::sync::Arc<dyn billing_http_core::rate_limit::RateLimiter>,
         ) -> Self {
             self.settings.limiter = Some(limiter);
             self
         }
         /// Replaces the transport (tests, replay of cassettes, a custom reqwest client). A
         /// custom transport must not follow redirects either (CS-Q14).
-        pub fn transport(mut self, transport: std::sync::Arc<dyn http_core::Transport>) -> Self {
+        pub fn transport(
+            mut self,
+            transport: std::sync::Arc<dyn billing_http_core::Transport>,
+        ) -> Self {
             self.settings.transport = Some(transport);
             self
         }
         /// Replaces the clock used for retry delays and rate limiting (tests).
-        pub fn clock(mut self, clock: std::sync::Arc<dyn http_core::clock::Clock>) -> Self {
+        pub fn clock(mut self, clock: std::sync::Arc<dyn billing_http_core::clock::Clock>) -> Self {
             self.settings.clock = Some(clock);
             self
         }
@@ -195,8 +199,10 @@ impl ClientBuilder {
         let token = self.token.expose_secret();
         if token.trim().is_empty() || token.trim() != token {
             return Err(Error::Transport(
-                http_core::Error::config("company token is empty or padded with whitespace")
-                    .with_vendor("cloudspot"),
+                billing_http_core::Error::config(
+                    "company token is empty or padded with whitespace",
+                )
+                .with_vendor("cloudspot"),
             ));
         }
         // Raw value in a custom header, no `Bearer`/`Token` prefix, marked secret (CS-Q14).
@@ -234,7 +240,7 @@ impl ClientBuilder {
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    http: http_core::Client,
+    http: billing_http_core::Client,
     max_pages: usize,
 }
 
@@ -307,7 +313,7 @@ impl Client {
     }
 
     /// The underlying http-core client (for custom calls and request-shape checks).
-    pub fn http(&self) -> &http_core::Client {
+    pub fn http(&self) -> &billing_http_core::Client {
         &self.http
     }
 
@@ -333,7 +339,7 @@ impl Client {
 
 /// Runs `first`, decodes the `{"data": [...]}` envelope and follows `next` links.
 pub(crate) async fn fetch_all<T: DeserializeOwned>(
-    http: &http_core::Client,
+    http: &billing_http_core::Client,
     first: Request,
     family: Family,
     max_pages: usize,
@@ -381,7 +387,7 @@ pub(crate) async fn fetch_all<T: DeserializeOwned>(
     }
 }
 
-fn page_key(http: &http_core::Client, request: &Request) -> String {
+fn page_key(http: &billing_http_core::Client, request: &Request) -> String {
     http.to_http(request)
         .map(|r| r.url.to_string())
         .unwrap_or_else(|_| format!("{}?{:?}", request.path, request.query))
@@ -501,7 +507,7 @@ mod tests {
         for bad in ["", "  ", " tok", "tok\n"] {
             let err = Client::builder(bad).build().unwrap_err();
             assert!(
-                matches!(&err, Error::Transport(e) if e.kind() == http_core::ErrorKind::Config),
+                matches!(&err, Error::Transport(e) if e.kind() == billing_http_core::ErrorKind::Config),
                 "{bad:?}: {err:?}"
             );
         }

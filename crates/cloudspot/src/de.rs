@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Deserializer, de::Error as _};
 
-pub(crate) use http_core::lenient::{
+pub(crate) use billing_http_core::lenient::{
     json_type, null_default as vec_or_null, opt_bool, opt_decimal, opt_string, parse_decimal,
 };
 use serde_json::Value;

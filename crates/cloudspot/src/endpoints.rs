@@ -5,7 +5,7 @@
 //! model key is the Dutch `categorieen`. A query string comes after that slash
 //! (`artikels/?id=125`, CS-Q06).
 
-use http_core::Request;
+use billing_http_core::Request;
 
 /// E1/E2: articles (products), Dutch path (note `artikels`, not `artikelen`, CS-Q01).
 pub const ARTICLES: &str = "artikels/";
@@ -70,7 +70,7 @@ pub fn get_category(id: i64) -> Request {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_core::{Body, Method, RetrySafety};
+    use billing_http_core::{Body, Method, RetrySafety};
 
     fn query(r: &Request) -> Vec<(String, String)> {
         r.query

@@ -19,8 +19,8 @@
 
 use std::{fmt, time::Duration, time::SystemTime};
 
-use http_core::classify::{Classifier, RequestInfo, kind_for_status, retry_after};
-use http_core::{ErrorKind, HttpResponse, StatusCode};
+use billing_http_core::classify::{Classifier, RequestInfo, kind_for_status, retry_after};
+use billing_http_core::{ErrorKind, HttpResponse, StatusCode};
 use serde_json::Value;
 
 use crate::model::ApiStatus;
@@ -44,7 +44,7 @@ pub enum Error {
     /// client-side problem reported by `http-core` (invalid configuration, rate limiter).
     /// Retryable for the transport kinds; `http-core` has already retried as its policy allows.
     #[error(transparent)]
-    Transport(http_core::Error),
+    Transport(billing_http_core::Error),
 
     /// A data endpoint answered 401 or 403: the company token is unknown, revoked, or **lacks
     /// the right for this resource** (for example a token without the "see all clients" right
@@ -270,11 +270,11 @@ impl Error {
     }
 }
 
-impl From<Error> for http_core::Error {
+impl From<Error> for billing_http_core::Error {
     /// The workspace-wide error for this one: same kind, status, server message and body
-    /// snippet (for code that handles every vendor through `http_core::Error`).
+    /// snippet (for code that handles every vendor through `billing_http_core::Error`).
     fn from(e: Error) -> Self {
-        use http_core::ErrorKind as K;
+        use billing_http_core::ErrorKind as K;
         let kind = match &e {
             Error::Transport(_) => K::Transport,
             Error::Unauthorized(a) if a.status == 403 => K::Forbidden,
@@ -295,7 +295,7 @@ impl From<Error> for http_core::Error {
         match e {
             Error::Transport(inner) => inner,
             other => {
-                let mut out = http_core::Error::new(kind, message).with_vendor("cloudspot");
+                let mut out = billing_http_core::Error::new(kind, message).with_vendor("cloudspot");
                 if let Some(status) = other.status().and_then(|s| StatusCode::from_u16(s).ok()) {
                     out = out.with_status(status);
                 }
@@ -319,9 +319,9 @@ impl From<Error> for http_core::Error {
     }
 }
 
-impl From<http_core::Error> for Error {
+impl From<billing_http_core::Error> for Error {
     /// Wraps an error raised before any reply (configuration, transport).
-    fn from(e: http_core::Error) -> Self {
+    fn from(e: billing_http_core::Error) -> Self {
         Error::Transport(e)
     }
 }
@@ -340,7 +340,7 @@ pub(crate) enum Family {
 }
 
 /// Details the classifier extracts from the full body, carried to [`Error`] as the source of
-/// the `http_core::Error`.
+/// the `billing_http_core::Error`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Detail {
     pub(crate) message: Option<String>,
@@ -388,7 +388,7 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 
 /// The crate's response classifier: success is HTTP 200 and nothing else (CS-Q15).
 ///
-/// Every other status becomes an `http_core::Error` of the status's kind (so 5xx and 429 are
+/// Every other status becomes an `billing_http_core::Error` of the status's kind (so 5xx and 429 are
 /// retried by the client and 401 lets a token cache refetch once), carrying the server's
 /// message and a source with the status string and `Location`.
 #[derive(Debug, Default, Clone, Copy)]
@@ -400,7 +400,7 @@ impl Classifier for CloudspotClassifier {
         _request: RequestInfo<'_>,
         response: &HttpResponse,
         now: SystemTime,
-    ) -> Result<(), http_core::Error> {
+    ) -> Result<(), billing_http_core::Error> {
         if response.status == StatusCode::OK {
             return Ok(());
         }
@@ -421,7 +421,7 @@ impl Classifier for CloudspotClassifier {
             body: (!response.body.is_empty()).then(|| snippet(&response.body)),
             signin: false,
         };
-        let mut err = http_core::Error::http(kind, status, &response.body)
+        let mut err = billing_http_core::Error::http(kind, status, &response.body)
             .with_retry_after(retry_after(response, now))
             .with_source(detail);
         if let Some(m) = message {
@@ -431,8 +431,12 @@ impl Classifier for CloudspotClassifier {
     }
 }
 
-/// Maps an `http_core::Error` from `execute` onto this crate's error for `family`.
-pub(crate) fn from_http(e: http_core::Error, family: Family, resource: &'static str) -> Error {
+/// Maps an `billing_http_core::Error` from `execute` onto this crate's error for `family`.
+pub(crate) fn from_http(
+    e: billing_http_core::Error,
+    family: Family,
+    resource: &'static str,
+) -> Error {
     let Some(status) = e.status() else {
         return Error::Transport(e);
     };

@@ -21,7 +21,7 @@
 //! token without the clients right, a wrong password) are hand-built and listed in
 //! [`HAND_BUILT`].
 
-use http_core::cassette::{
+use billing_http_core::cassette::{
     CredentialVar, PersonalKind, Scenario, ScenarioContext, ScrubConfig, VendorRecording,
 };
 
@@ -152,24 +152,24 @@ const KEEP_VALUES: &[&str] = &[
     "onbekend",
 ];
 
-fn client(ctx: &ScenarioContext) -> Result<Client, http_core::Error> {
+fn client(ctx: &ScenarioContext) -> Result<Client, billing_http_core::Error> {
     Ok(Client::builder(ctx.secret("CLOUDSPOT_TOKEN")?)
         .base_url(ctx.base_url())
         .transport(ctx.transport())
         .build()?)
 }
 
-fn id_var(ctx: &ScenarioContext, name: &str) -> Result<Option<i64>, http_core::Error> {
+fn id_var(ctx: &ScenarioContext, name: &str) -> Result<Option<i64>, billing_http_core::Error> {
     ctx.var(name)
         .map(|v| {
-            v.trim()
-                .parse::<i64>()
-                .map_err(|_| http_core::Error::config(format!("{name} must be an integer id")))
+            v.trim().parse::<i64>().map_err(|_| {
+                billing_http_core::Error::config(format!("{name} must be an integer id"))
+            })
         })
         .transpose()
 }
 
-async fn artikels_list(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+async fn artikels_list(ctx: ScenarioContext) -> Result<(), billing_http_core::Error> {
     client(&ctx)?.articles().list().await?;
     Ok(())
 }
@@ -180,7 +180,7 @@ async fn id_for<F, Fut>(
     var: &str,
     what: &str,
     first: F,
-) -> Result<i64, http_core::Error>
+) -> Result<i64, billing_http_core::Error>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = crate::Result<Option<i64>>>,
@@ -189,11 +189,11 @@ where
         return Ok(id);
     }
     first().await?.ok_or_else(|| {
-        http_core::Error::config(format!("the company has no {what} to fetch by id"))
+        billing_http_core::Error::config(format!("the company has no {what} to fetch by id"))
     })
 }
 
-async fn artikels_get(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+async fn artikels_get(ctx: ScenarioContext) -> Result<(), billing_http_core::Error> {
     let client = client(&ctx)?;
     let id = id_for(&ctx, "CLOUDSPOT_ARTIKEL_ID", "article", || async {
         let list = client.articles().list().await?;
@@ -204,7 +204,7 @@ async fn artikels_get(ctx: ScenarioContext) -> Result<(), http_core::Error> {
     Ok(())
 }
 
-async fn artikels_get_not_found(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+async fn artikels_get_not_found(ctx: ScenarioContext) -> Result<(), billing_http_core::Error> {
     match client(&ctx)?.articles().get(MISSING_ID).await {
         Ok(_) => Ok(()),
         Err(e) if e.is_not_found() => Ok(()),
@@ -212,17 +212,17 @@ async fn artikels_get_not_found(ctx: ScenarioContext) -> Result<(), http_core::E
     }
 }
 
-async fn klanten_list(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+async fn klanten_list(ctx: ScenarioContext) -> Result<(), billing_http_core::Error> {
     client(&ctx)?.customers().list().await?;
     Ok(())
 }
 
-async fn categories_list(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+async fn categories_list(ctx: ScenarioContext) -> Result<(), billing_http_core::Error> {
     client(&ctx)?.categories().list().await?;
     Ok(())
 }
 
-async fn categories_get(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+async fn categories_get(ctx: ScenarioContext) -> Result<(), billing_http_core::Error> {
     let client = client(&ctx)?;
     let id = id_for(&ctx, "CLOUDSPOT_CATEGORIE_ID", "category", || async {
         let list = client.categories().list().await?;
@@ -235,8 +235,8 @@ async fn categories_get(ctx: ScenarioContext) -> Result<(), http_core::Error> {
 
 #[cfg(feature = "legacy-user-auth")]
 #[allow(deprecated)]
-async fn legacy_user_login(ctx: ScenarioContext) -> Result<(), http_core::Error> {
-    let missing = |name: &str| http_core::Error::config(format!("{name} is not set"));
+async fn legacy_user_login(ctx: ScenarioContext) -> Result<(), billing_http_core::Error> {
+    let missing = |name: &str| billing_http_core::Error::config(format!("{name} is not set"));
     let username = ctx
         .var("CLOUDSPOT_USERNAME")
         .ok_or_else(|| missing("CLOUDSPOT_USERNAME"))?;

@@ -37,11 +37,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, MutexGuard};
 use std::{fmt, time::Duration};
 
-use futures::future::BoxFuture;
-use http_core::auth::{
+use billing_http_core::auth::{
     Auth, AuthTicket, NoAuth, Placement, Token, TokenCache, TokenKey, TokenSource, TokenStore,
 };
-use http_core::{Request, SecretString};
+use billing_http_core::{Request, SecretString};
+use futures::future::BoxFuture;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
@@ -55,7 +55,7 @@ use crate::model::{AuthResponse, PermissionsResponse, User};
 pub(crate) fn requestor_slug(raw: &str) -> Result<String> {
     if raw.is_empty() || raw.trim() != raw {
         return Err(Error::Transport(
-            http_core::Error::config("requestor slug is empty or padded with whitespace")
+            billing_http_core::Error::config("requestor slug is empty or padded with whitespace")
                 .with_vendor("cloudspot"),
         ));
     }
@@ -95,7 +95,7 @@ fn lock<T>(m: &StdMutex<T>) -> MutexGuard<'_, T> {
 
 /// Signs in with the user's credentials (the token source of the session cache).
 async fn sign_in_call(
-    signin: &http_core::Client,
+    signin: &billing_http_core::Client,
     requestor: &str,
     creds: &Credentials,
 ) -> Result<AuthResponse> {
@@ -112,7 +112,7 @@ async fn sign_in_call(
 /// a sign-in with the held credentials.
 struct SignInSource {
     requestor: String,
-    signin: http_core::Client,
+    signin: billing_http_core::Client,
     credentials: StdMutex<Option<Credentials>>,
     seed: StdMutex<Option<SecretString>>,
     last_answer: StdMutex<Option<AuthResponse>>,
@@ -135,24 +135,27 @@ impl SignInSource {
 }
 
 impl TokenSource for SignInSource {
-    fn fetch(&self) -> BoxFuture<'_, std::result::Result<Token, http_core::Error>> {
+    fn fetch(&self) -> BoxFuture<'_, std::result::Result<Token, billing_http_core::Error>> {
         Box::pin(async move {
             let seeded = lock(&self.seed).take();
             let token = match seeded {
                 Some(token) => token,
                 None => {
                     let creds = lock(&self.credentials).clone().ok_or_else(|| {
-                        http_core::Error::new(http_core::ErrorKind::Token, "no session token held")
-                            .with_vendor("cloudspot")
-                            .with_reached_server(false)
-                            .with_source(MissingToken)
+                        billing_http_core::Error::new(
+                            billing_http_core::ErrorKind::Token,
+                            "no session token held",
+                        )
+                        .with_vendor("cloudspot")
+                        .with_reached_server(false)
+                        .with_source(MissingToken)
                     })?;
                     let answer = sign_in_call(&self.signin, &self.requestor, &creds)
                         .await
                         .map_err(signin_failure)?;
                     let token = answer.token.clone().ok_or_else(|| {
-                        http_core::Error::new(
-                            http_core::ErrorKind::Token,
+                        billing_http_core::Error::new(
+                            billing_http_core::ErrorKind::Token,
                             "sign-in answered without a token",
                         )
                         .with_vendor("cloudspot")
@@ -168,16 +171,19 @@ impl TokenSource for SignInSource {
     }
 }
 
-/// Carries a sign-in failure through the token cache as an `http_core::Error`.
-fn signin_failure(e: Error) -> http_core::Error {
+/// Carries a sign-in failure through the token cache as an `billing_http_core::Error`.
+fn signin_failure(e: Error) -> billing_http_core::Error {
     match e {
         Error::Transport(inner) => inner,
         other => {
             let api = other.api_error().cloned();
-            let mut err = http_core::Error::new(http_core::ErrorKind::Token, other.to_string())
-                .with_vendor("cloudspot");
+            let mut err = billing_http_core::Error::new(
+                billing_http_core::ErrorKind::Token,
+                other.to_string(),
+            )
+            .with_vendor("cloudspot");
             if let Some(api) = api {
-                if let Ok(status) = http_core::StatusCode::from_u16(api.status) {
+                if let Ok(status) = billing_http_core::StatusCode::from_u16(api.status) {
                     err = err.with_status(status);
                 }
                 err = err.with_source(Detail {
@@ -205,7 +211,7 @@ impl Auth for SessionAuth {
     fn authorize<'a>(
         &'a self,
         request: &'a mut Request,
-    ) -> BoxFuture<'a, std::result::Result<AuthTicket, http_core::Error>> {
+    ) -> BoxFuture<'a, std::result::Result<AuthTicket, billing_http_core::Error>> {
         self.cache.authorize(request)
     }
 
@@ -230,10 +236,10 @@ impl fmt::Display for MissingToken {
 impl std::error::Error for MissingToken {}
 
 /// Maps an error of a session call (or of a sign-in made through the cache).
-fn session_error(e: http_core::Error) -> Error {
+fn session_error(e: billing_http_core::Error) -> Error {
     let source = std::error::Error::source(&e);
     let missing = source.is_some_and(|s| s.is::<MissingToken>())
-        || (e.kind() == http_core::ErrorKind::Token && e.status().is_none());
+        || (e.kind() == billing_http_core::ErrorKind::Token && e.status().is_none());
     if missing {
         return Error::NoValidToken(NoValidToken::Missing);
     }
@@ -358,7 +364,7 @@ impl UserClientBuilder {
 pub struct UserClient {
     requestor: String,
     auth: Arc<SessionAuth>,
-    http: http_core::Client,
+    http: billing_http_core::Client,
 }
 
 impl fmt::Debug for UserClient {
@@ -471,12 +477,15 @@ mod tests {
     #[test]
     fn signin_request_shape() {
         let r = signin_request("timeapp", "jdoe", &SecretString::from("s3cret"));
-        assert_eq!(r.method, http_core::Method::POST);
+        assert_eq!(r.method, billing_http_core::Method::POST);
         assert_eq!(r.path, "auth/signin-external-app/");
-        assert_eq!(r.retry_safety, http_core::RetrySafety::NotIdempotent);
+        assert_eq!(
+            r.retry_safety,
+            billing_http_core::RetrySafety::NotIdempotent
+        );
         assert_eq!(
             r.body,
-            http_core::Body::Json(json!({"username": "jdoe", "password": "s3cret"}))
+            billing_http_core::Body::Json(json!({"username": "jdoe", "password": "s3cret"}))
         );
         let h: Vec<(&str, &str)> = r
             .headers

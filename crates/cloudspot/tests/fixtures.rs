@@ -1,5 +1,5 @@
 //! Every cassette under `fixtures/cloudspot/` replayed through the real client with the shared
-//! [`http_core::cassette::ReplayTransport`] (no sockets), with an insta snapshot of the decoded
+//! [`billing_http_core::cassette::ReplayTransport`] (no sockets), with an insta snapshot of the decoded
 //! models or error.
 //!
 //! The request shape is checked through the shared replay's matching: method, path (with its
@@ -15,10 +15,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use billing_http_core::cassette::{Cassette, ReplayTransport, SECRET_PLACEHOLDER, ScrubConfig};
+use billing_http_core::transport::{TransportError, TransportErrorKind};
+use billing_http_core::{HttpRequest, HttpResponse, Transport};
 use futures::future::BoxFuture;
-use http_core::cassette::{Cassette, ReplayTransport, SECRET_PLACEHOLDER, ScrubConfig};
-use http_core::transport::{TransportError, TransportErrorKind};
-use http_core::{HttpRequest, HttpResponse, Transport};
 use serde_json::{Value, json};
 
 const BASE: &str = "http://replay.invalid/api/v1";
@@ -141,7 +141,7 @@ fn outcome<T: serde::Serialize>(r: cloudspot::Result<T>) -> Value {
     }
 }
 
-fn id_query(request: &http_core::cassette::RecordedRequest) -> Option<i64> {
+fn id_query(request: &billing_http_core::cassette::RecordedRequest) -> Option<i64> {
     request
         .query
         .iter()
@@ -157,7 +157,7 @@ async fn replay(cassette: &Cassette) -> Option<Value> {
     let client = cloudspot::Client::builder("REDACTED")
         .base_url(BASE)
         .transport(transport.clone())
-        .retry(http_core::retry::RetryPolicy::never())
+        .retry(billing_http_core::retry::RetryPolicy::never())
         .build()
         .unwrap();
     #[cfg(feature = "legacy-user-auth")]
@@ -165,7 +165,7 @@ async fn replay(cassette: &Cassette) -> Option<Value> {
     let user = cloudspot::UserClient::builder("TimeApp")
         .base_url(BASE)
         .transport(transport.clone())
-        .retry(http_core::retry::RetryPolicy::never())
+        .retry(billing_http_core::retry::RetryPolicy::never())
         .build()
         .unwrap();
     let mut results = BTreeMap::new();
@@ -288,7 +288,7 @@ fn every_cassette_is_a_recording_scenario_or_hand_built_and_vice_versa() {
 
 #[tokio::test]
 async fn recording_scenarios_replay_against_their_cassettes() {
-    use http_core::cassette::Vars;
+    use billing_http_core::cassette::Vars;
     let rec = cloudspot::recording::recording();
     let mut vars = Vars::new();
     vars.set("CLOUDSPOT_TOKEN", "REDACTED", true);

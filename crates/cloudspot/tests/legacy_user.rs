@@ -7,9 +7,9 @@ mod common;
 
 use std::sync::Arc;
 
+use billing_http_core::clock::ManualClock;
 use cloudspot::{Error, NoValidToken, UserClient};
 use common::*;
-use http_core::clock::ManualClock;
 use secrecy::ExposeSecret;
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
@@ -346,8 +346,8 @@ async fn token_store_keeps_one_session_per_user_across_clients() -> anyhow::Resu
         .mount(&server)
         .await;
     catch_all(&server).await;
-    let store: Arc<dyn http_core::auth::TokenStore> =
-        Arc::new(http_core::auth::store::memory::MemoryStore::new());
+    let store: Arc<dyn billing_http_core::auth::TokenStore> =
+        Arc::new(billing_http_core::auth::store::memory::MemoryStore::new());
     for _ in 0..2 {
         let client = UserClient::builder("timeapp")
             .base_url(format!("{}{BASE}", server.uri()))

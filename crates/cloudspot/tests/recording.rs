@@ -6,10 +6,10 @@ mod common;
 
 use std::sync::Arc;
 
-use http_core::cassette::{Cassette, Vars};
-use http_core::transport::ReqwestTransport;
-use http_core::{Transport, TransportConfig};
-use sandbox::Sandbox;
+use billing_http_core::cassette::{Cassette, Vars};
+use billing_http_core::transport::ReqwestTransport;
+use billing_http_core::{Transport, TransportConfig};
+use billing_sandbox::Sandbox;
 use serde_json::json;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer};

@@ -7,9 +7,9 @@ mod common;
 
 use std::str::FromStr;
 
+use billing_sandbox::{Fault, FaultPlan, Sandbox};
 use cloudspot::{ArticleStatus, Ean, Error, StockTracking};
 use rust_decimal::Decimal;
-use sandbox::{Fault, FaultPlan, Sandbox};
 
 async fn sandbox_with(cassettes: &[&str], faults: Option<FaultPlan>) -> anyhow::Result<Sandbox> {
     let mut b = Sandbox::builder("cloudspot").scrub_config(cloudspot::recording::scrub_config());
@@ -49,7 +49,7 @@ async fn html_502_page_without_retries_is_a_typed_error_with_snippet() -> anyhow
     .await?;
     let client = cloudspot::Client::builder(common::TOKEN)
         .base_url(sb.url())
-        .retry(http_core::retry::RetryPolicy::never())
+        .retry(billing_http_core::retry::RetryPolicy::never())
         .build()?;
     let err = client.articles().list().await.unwrap_err();
     match &err {
@@ -168,7 +168,9 @@ async fn expired_session_token_401_makes_the_token_cache_refetch_once() -> anyho
         .await?;
     let user = cloudspot::UserClient::builder("TimeApp")
         .base_url(sb.url())
-        .clock(std::sync::Arc::new(http_core::clock::ManualClock::new()))
+        .clock(std::sync::Arc::new(
+            billing_http_core::clock::ManualClock::new(),
+        ))
         .build()?;
     user.sign_in("jdoe", "not-the-real-password").await?;
     let perms = user.permissions().await?;

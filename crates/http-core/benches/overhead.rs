@@ -13,12 +13,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use billing_http_core::auth::{Placement, StaticKey};
+use billing_http_core::rate_limit::{GcraLimiter, Quota};
+use billing_http_core::{Client, Request};
 use bytes::Bytes;
 use futures::StreamExt;
 use http_body_util::Full;
-use http_core::auth::{Placement, StaticKey};
-use http_core::rate_limit::{GcraLimiter, Quota};
-use http_core::{Client, Request};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -105,7 +105,7 @@ fn main() {
         let url = format!("http://{addr}/ping");
         // the same settings the http-core transport uses by default: rustls, connect and total
         // timeouts (reqwest arms a timer per request for the latter) and a User-Agent
-        let defaults = http_core::TransportConfig::default();
+        let defaults = billing_http_core::TransportConfig::default();
         let bare_client = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(defaults.connect_timeout)

@@ -86,6 +86,7 @@ struct Inner {
     retry_after: Option<Duration>,
     reached_server: Option<bool>,
     attempts: u32,
+    missing_env: Option<&'static str>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -105,6 +106,7 @@ impl Error {
                 retry_after: None,
                 reached_server: None,
                 attempts: 0,
+                missing_env: None,
                 source: None,
             }),
         }
@@ -152,6 +154,14 @@ impl Error {
     /// An error for a misconfigured client.
     pub fn config(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Config, message).with_reached_server(false)
+    }
+
+    /// A configuration error for a required environment variable that is not set (or empty);
+    /// [`Error::missing_env_var`] names it. Used by every vendor's `Client::from_env`.
+    pub fn missing_env(var: &'static str) -> Self {
+        let mut e = Error::config(format!("environment variable {var} is not set"));
+        e.inner.missing_env = Some(var);
+        e
     }
 
     /// Sets the vendor name (`ppms`, `pax8`, `cloudspot`).
@@ -254,6 +264,10 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         self.inner.retry_after
     }
+    /// For a `from_env` failure: the environment variable that is missing.
+    pub fn missing_env_var(&self) -> Option<&'static str> {
+        self.inner.missing_env
+    }
     /// How many attempts were made before giving up (0 if unknown).
     pub fn attempts(&self) -> u32 {
         self.inner.attempts
@@ -290,6 +304,149 @@ impl Error {
     pub fn is_decode(&self) -> bool {
         self.inner.kind == ErrorKind::Decode
     }
+    /// The caller's input or the client's configuration was refused; nothing was sent.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self.inner.kind, ErrorKind::InvalidInput | ErrorKind::Config)
+    }
+}
+
+/// The error vocabulary every vendor crate's error speaks (see `docs/conventions.md`).
+///
+/// `ppms::Error`, `pax8::Error` and `cloudspot::Error` implement it, and have the same methods
+/// inherent, so you never need to import this trait to call them; import it to write code that
+/// works with any vendor's error.
+pub trait SdkError: std::error::Error + Send + Sync + 'static {
+    /// The HTTP status, if a response was received.
+    fn status(&self) -> Option<StatusCode>;
+    /// The object does not exist (HTTP 404, or the vendor's way of saying so).
+    fn is_not_found(&self) -> bool;
+    /// Credentials missing, wrong, expired or not allowed for this call (401/403).
+    fn is_auth(&self) -> bool;
+    /// Refused by a rate limit (server 429, or the client's limiter could not grant a slot in
+    /// the call's time budget).
+    fn is_rate_limited(&self) -> bool;
+    /// Worth retrying later if the request is safe to repeat (the client already retried as
+    /// its policy allows).
+    fn is_retryable(&self) -> bool;
+    /// Timed out.
+    fn is_timeout(&self) -> bool;
+    /// The server's answer could not be decoded into the expected shape.
+    fn is_decode(&self) -> bool;
+    /// The caller's input or the client's configuration was refused before anything was sent.
+    fn is_invalid_input(&self) -> bool;
+    /// `false` only when the request provably never reached the server.
+    fn may_have_reached_server(&self) -> bool;
+    /// A create that is not idempotent failed after it may have reached the server: the object
+    /// **may exist**; look for it before trying again.
+    fn is_outcome_unknown(&self) -> bool;
+    /// The delay the server asked for (`Retry-After`), if any.
+    fn retry_after(&self) -> Option<Duration>;
+    /// The underlying runtime error, when there is one.
+    fn core(&self) -> Option<&Error>;
+}
+
+/// Turns "not found" into `Ok(None)`: `client.companies().get(id).await.optional()?`.
+///
+/// Every single-object `get` of the vendor crates returns `Err(e)` with `e.is_not_found()` when
+/// the object does not exist; this adapter is for callers who prefer an `Option`.
+pub trait OptionalExt<T, E> {
+    /// `Ok(Some(v))` for `Ok(v)`, `Ok(None)` for a not-found error, other errors unchanged.
+    fn optional(self) -> Result<Option<T>, E>;
+}
+
+impl<T, E: SdkError> OptionalExt<T, E> for Result<T, E> {
+    fn optional(self) -> Result<Option<T>, E> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl SdkError for Error {
+    fn status(&self) -> Option<StatusCode> {
+        Error::status(self)
+    }
+    fn is_not_found(&self) -> bool {
+        Error::is_not_found(self)
+    }
+    fn is_auth(&self) -> bool {
+        Error::is_auth(self)
+    }
+    fn is_rate_limited(&self) -> bool {
+        Error::is_rate_limited(self)
+    }
+    fn is_retryable(&self) -> bool {
+        Error::is_retryable(self)
+    }
+    fn is_timeout(&self) -> bool {
+        Error::is_timeout(self)
+    }
+    fn is_decode(&self) -> bool {
+        Error::is_decode(self)
+    }
+    fn is_invalid_input(&self) -> bool {
+        Error::is_invalid_input(self)
+    }
+    fn may_have_reached_server(&self) -> bool {
+        Error::may_have_reached_server(self)
+    }
+    fn is_outcome_unknown(&self) -> bool {
+        false
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        Error::retry_after(self)
+    }
+    fn core(&self) -> Option<&Error> {
+        Some(self)
+    }
+}
+
+/// Implements [`SdkError`] for a vendor error type by forwarding to its inherent methods of the
+/// same names (`status`, `is_not_found`, …, `core`), which every vendor error has.
+#[macro_export]
+macro_rules! forward_sdk_error {
+    ($ty:ty) => {
+        impl $crate::error::SdkError for $ty {
+            fn status(&self) -> ::std::option::Option<$crate::StatusCode> {
+                <$ty>::status(self)
+            }
+            fn is_not_found(&self) -> bool {
+                <$ty>::is_not_found(self)
+            }
+            fn is_auth(&self) -> bool {
+                <$ty>::is_auth(self)
+            }
+            fn is_rate_limited(&self) -> bool {
+                <$ty>::is_rate_limited(self)
+            }
+            fn is_retryable(&self) -> bool {
+                <$ty>::is_retryable(self)
+            }
+            fn is_timeout(&self) -> bool {
+                <$ty>::is_timeout(self)
+            }
+            fn is_decode(&self) -> bool {
+                <$ty>::is_decode(self)
+            }
+            fn is_invalid_input(&self) -> bool {
+                <$ty>::is_invalid_input(self)
+            }
+            fn may_have_reached_server(&self) -> bool {
+                <$ty>::may_have_reached_server(self)
+            }
+            fn is_outcome_unknown(&self) -> bool {
+                <$ty>::is_outcome_unknown(self)
+            }
+            fn retry_after(&self) -> ::std::option::Option<::std::time::Duration> {
+                <$ty>::retry_after(self)
+            }
+            fn core(&self) -> ::std::option::Option<&$crate::Error> {
+                <$ty>::core(self)
+            }
+        }
+    };
 }
 
 /// A lossy UTF-8 snippet of at most [`SNIPPET_LIMIT`] bytes, cut on a character boundary.
@@ -394,6 +551,25 @@ mod tests {
         assert_eq!(e.to_string(), "ppms getuser: not found: error: invalid id");
         assert!(e.is_not_found());
         assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn missing_env_names_the_variable_and_is_invalid_input() {
+        let e = Error::missing_env("PAX8_CLIENT_ID").with_vendor("pax8");
+        assert_eq!(e.missing_env_var(), Some("PAX8_CLIENT_ID"));
+        assert!(e.is_invalid_input());
+        assert!(!e.may_have_reached_server());
+        assert!(e.to_string().contains("PAX8_CLIENT_ID"), "{e}");
+    }
+
+    #[test]
+    fn optional_turns_only_not_found_into_none() {
+        let nf: Result<u8, Error> = Err(Error::new(ErrorKind::NotFound, "not found"));
+        assert!(matches!(nf.optional(), Ok(None)));
+        let ok: Result<u8, Error> = Ok(3);
+        assert!(matches!(ok.optional(), Ok(Some(3))));
+        let other: Result<u8, Error> = Err(Error::new(ErrorKind::Server, "boom"));
+        assert!(other.optional().is_err());
     }
 
     #[test]

@@ -12,11 +12,11 @@
 //!
 //! #[derive(serde::Deserialize)]
 //! struct Article {
-//!     #[serde(default, deserialize_with = "http_core::lenient::opt_decimal")]
+//!     #[serde(default, deserialize_with = "billing_http_core::lenient::opt_decimal")]
 //!     price: Option<Decimal>,
-//!     #[serde(default, deserialize_with = "http_core::lenient::opt_bool")]
+//!     #[serde(default, deserialize_with = "billing_http_core::lenient::opt_bool")]
 //!     active: Option<bool>,
-//!     #[serde(default, deserialize_with = "http_core::lenient::null_default")]
+//!     #[serde(default, deserialize_with = "billing_http_core::lenient::null_default")]
 //!     tags: Vec<String>,
 //! }
 //!

@@ -16,6 +16,7 @@
 //! | classify | [`classify`] | status and vendor-body classification into one [`Error`] |
 //! | retry | [`retry`] | a pure decision function: backoff with full jitter, `Retry-After`, deadlines |
 //! | time | [`clock`] | injectable clock and sleep |
+//! | builders | [`settings`] | the settings and builder methods every vendor client shares |
 //! | lenient models | [`lenient`] | serde helpers for numbers as strings, odd booleans, `null` lists |
 //! | wire enums | [`wire`] | [`wire_enum!`]: enums with `Unknown(String)` and tolerant matching |
 //! | fixtures | [`cassette`] | recorded interactions: format, recording and replay transports, scrubbing |
@@ -34,9 +35,9 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use http_core::{Client, Request, auth::{Placement, StaticKey}, rate_limit::{GcraLimiter, Quota}};
+//! use billing_http_core::{Client, Request, auth::{Placement, StaticKey}, rate_limit::{GcraLimiter, Quota}};
 //!
-//! # async fn run() -> Result<(), http_core::Error> {
+//! # async fn run() -> Result<(), billing_http_core::Error> {
 //! let client = Client::builder("ppms", "https://ppms.eu/site/pumapi/")
 //!     .auth(Arc::new(StaticKey::new("my-key".to_owned(), Placement::FormField("apikey".into()))))
 //!     .rate_limiter(Arc::new(GcraLimiter::new(Quota::per_second(10))))
@@ -72,6 +73,7 @@ pub mod lenient;
 pub mod rate_limit;
 pub mod request;
 pub mod retry;
+pub mod settings;
 pub mod transport;
 pub mod wire;
 
@@ -83,7 +85,7 @@ pub mod __private {
 }
 
 pub use client::{Client, ClientBuilder, Response};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, OptionalExt, SdkError};
 pub use http::{Method, StatusCode};
 pub use request::{Body, Request, RetrySafety, Value};
 pub use secrecy::{ExposeSecret, SecretString};

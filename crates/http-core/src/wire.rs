@@ -13,7 +13,7 @@
 //!   value as `Unknown(<its JSON text>)` instead of an error.
 //!
 //! ```
-//! http_core::wire_enum! {
+//! billing_http_core::wire_enum! {
 //!     /// A subscription's billing term.
 //!     pub enum BillingTerm (IgnoreCase) {
 //!         /// Monthly.
@@ -68,6 +68,34 @@ pub fn normalise(m: WireMatch, s: &str) -> Cow<'_, str> {
     }
 }
 
+/// An English label from a CamelCase variant name: `PendingManual` → `Pending manual`,
+/// `OutOfStock` → `Out of stock`, `Api2` → `Api2`, `ISO` → `ISO`.
+pub fn label_from_variant(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1).copied();
+        let starts_word = i > 0
+            && c.is_uppercase()
+            && (prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
+                || (prev.is_some_and(char::is_uppercase) && next.is_some_and(char::is_lowercase)));
+        if starts_word {
+            out.push(' ');
+        }
+        // lower-case a capital that starts a new word unless it begins an acronym
+        let acronym = c.is_uppercase()
+            && (next.is_some_and(char::is_uppercase)
+                || (next.is_none() && prev.is_some_and(char::is_uppercase)));
+        if starts_word && !acronym {
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Declares an enum that follows the wire. See the [module docs](crate::wire).
 ///
 /// Syntax: `pub enum Name (Rule) { Variant => "wire" | "alias", ... }` where `Rule` is a
@@ -99,6 +127,17 @@ macro_rules! wire_enum {
                 match self {
                     $( Self::$variant => $wire, )+
                     Self::Unknown(raw) => raw,
+                }
+            }
+
+            /// A short English label for people (tables, reports): the variant's name in words
+            /// (`PendingManual` → `Pending manual`), or the raw wire text for `Unknown`.
+            /// `Display` prints the wire text instead, which round-trips through `FromStr`.
+            pub fn label(&self) -> ::std::borrow::Cow<'_, str> {
+                match self {
+                    $( Self::$variant => ::std::borrow::Cow::Owned(
+                        $crate::wire::label_from_variant(stringify!($variant))), )+
+                    Self::Unknown(raw) => ::std::borrow::Cow::Borrowed(raw.as_str()),
                 }
             }
 
@@ -193,5 +232,16 @@ mod tests {
         assert_eq!(n, Status::Unknown("7".into()));
         assert!(n.is_unknown());
         assert_eq!(Status::KNOWN, Status::known_values());
+    }
+
+    #[test]
+    fn labels_are_english_words_and_unknown_keeps_its_text() {
+        assert_eq!(Status::PendingManual.label(), "Pending manual");
+        assert_eq!(Status::Active.label(), "Active");
+        assert_eq!(Status::Unknown("ARCHIEF".into()).label(), "ARCHIEF");
+        assert_eq!(super::label_from_variant("OutOfStock"), "Out of stock");
+        assert_eq!(super::label_from_variant("ISO"), "ISO");
+        assert_eq!(super::label_from_variant("HTTPError"), "HTTP error");
+        assert_eq!(super::label_from_variant("Api2Key"), "Api2 key");
     }
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use http_core::cassette::{
+use billing_http_core::cassette::{
     Cassette, CassetteError, Interaction, RecordedRequest, RecordedResponse, ScrubConfig,
 };
 
@@ -147,7 +147,7 @@ fn bearer_tokens_and_jwts_are_found_anywhere() {
             br#"{"note": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl"}"#,
         ),
     ));
-    let findings = http_core::cassette::find_secrets(&c, &config, &[]);
+    let findings = billing_http_core::cassette::find_secrets(&c, &config, &[]);
     let reasons: Vec<&str> = findings.iter().map(|f| f.reason.as_str()).collect();
     assert!(reasons.iter().any(|r| r.contains("bearer")), "{reasons:?}");
     assert!(reasons.iter().any(|r| r.contains("JWT")), "{reasons:?}");
@@ -188,8 +188,8 @@ mod props {
             login in "[a-zé]{2,8}",
         ) {
             let config = ScrubConfig::new()
-                .personal_field("login", http_core::cassette::PersonalKind::Login)
-                .line_list("action", "getusers", http_core::cassette::PersonalKind::Login);
+                .personal_field("login", billing_http_core::cassette::PersonalKind::Login)
+                .line_list("action", "getusers", billing_http_core::cassette::PersonalKind::Login);
             let mut c = Cassette::new("v", "s");
             c.interactions.push(Interaction::new(
                 RecordedRequest::new("POST", "/pumapi/")

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use http_core::cassette::{
+use billing_http_core::cassette::{
     Cassette, Interaction, RecordedRequest, RecordedResponse, RecordingTransport, ReplayTransport,
     ScrubConfig,
 };
-use http_core::{Client, ErrorKind, Request, Value};
+use billing_http_core::{Client, ErrorKind, Request, Value};
 
 fn cassette() -> Cassette {
     let mut c = Cassette::new("ppms", "users");
@@ -28,7 +28,7 @@ fn cassette() -> Cassette {
     c
 }
 
-fn client(transport: Arc<dyn http_core::Transport>, base: &str) -> Client {
+fn client(transport: Arc<dyn billing_http_core::Transport>, base: &str) -> Client {
     Client::builder("ppms", base)
         .transport(transport)
         .build()

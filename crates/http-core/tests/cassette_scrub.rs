@@ -2,7 +2,7 @@
 //! pseudonyms, consistently across a cassette.
 #![allow(clippy::unwrap_used)]
 
-use http_core::cassette::{
+use billing_http_core::cassette::{
     Cassette, Interaction, PersonalKind, RecordedRequest, RecordedResponse, ScrubConfig,
     find_secrets,
 };

@@ -5,15 +5,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use futures::future::BoxFuture;
-use http_core::classify::{Classifier, RequestInfo, classify_status};
-use http_core::clock::ManualClock;
-use http_core::rate_limit::{GcraLimiter, Quota};
-use http_core::retry::RetryPolicy;
-use http_core::transport::{ReqwestTransport, TransportError};
-use http_core::{
+use billing_http_core::classify::{Classifier, RequestInfo, classify_status};
+use billing_http_core::clock::ManualClock;
+use billing_http_core::rate_limit::{GcraLimiter, Quota};
+use billing_http_core::retry::RetryPolicy;
+use billing_http_core::transport::{ReqwestTransport, TransportError};
+use billing_http_core::{
     Client, Error, ErrorKind, HttpRequest, HttpResponse, Request, Transport, TransportConfig,
 };
+use futures::future::BoxFuture;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -131,7 +131,7 @@ async fn honours_retry_after_http_date() {
 }
 
 fn clock_system_now(clock: &ManualClock) -> SystemTime {
-    use http_core::clock::Clock;
+    use billing_http_core::clock::Clock;
     clock.system_now()
 }
 
@@ -307,7 +307,7 @@ async fn malformed_json_body_is_a_decode_error_with_snippet() {
     assert!(err.is_decode());
     assert_eq!(err.decode_path(), Some("content[1].id"));
     // bytes that are not UTF-8 give a decode error too, never a panic
-    let raw = http_core::Response::new(
+    let raw = billing_http_core::Response::new(
         "test",
         "op",
         HttpResponse::new(http::StatusCode::OK, vec![0xff, 0xfe]),
@@ -435,18 +435,18 @@ struct RejectedToken {
     dropped: AtomicUsize,
 }
 
-impl http_core::auth::Auth for RejectedToken {
+impl billing_http_core::auth::Auth for RejectedToken {
     fn authorize<'a>(
         &'a self,
         request: &'a mut Request,
-    ) -> BoxFuture<'a, Result<http_core::auth::AuthTicket, Error>> {
+    ) -> BoxFuture<'a, Result<billing_http_core::auth::AuthTicket, Error>> {
         request.headers.push((
             "authorization".into(),
-            http_core::Value::Secret("Bearer old".to_owned().into()),
+            billing_http_core::Value::Secret("Bearer old".to_owned().into()),
         ));
-        Box::pin(async { Ok(http_core::auth::AuthTicket(1)) })
+        Box::pin(async { Ok(billing_http_core::auth::AuthTicket(1)) })
     }
-    fn unauthorized(&self, _ticket: http_core::auth::AuthTicket) -> BoxFuture<'_, bool> {
+    fn unauthorized(&self, _ticket: billing_http_core::auth::AuthTicket) -> BoxFuture<'_, bool> {
         self.dropped.fetch_add(1, Ordering::SeqCst);
         Box::pin(async { true })
     }
@@ -521,7 +521,7 @@ async fn redirects_to_another_origin_are_not_followed() {
     let client = client_for(&origin.uri(), &ManualClock::new(), RetryPolicy::default());
     let req = Request::get("away", "away").header(
         "X-ERP-TOKEN",
-        http_core::Value::Secret("t".to_owned().into()),
+        billing_http_core::Value::Secret("t".to_owned().into()),
     );
     let err = client.execute(req).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(302));

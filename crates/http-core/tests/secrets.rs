@@ -4,9 +4,9 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use http_core::auth::{Placement, StaticKey};
-use http_core::clock::ManualClock;
-use http_core::{Client, Request, SecretString, Value};
+use billing_http_core::auth::{Placement, StaticKey};
+use billing_http_core::clock::ManualClock;
+use billing_http_core::{Client, Request, SecretString, Value};
 use tracing_subscriber::fmt::MakeWriter;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};

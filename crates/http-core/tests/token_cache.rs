@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use http_core::auth::store::{MemoryStore, TokenKey, TokenStore};
-use http_core::auth::{
+use billing_http_core::auth::store::{MemoryStore, TokenKey, TokenStore};
+use billing_http_core::auth::{
     Auth, AuthTicket, Placement, StaticKey, StaticToken, Token, TokenCache, TokenSourceFn,
 };
-use http_core::clock::{Clock, ManualClock, TokioClock};
-use http_core::{Client, ErrorKind, ExposeSecret, Request};
+use billing_http_core::clock::{Clock, ManualClock, TokioClock};
+use billing_http_core::{Client, ErrorKind, ExposeSecret, Request};
 use token_support::{BearerCheckTransport, CLIENT_ID, CLIENT_SECRET, CountingSource};
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -517,22 +517,27 @@ impl TokenStore for StickyStore {
     fn load<'a>(
         &'a self,
         key: &'a TokenKey,
-    ) -> futures::future::BoxFuture<'a, Result<Option<Token>, http_core::Error>> {
+    ) -> futures::future::BoxFuture<'a, Result<Option<Token>, billing_http_core::Error>> {
         self.0.load(key)
     }
     fn save<'a>(
         &'a self,
         key: &'a TokenKey,
         token: &'a Token,
-    ) -> futures::future::BoxFuture<'a, Result<(), http_core::Error>> {
+    ) -> futures::future::BoxFuture<'a, Result<(), billing_http_core::Error>> {
         self.0.save(key, token)
     }
     fn remove<'a>(
         &'a self,
         _key: &'a TokenKey,
         _token: &'a Token,
-    ) -> futures::future::BoxFuture<'a, Result<(), http_core::Error>> {
-        Box::pin(async { Err(http_core::Error::new(ErrorKind::Token, "remove refused")) })
+    ) -> futures::future::BoxFuture<'a, Result<(), billing_http_core::Error>> {
+        Box::pin(async {
+            Err(billing_http_core::Error::new(
+                ErrorKind::Token,
+                "remove refused",
+            ))
+        })
     }
 }
 

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use billing_http_core::auth::store::{FileStore, TokenKey};
+use billing_http_core::auth::{NoAuth, Token, TokenCache, TokenSource};
+use billing_http_core::{Client, Error, ErrorKind, ExposeSecret, Request, SecretString};
 use futures::future::BoxFuture;
-use http_core::auth::store::{FileStore, TokenKey};
-use http_core::auth::{NoAuth, Token, TokenCache, TokenSource};
-use http_core::{Client, Error, ErrorKind, ExposeSecret, Request, SecretString};
 use serde::Deserialize;
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

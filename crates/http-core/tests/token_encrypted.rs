@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use http_core::auth::store::encrypted::{EncryptedFileStore, EncryptionKey};
-use http_core::auth::store::{TokenKey, TokenStore};
-use http_core::auth::{Token, TokenCache};
-use http_core::clock::{Clock, ManualClock};
-use http_core::{ErrorKind, ExposeSecret};
+use billing_http_core::auth::store::encrypted::{EncryptedFileStore, EncryptionKey};
+use billing_http_core::auth::store::{TokenKey, TokenStore};
+use billing_http_core::auth::{Token, TokenCache};
+use billing_http_core::clock::{Clock, ManualClock};
+use billing_http_core::{ErrorKind, ExposeSecret};
 use token_support::{CLIENT_ID, CLIENT_SECRET, CountingSource, contains, stored_value};
 
 const HOUR: Duration = Duration::from_secs(3600);

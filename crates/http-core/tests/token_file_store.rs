@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use http_core::ExposeSecret;
-use http_core::auth::store::{FileStore, LockAttempt, TokenKey, TokenStore};
-use http_core::auth::{Auth, Token, TokenCache};
-use http_core::clock::{Clock, ManualClock, TokioClock};
+use billing_http_core::ExposeSecret;
+use billing_http_core::auth::store::{FileStore, LockAttempt, TokenKey, TokenStore};
+use billing_http_core::auth::{Auth, Token, TokenCache};
+use billing_http_core::clock::{Clock, ManualClock, TokioClock};
 use token_support::{CLIENT_ID, CLIENT_SECRET, CountingSource, contains, stored_value};
 
 const HOUR: Duration = Duration::from_secs(3600);

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use http_core::ExposeSecret;
-use http_core::auth::store::keyring::KeyringStore;
-use http_core::auth::store::{TokenKey, TokenStore};
-use http_core::auth::{Auth, Token, TokenCache};
-use http_core::clock::{Clock, ManualClock};
+use billing_http_core::ExposeSecret;
+use billing_http_core::auth::store::keyring::KeyringStore;
+use billing_http_core::auth::store::{TokenKey, TokenStore};
+use billing_http_core::auth::{Auth, Token, TokenCache};
+use billing_http_core::clock::{Clock, ManualClock};
 use token_support::{CLIENT_ID, CLIENT_SECRET, CountingSource, contains};
 
 const HOUR: Duration = Duration::from_secs(3600);

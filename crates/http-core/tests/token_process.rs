@@ -13,10 +13,10 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use billing_http_core::auth::store::{FileStore, TokenKey};
+use billing_http_core::auth::{Token, TokenCache, TokenSource};
+use billing_http_core::{Error, ExposeSecret, SecretString};
 use futures::future::BoxFuture;
-use http_core::auth::store::{FileStore, TokenKey};
-use http_core::auth::{Token, TokenCache, TokenSource};
-use http_core::{Error, ExposeSecret, SecretString};
 
 const CHILD_TEST: &str = "token_process_child_helper";
 const ENV_DIR: &str = "HTTP_CORE_TOKEN_PROCESS_DIR";

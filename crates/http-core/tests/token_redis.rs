@@ -10,11 +10,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use http_core::ExposeSecret;
-use http_core::auth::store::redis::RedisStore;
-use http_core::auth::store::{LockAttempt, TokenKey, TokenStore};
-use http_core::auth::{Auth, Token, TokenCache};
-use http_core::clock::{Clock, TokioClock};
+use billing_http_core::ExposeSecret;
+use billing_http_core::auth::store::redis::RedisStore;
+use billing_http_core::auth::store::{LockAttempt, TokenKey, TokenStore};
+use billing_http_core::auth::{Auth, Token, TokenCache};
+use billing_http_core::clock::{Clock, TokioClock};
 use token_support::{CLIENT_ID, CLIENT_SECRET, CountingSource, contains, stored_value};
 
 const HOUR: Duration = Duration::from_secs(3600);

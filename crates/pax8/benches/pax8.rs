@@ -14,13 +14,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use billing_http_core::transport::{ReqwestTransport, TransportError};
+use billing_http_core::{HttpRequest, HttpResponse, Transport, TransportConfig};
+use billing_sandbox::{Sandbox, Synthetic};
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use http_core::transport::{ReqwestTransport, TransportError};
-use http_core::{HttpRequest, HttpResponse, Transport, TransportConfig};
 use pax8::companies::ListCompanies;
 use pax8::orders::ListOrders;
-use sandbox::{Sandbox, Synthetic};
 
 #[derive(Debug)]
 struct Counting {

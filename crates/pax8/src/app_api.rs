@@ -6,7 +6,7 @@
 //! API-credential tokens at any time. Prefer the `msTenantId` provisioning key of Microsoft
 //! products where it serves.
 
-use http_core::Request;
+use billing_http_core::Request;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 

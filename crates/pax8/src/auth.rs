@@ -17,7 +17,7 @@
 //!    the shared limiter, the retry loop, the sandbox/replay transports used in tests and the
 //!    tracing of `http-core`.
 //!
-//! So the token call is an ordinary `http_core::Request` sent through an `http_core::Client`
+//! So the token call is an ordinary `billing_http_core::Request` sent through an `billing_http_core::Client`
 //! that shares the API client's transport and limiter. The client secret is added to the JSON
 //! body only at the auth stage of each attempt, so it never appears in the request value that
 //! is logged or kept in errors.
@@ -35,11 +35,11 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use billing_http_core::auth::store::TokenKey;
+use billing_http_core::auth::token::{Token, TokenCache, TokenSource};
+use billing_http_core::auth::{Auth, AuthTicket};
+use billing_http_core::{ExposeSecret, Request, SecretString};
 use futures::future::BoxFuture;
-use http_core::auth::store::TokenKey;
-use http_core::auth::token::{Token, TokenCache, TokenSource};
-use http_core::auth::{Auth, AuthTicket};
-use http_core::{ExposeSecret, Request, SecretString};
 use serde::Deserialize;
 
 /// The documented token lifetime (24 h), used when `expires_in` is missing or not positive.
@@ -155,7 +155,7 @@ pub fn token_key(token_url: &str, audience: &str, client_id: &str) -> TokenKey {
 /// http-core client that shares the API client's transport, rate limiter and retry policy.
 #[derive(Clone)]
 pub struct Pax8TokenSource {
-    http: http_core::Client,
+    http: billing_http_core::Client,
     path: String,
     client_id: String,
     audience: String,
@@ -188,8 +188,8 @@ impl Auth for SecretBodyField {
     fn authorize<'a>(
         &'a self,
         request: &'a mut Request,
-    ) -> BoxFuture<'a, Result<AuthTicket, http_core::Error>> {
-        if let http_core::Body::Json(serde_json::Value::Object(map)) = &mut request.body {
+    ) -> BoxFuture<'a, Result<AuthTicket, billing_http_core::Error>> {
+        if let billing_http_core::Body::Json(serde_json::Value::Object(map)) = &mut request.body {
             map.insert(
                 "client_secret".into(),
                 serde_json::Value::String(self.secret.expose_secret().to_owned()),
@@ -203,7 +203,7 @@ impl Pax8TokenSource {
     /// A source posting to `http`'s base URL (the token URL). `http` must authorise with the
     /// client secret; [`crate::ClientBuilder`] sets this up.
     pub(crate) fn new(
-        http: http_core::Client,
+        http: billing_http_core::Client,
         path: String,
         client_id: String,
         audience: String,
@@ -230,7 +230,7 @@ impl Pax8TokenSource {
     }
 
     /// Calls the token endpoint once (the retry policy still applies to transient failures).
-    pub async fn fetch_token(&self) -> Result<TokenResponse, http_core::Error> {
+    pub async fn fetch_token(&self) -> Result<TokenResponse, billing_http_core::Error> {
         let resp = self.http.execute(self.request()).await?;
         let token: TokenResponse = resp.json()?;
         if let Some(tt) = &token.token_type
@@ -243,7 +243,7 @@ impl Pax8TokenSource {
 }
 
 impl TokenSource for Pax8TokenSource {
-    fn fetch(&self) -> BoxFuture<'_, Result<Token, http_core::Error>> {
+    fn fetch(&self) -> BoxFuture<'_, Result<Token, billing_http_core::Error>> {
         Box::pin(async move {
             let now = self.http.clock().system_now();
             let resp = self.fetch_token().await?;
@@ -267,7 +267,7 @@ impl Auth for NoReplayOn401 {
     fn authorize<'a>(
         &'a self,
         request: &'a mut Request,
-    ) -> BoxFuture<'a, Result<AuthTicket, http_core::Error>> {
+    ) -> BoxFuture<'a, Result<AuthTicket, billing_http_core::Error>> {
         self.0.authorize(request)
     }
 

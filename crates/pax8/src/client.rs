@@ -4,15 +4,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_core::clock::{Clock, TokioClock};
-use http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
-use http_core::retry::RetryPolicy;
-use http_core::{Method, Request, RetrySafety, SecretString, Transport, TransportConfig};
+use billing_http_core::clock::{Clock, TokioClock};
+use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
+use billing_http_core::retry::RetryPolicy;
+use billing_http_core::{Method, Request, RetrySafety, SecretString, Transport, TransportConfig};
 use serde::de::DeserializeOwned;
 
-use http_core::auth::Placement;
-use http_core::auth::store::TokenStore;
-use http_core::auth::token::TokenCache;
+use billing_http_core::auth::Placement;
+use billing_http_core::auth::store::TokenStore;
+use billing_http_core::auth::token::TokenCache;
 
 use crate::auth::{
     DEFAULT_REFRESH_MARGIN, MAX_TOKEN_LIFETIME, NoReplayOn401, Pax8TokenSource, SecretBodyField,
@@ -109,7 +109,7 @@ fn split_token_url(raw: &str) -> Result<(String, String), Error> {
 ///     .credentials_from_env() // PAX8_CLIENT_ID, PAX8_CLIENT_SECRET
 ///     .timeout(Duration::from_secs(60)) // large tenants answer slowly
 ///     // keep the 24 h token across process restarts
-///     .token_store(Arc::new(http_core::auth::store::FileStore::default_location()?))
+///     .token_store(Arc::new(billing_http_core::auth::store::FileStore::default_location()?))
 ///     .build()?;
 /// # let _ = client; Ok(()) }
 /// ```
@@ -292,7 +292,7 @@ impl ClientBuilder {
     }
 
     /// Persists tokens in `store` (default: memory only). http-core provides a file store
-    /// ([`http_core::auth::store::FileStore`]) and, behind its features, keyring, encrypted-file
+    /// ([`billing_http_core::auth::store::FileStore`]) and, behind its features, keyring, encrypted-file
     /// and Redis stores.
     pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.token_store = Some(store);
@@ -379,7 +379,7 @@ impl ClientBuilder {
             }
         };
         let core = |base: &str| {
-            http_core::Client::builder("pax8", base)
+            billing_http_core::Client::builder("pax8", base)
                 .transport(transport.clone())
                 .rate_limiter(limiter.clone())
                 .retry(self.retry.clone())
@@ -426,12 +426,12 @@ impl ClientBuilder {
 struct Inner {
     /// Transport settings, to build a transport with another timeout (`None`: custom transport).
     transport_config: Option<TransportConfig>,
-    http: http_core::Client,
-    http_no_replay: http_core::Client,
+    http: billing_http_core::Client,
+    http_no_replay: billing_http_core::Client,
     #[cfg_attr(not(feature = "webhooks"), allow(dead_code))]
-    webhooks: http_core::Client,
+    webhooks: billing_http_core::Client,
     #[cfg_attr(not(feature = "unstable-app-api"), allow(dead_code))]
-    app: http_core::Client,
+    app: billing_http_core::Client,
     tokens: TokenCache,
     page_size: u32,
     retry_writes: bool,
@@ -543,7 +543,7 @@ impl Client {
     }
 
     /// The http-core client of the v1 API (for advanced use and request-shape tests).
-    pub fn http(&self) -> &http_core::Client {
+    pub fn http(&self) -> &billing_http_core::Client {
         &self.inner.http
     }
 
@@ -552,7 +552,7 @@ impl Client {
         api: Api,
         req: Request,
         write: Write,
-    ) -> (http_core::Client, Request) {
+    ) -> (billing_http_core::Client, Request) {
         let http = match (api, write) {
             (Api::V1, Write::Never) => self.inner.http_no_replay.clone(),
             (Api::V1, _) => self.inner.http.clone(),
@@ -570,9 +570,9 @@ impl Client {
 
     pub(crate) async fn send_with(
         &self,
-        http: &http_core::Client,
+        http: &billing_http_core::Client,
         req: Request,
-    ) -> Result<http_core::Response, Error> {
+    ) -> Result<billing_http_core::Response, Error> {
         let method = req.method.clone();
         let path = req.path.clone();
         http.execute(req)
@@ -585,7 +585,7 @@ impl Client {
         api: Api,
         req: Request,
         write: Write,
-    ) -> Result<http_core::Response, Error> {
+    ) -> Result<billing_http_core::Response, Error> {
         let (http, req) = self.prepare(api, req, write);
         self.send_with(&http, req).await
     }
@@ -618,7 +618,7 @@ impl Client {
 
 fn reqwest_transport(cfg: &TransportConfig) -> Result<Arc<dyn Transport>, Error> {
     Ok(Arc::new(
-        http_core::transport::ReqwestTransport::new(cfg)
+        billing_http_core::transport::ReqwestTransport::new(cfg)
             .map_err(|e| Error::Config(format!("cannot build transport: {e}")))?,
     ))
 }
@@ -626,11 +626,11 @@ fn reqwest_transport(cfg: &TransportConfig) -> Result<Arc<dyn Transport>, Error>
 /// The same http-core client on another transport (same base URL, limiter, retry policy,
 /// classifier, clock and auth).
 fn on_transport(
-    c: &http_core::Client,
+    c: &billing_http_core::Client,
     transport: Arc<dyn Transport>,
-    auth: Arc<dyn http_core::auth::Auth>,
-) -> Result<http_core::Client, Error> {
-    let mut b = http_core::Client::builder("pax8", c.base_url().as_str())
+    auth: Arc<dyn billing_http_core::auth::Auth>,
+) -> Result<billing_http_core::Client, Error> {
+    let mut b = billing_http_core::Client::builder("pax8", c.base_url().as_str())
         .transport(transport)
         .retry(c.retry_policy().clone())
         .classifier(Arc::new(Pax8Classifier))
@@ -644,7 +644,7 @@ fn on_transport(
 
 /// Decodes a JSON success body; an empty body decodes as JSON `null`.
 pub(crate) fn decode<T: DeserializeOwned>(
-    resp: &http_core::Response,
+    resp: &billing_http_core::Response,
     method: &Method,
     path: &str,
 ) -> Result<T, Error> {

@@ -3,7 +3,7 @@
 //! Contacts exist only under a company: reach them through
 //! [`Companies::contacts`] (PAX8-Q09).
 
-use http_core::Request;
+use billing_http_core::Request;
 
 use crate::client::{Client, Write};
 use crate::error::Error;

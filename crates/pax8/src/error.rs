@@ -10,9 +10,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use billing_http_core::classify::{Classifier, RequestInfo, error_for_status};
+use billing_http_core::{ErrorKind, HttpResponse};
 use http::Method;
-use http_core::classify::{Classifier, RequestInfo, error_for_status};
-use http_core::{ErrorKind, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -248,7 +248,7 @@ pub struct ApiError {
     pub raw: String,
     /// The server's `Retry-After`, when it sent one.
     pub retry_after: Option<Duration>,
-    core: Option<Arc<http_core::Error>>,
+    core: Option<Arc<billing_http_core::Error>>,
 }
 
 impl ApiError {
@@ -311,7 +311,7 @@ impl ApiError {
     }
 
     /// The underlying http-core error, when the error came through the client.
-    pub fn core(&self) -> Option<&http_core::Error> {
+    pub fn core(&self) -> Option<&billing_http_core::Error> {
         self.core.as_deref()
     }
 }
@@ -384,7 +384,7 @@ pub enum Error {
         error: Option<Box<ApiError>>,
         /// The underlying http-core error.
         #[source]
-        source: Option<Arc<http_core::Error>>,
+        source: Option<Arc<billing_http_core::Error>>,
     },
     /// HTTP 5xx.
     #[error("pax8 server error: {0}")]
@@ -404,10 +404,10 @@ pub enum Error {
     },
     /// Connect, TLS or I/O failure.
     #[error("pax8 transport error: {0}")]
-    Transport(#[source] http_core::Error),
+    Transport(#[source] billing_http_core::Error),
     /// A success body that does not decode; the error names the JSON path and keeps a snippet.
     #[error("pax8 decode error: {0}")]
-    Decode(#[source] http_core::Error),
+    Decode(#[source] billing_http_core::Error),
     /// Client-side validation failed; nothing was sent.
     #[error("pax8 invalid request: {0}")]
     InvalidRequest(String),
@@ -416,12 +416,12 @@ pub enum Error {
     Config(String),
     /// Any other failure from the HTTP runtime.
     #[error("pax8 error: {0}")]
-    Other(#[source] http_core::Error),
+    Other(#[source] billing_http_core::Error),
 }
 
 impl Error {
     /// Maps an http-core error (with the request's method and path) to a typed error.
-    pub(crate) fn from_core(e: http_core::Error, method: &Method, path: &str) -> Self {
+    pub(crate) fn from_core(e: billing_http_core::Error, method: &Method, path: &str) -> Self {
         use std::error::Error as _;
         let status = e.status().map(|s| s.as_u16());
         let kind = e.kind();
@@ -591,7 +591,7 @@ impl Classifier for Pax8Classifier {
         request: RequestInfo<'_>,
         response: &HttpResponse,
         now: SystemTime,
-    ) -> Result<(), http_core::Error> {
+    ) -> Result<(), billing_http_core::Error> {
         if response.status.is_success() {
             return Ok(());
         }

@@ -1,7 +1,7 @@
 //! Invoices (E23–E26).
 
+use billing_http_core::Request;
 use chrono::NaiveDate;
-use http_core::Request;
 use rust_decimal::Decimal;
 
 use crate::client::{Client, Write, clamp_page_size};

@@ -105,7 +105,7 @@ pub mod usage_summaries;
 pub mod webhooks;
 
 pub use auth::TokenEndpoint;
+pub use billing_http_core::auth::store::TokenStore;
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
-pub use http_core::auth::store::TokenStore;
 pub use pagination::Paginator;

@@ -46,7 +46,7 @@
 //! let q = pax8::orders::ListOrders::new().status("Completed");
 //! ```
 
-use http_core::Request;
+use billing_http_core::Request;
 
 use crate::client::{Client, Write, clamp_page_size};
 use crate::error::Error;

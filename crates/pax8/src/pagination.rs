@@ -20,8 +20,8 @@ use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use billing_http_core::{Method, Request};
 use futures::stream::{self, BoxStream, Stream, StreamExt};
-use http_core::{Method, Request};
 use serde::de::DeserializeOwned;
 
 use crate::client::{Api, Client, Write, clamp_page_size, decode};

@@ -3,7 +3,7 @@
 //! Spelling matters: `provision-details`, `usage-summaries` and `usage-lines` are kebab-case,
 //! `draftItems` is camelCase. Ids are percent-encoded (PAX8-Q17).
 
-use http_core::Method;
+use billing_http_core::Method;
 
 /// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
 pub fn seg(id: impl AsRef<str>) -> String {
@@ -212,7 +212,7 @@ impl Endpoint {
     }
 
     /// A request for this endpoint with the given ids (no query or body yet).
-    pub fn request(self, ids: &[&str]) -> http_core::Request {
-        http_core::Request::new(self.method(), self.path(ids), self.operation())
+    pub fn request(self, ids: &[&str]) -> billing_http_core::Request {
+        billing_http_core::Request::new(self.method(), self.path(ids), self.operation())
     }
 }

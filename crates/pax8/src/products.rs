@@ -1,7 +1,7 @@
 //! Products (E10–E14). Provisioning details, dependencies and pricing are dynamic and never
 //! cached by this crate (PAX8-Q44): read them right before use.
 
-use http_core::Request;
+use billing_http_core::Request;
 
 use crate::client::{Client, Write, clamp_page_size};
 use crate::error::Error;

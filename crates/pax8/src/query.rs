@@ -1,6 +1,6 @@
 //! Helpers for query structs: `Option` fields, setters, and wire encoding (§3.4).
 
-use http_core::Request;
+use billing_http_core::Request;
 
 /// Generates `pub fn field(self, v: impl Into<T>) -> Self` setters for `Option<T>` fields.
 macro_rules! setters {

@@ -24,10 +24,10 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use chrono::{NaiveDate, TimeZone, Utc};
-use http_core::cassette::{
+use billing_http_core::cassette::{
     CredentialVar, PersonalKind, Scenario, ScenarioContext, ScrubConfig, VendorRecording,
 };
+use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -517,8 +517,8 @@ pub fn scrub_config() -> ScrubConfig {
 
 /// A client for a scenario: base URL, token URL (`<base>/token` unless `PAX8_TOKEN_URL`),
 /// audience and credentials from the context.
-pub fn scenario_client(ctx: &ScenarioContext) -> Result<Client, http_core::Error> {
-    use http_core::ExposeSecret;
+pub fn scenario_client(ctx: &ScenarioContext) -> Result<Client, billing_http_core::Error> {
+    use billing_http_core::ExposeSecret;
     let id = ctx.secret("PAX8_CLIENT_ID")?;
     let secret = ctx.secret("PAX8_CLIENT_SECRET")?;
     let base = ctx.base_url().trim_end_matches('/').to_owned();
@@ -537,7 +537,7 @@ pub fn scenario_client(ctx: &ScenarioContext) -> Result<Client, http_core::Error
         })
         .transport(ctx.transport())
         .build()
-        .map_err(|e| http_core::Error::config(e.to_string()))
+        .map_err(|e| billing_http_core::Error::config(e.to_string()))
 }
 
 /// What `cargo xtask record --vendor pax8` runs: every scenario not in [`HAND_BUILT`].

@@ -1,7 +1,7 @@
 //! Subscriptions (E18–E22) and their usage summaries (E27).
 
+use billing_http_core::Request;
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use http_core::Request;
 
 use crate::client::{Client, Write, clamp_page_size};
 use crate::error::Error;

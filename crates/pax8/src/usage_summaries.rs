@@ -10,8 +10,8 @@
 //! # }
 //! ```
 
+use billing_http_core::Request;
 use chrono::NaiveDate;
-use http_core::Request;
 
 use crate::client::{Client, Write, clamp_page_size};
 use crate::error::Error;

@@ -11,13 +11,13 @@
 
 use std::fmt;
 
-use http_core::{Method, Request};
+use billing_http_core::{Method, Request};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use http_core::wire_enum;
+use billing_http_core::wire_enum;
 
 use crate::client::{Api, Client, Write, clamp_page_size};
 use crate::error::Error;

@@ -6,10 +6,10 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use billing_http_core::clock::ManualClock;
+use billing_http_core::transport::TransportErrorKind;
 use chrono::{NaiveDate, TimeZone, Utc};
 use futures::StreamExt;
-use http_core::clock::ManualClock;
-use http_core::transport::TransportErrorKind;
 use pax8::companies::{ListCompanies, ListContacts};
 use pax8::error::{Error, TimeoutOrigin};
 use pax8::invoices::{ListDraftItems, ListInvoices};
@@ -358,8 +358,11 @@ async fn pax8_q14_orders_never_retried() {
         (raw_reply(503, ""), "server"),
         (
             Reply::Http(
-                http_core::HttpResponse::new(http_core::StatusCode::TOO_MANY_REQUESTS, "{}")
-                    .with_header("retry-after", "0"),
+                billing_http_core::HttpResponse::new(
+                    billing_http_core::StatusCode::TOO_MANY_REQUESTS,
+                    "{}",
+                )
+                .with_header("retry-after", "0"),
             ),
             "rate",
         ),
@@ -1008,7 +1011,10 @@ async fn pax8_q46_rate_limit() {
     let in_3s = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3));
     for (header, min) in [(Some("2".to_owned()), 2), (Some(in_3s), 1), (None, 0)] {
         let fake = Fake::new();
-        let mut resp = http_core::HttpResponse::new(http_core::StatusCode::TOO_MANY_REQUESTS, "{}");
+        let mut resp = billing_http_core::HttpResponse::new(
+            billing_http_core::StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+        );
         if let Some(h) = &header {
             resp = resp.with_header("retry-after", h);
         }
@@ -1197,7 +1203,7 @@ async fn token_from_disk_means_no_token_request_on_next_start() {
     let fake = Fake::with_company_c1();
     let clock = ManualClock::new();
     let store = || -> Arc<dyn pax8::TokenStore> {
-        Arc::new(http_core::auth::store::FileStore::new(
+        Arc::new(billing_http_core::auth::store::FileStore::new(
             dir.path().to_path_buf(),
         ))
     };

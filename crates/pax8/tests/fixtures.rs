@@ -13,11 +13,11 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use billing_http_core::cassette::{Cassette, RecordingTransport, ReplayTransport, ScrubConfig};
+use billing_http_core::transport::TransportError;
+use billing_http_core::{HttpRequest, HttpResponse, StatusCode, Transport};
 use chrono::NaiveDate;
 use futures::future::BoxFuture;
-use http_core::cassette::{Cassette, RecordingTransport, ReplayTransport, ScrubConfig};
-use http_core::transport::TransportError;
-use http_core::{HttpRequest, HttpResponse, StatusCode, Transport};
 use pax8::recording::{Outcomes, SCENARIOS, USAGE_DATE};
 use serde_json::Value;
 
@@ -201,7 +201,8 @@ async fn every_cassette_is_canonical_and_free_of_secrets() {
             def.name
         );
         assert!(!text.contains(SECRET));
-        let findings = http_core::cassette::find_secrets(&cassette, &ScrubConfig::new(), &[SECRET]);
+        let findings =
+            billing_http_core::cassette::find_secrets(&cassette, &ScrubConfig::new(), &[SECRET]);
         assert!(findings.is_empty(), "{}: {findings:?}", def.name);
     }
 }
@@ -254,7 +255,7 @@ async fn pax8_q22_unknown_fields() {
             if let Ok(mut v) = serde_json::from_slice::<Value>(&body) {
                 inject(&mut v, KEY);
                 i.response.body =
-                    http_core::cassette::StoredBody::from_bytes(v.to_string().as_bytes());
+                    billing_http_core::cassette::StoredBody::from_bytes(v.to_string().as_bytes());
             }
         }
         let (injected, replay, _) = replay(cassette).await;
@@ -274,7 +275,7 @@ async fn pax8_q22_unknown_fields() {
 /// with secrets scrubbed and personal fields pseudonymised.
 #[tokio::test]
 async fn recording_reproduces_the_calls_of_each_readable_cassette() {
-    use http_core::cassette::Vars;
+    use billing_http_core::cassette::Vars;
     let rec = pax8::recording::recording();
     let declared: Vec<&str> = rec.scenarios().iter().map(|s| s.name()).collect();
     let expected: Vec<&str> = SCENARIOS

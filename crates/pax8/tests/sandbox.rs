@@ -6,14 +6,14 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use billing_http_core::clock::ManualClock;
+use billing_http_core::transport::{ReqwestTransport, TransportError};
+use billing_http_core::{HttpRequest, HttpResponse, Transport, TransportConfig};
+use billing_sandbox::{Fault, FaultPlan, Sandbox, Synthetic};
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use http_core::clock::ManualClock;
-use http_core::transport::{ReqwestTransport, TransportError};
-use http_core::{HttpRequest, HttpResponse, Transport, TransportConfig};
 use pax8::companies::ListCompanies;
 use pax8::orders::ListOrders;
-use sandbox::{Fault, FaultPlan, Sandbox, Synthetic};
 
 /// Counts requests in flight and remembers the maximum.
 #[derive(Debug)]
@@ -115,7 +115,7 @@ async fn hundred_concurrent_first_calls_make_one_token_request_over_http() {
         .unwrap();
     let clock = ManualClock::new();
     let c = client(&sandbox, Arc::new(reqwest()), &clock);
-    let id = pax8::model::CompanyId::from(sandbox::pax8_company_id(1));
+    let id = pax8::model::CompanyId::from(billing_sandbox::pax8_company_id(1));
     let calls = (0..100).map(|_| {
         let c = c.clone();
         let id = id.clone();
@@ -189,7 +189,7 @@ async fn pax8_q14_sandbox_order_is_not_resent_after_a_reset() {
         .unwrap();
     let clock = ManualClock::new();
     let c = client(&sandbox, Arc::new(reqwest()), &clock);
-    let order = pax8::model::CreateOrder::new(sandbox::pax8_company_id(0)).line(
+    let order = pax8::model::CreateOrder::new(billing_sandbox::pax8_company_id(0)).line(
         pax8::model::CreateLineItem::new("p1", 1, pax8::model::BillingTerm::Monthly),
     );
     let err = c.orders().create(&order).await.unwrap_err();
@@ -211,7 +211,7 @@ async fn pax8_q45_client_timeout_over_http_and_another_one_per_call() {
         .base_url(&base)
         .token_url(format!("{base}/token"))
         .timeout(std::time::Duration::from_secs(10))
-        .retry_policy(http_core::retry::RetryPolicy::never())
+        .retry_policy(billing_http_core::retry::RetryPolicy::never())
         .build()
         .unwrap();
     let impatient = c

@@ -17,10 +17,10 @@
 
 use std::time::{Duration, Instant};
 
+use billing_sandbox::{Sandbox, Synthetic};
 use csv::StringRecord;
 use ppms::parse::{RowPolicy, parse_table};
 use ppms::{BulkOptions, Client, InvoiceDetails, System};
-use sandbox::{Sandbox, Synthetic};
 
 const USERS: usize = 2000;
 const LATENCY: Duration = Duration::from_millis(10);

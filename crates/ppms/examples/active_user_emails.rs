@@ -11,8 +11,8 @@
 
 use std::time::{Duration, Instant};
 
+use billing_sandbox::{Sandbox, Synthetic};
 use ppms::{BulkOptions, Client};
-use sandbox::{Sandbox, Synthetic};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -8,8 +8,8 @@
 //! cargo run -p ppms --example book_keeping
 //! ```
 
+use billing_sandbox::Sandbox;
 use ppms::{Client, CoreFacilityId, InvoiceDetailsOptions, invoice_date};
-use sandbox::Sandbox;
 
 const CASSETTES: &[&str] = &[
     "ppms/getservices.json",

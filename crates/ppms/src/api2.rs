@@ -1,8 +1,8 @@
 //! API2: a separate endpoint (`<site>/API2/`) with its own per-user key, CamelCase actions and
 //! `outformat=json` (PPMS-Q47).
 
+use billing_http_core::Request;
 use chrono::NaiveDate;
-use http_core::Request;
 use serde::de::DeserializeOwned;
 
 use crate::client::{Client, Received, send_on};
@@ -108,7 +108,7 @@ impl Api2<'_> {
         let req = Self::request("SetSessionDelete")
             .form("coreid", core.to_string())
             .form("sessionid", session_id)
-            .retry_safety(http_core::RetrySafety::Idempotent);
+            .retry_safety(billing_http_core::RetrySafety::Idempotent);
         self.send(req).await?.raw()
     }
 

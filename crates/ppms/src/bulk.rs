@@ -176,9 +176,12 @@ impl Users<'_> {
             }
         }
         for login in pending {
-            let e = http_core::Error::new(http_core::ErrorKind::Timeout, "bulk deadline exceeded")
-                .with_vendor("ppms")
-                .with_operation("getuser");
+            let e = billing_http_core::Error::new(
+                billing_http_core::ErrorKind::Timeout,
+                "bulk deadline exceeded",
+            )
+            .with_vendor("ppms")
+            .with_operation("getuser");
             out.failures.push((login, Error::Http(e)));
         }
         out.users.sort_by(|a, b| a.login.cmp(&b.login));

@@ -4,14 +4,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use billing_http_core::auth::{Auth, AuthTicket, Placement, StaticKey};
+use billing_http_core::clock::{Clock, TokioClock};
+use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
+use billing_http_core::retry::RetryPolicy;
+use billing_http_core::{Request, RetrySafety, SecretString, Transport, TransportConfig, Value};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use http_core::auth::{Auth, AuthTicket, Placement, StaticKey};
-use http_core::clock::{Clock, TokioClock};
-use http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
-use http_core::retry::RetryPolicy;
-use http_core::{Request, RetrySafety, SecretString, Transport, TransportConfig, Value};
 use url::Url;
 
 use crate::cache::UserCache;
@@ -78,7 +78,7 @@ impl Auth for SystemAuth {
     fn authorize<'a>(
         &'a self,
         request: &'a mut Request,
-    ) -> BoxFuture<'a, Result<AuthTicket, http_core::Error>> {
+    ) -> BoxFuture<'a, Result<AuthTicket, billing_http_core::Error>> {
         if request.body.form_field("id").is_none() {
             request.push_form("id".into(), Value::Plain(self.id.to_string()));
         }
@@ -145,7 +145,7 @@ enum LimiterChoice {
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use http_core::rate_limit::Quota;
+/// use billing_http_core::rate_limit::Quota;
 ///
 /// # fn run() -> Result<(), ppms::Error> {
 /// let client = ppms::Client::builder("https://ppms.eu/my-site/") // `pumapi/` is derived
@@ -352,7 +352,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let mut endpoints = Endpoints::from_base(&self.base_url)?;
         if let Some(api2) = &self.api2_base_url {
-            endpoints.api2 = http_core::client::parse_base_url(api2)
+            endpoints.api2 = billing_http_core::client::parse_base_url(api2)
                 .map_err(|e| Error::validation("client", format!("invalid API2 base url: {e}")))?;
         }
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(TokioClock));
@@ -372,7 +372,7 @@ impl ClientBuilder {
         };
         let auth = self.credentials.map(Credentials::into_auth);
         let make = |config: TransportConfig| {
-            let mut builder = http_core::Client::builder("ppms", endpoints.pumapi.as_str())
+            let mut builder = billing_http_core::Client::builder("ppms", endpoints.pumapi.as_str())
                 .transport_config(config)
                 .retry(self.retry.clone())
                 .classifier(Arc::new(PumapiClassifier))
@@ -427,9 +427,9 @@ impl ClientBuilder {
 }
 
 pub(crate) struct Inner {
-    pub(crate) http: http_core::Client,
-    pub(crate) http_large: Option<http_core::Client>,
-    pub(crate) api2: Option<http_core::Client>,
+    pub(crate) http: billing_http_core::Client,
+    pub(crate) http_large: Option<billing_http_core::Client>,
+    pub(crate) api2: Option<billing_http_core::Client>,
     pub(crate) endpoints: Endpoints,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) row_policy: RowPolicy,
@@ -600,7 +600,7 @@ impl Client {
     }
 
     /// The underlying http-core client (PUMAPI endpoint).
-    pub fn http(&self) -> &http_core::Client {
+    pub fn http(&self) -> &billing_http_core::Client {
         &self.inner.http
     }
 
@@ -613,7 +613,7 @@ impl Client {
     }
 
     /// Builds the wire request of `request` without sending it (for request-shape tests).
-    pub fn to_http(&self, request: &Request) -> Result<http_core::HttpRequest, Error> {
+    pub fn to_http(&self, request: &Request) -> Result<billing_http_core::HttpRequest, Error> {
         Ok(self.inner.http.to_http(request)?)
     }
 
@@ -686,7 +686,7 @@ impl Client {
 }
 
 pub(crate) async fn send_on(
-    http: &http_core::Client,
+    http: &billing_http_core::Client,
     request: Request,
     now: impl Fn() -> DateTime<Utc>,
 ) -> Result<Received, Error> {

@@ -9,8 +9,8 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use http_core::classify::{Classifier, RequestInfo, classify_status};
-use http_core::{ErrorKind, HttpResponse, StatusCode};
+use billing_http_core::classify::{Classifier, RequestInfo, classify_status};
+use billing_http_core::{ErrorKind, HttpResponse, StatusCode};
 
 use crate::parse::{BodyClass, ParseError, ServerError, classify};
 
@@ -112,11 +112,11 @@ pub enum Error {
         action: String,
         /// The transport or HTTP failure.
         #[source]
-        source: http_core::Error,
+        source: billing_http_core::Error,
     },
     /// Transport failures, HTTP statuses other than 200, timeouts, configuration errors.
     #[error(transparent)]
-    Http(#[from] http_core::Error),
+    Http(#[from] billing_http_core::Error),
 }
 
 impl Error {
@@ -230,7 +230,7 @@ impl Error {
 
     /// Maps an http-core error of `action` back to the typed PUMAPI variants when it carries a
     /// classified PUMAPI body.
-    pub(crate) fn from_http(action: &str, e: http_core::Error) -> Self {
+    pub(crate) fn from_http(action: &str, e: billing_http_core::Error) -> Self {
         if e.status() == Some(StatusCode::OK)
             && let Some(BodyClass::Error(server)) = e.vendor_message().map(classify)
         {
@@ -257,10 +257,10 @@ impl Classifier for PumapiClassifier {
         _request: RequestInfo<'_>,
         response: &HttpResponse,
         now: SystemTime,
-    ) -> Result<(), http_core::Error> {
+    ) -> Result<(), billing_http_core::Error> {
         if response.status != StatusCode::OK {
             classify_status(response, now)?;
-            return Err(http_core::Error::http(
+            return Err(billing_http_core::Error::http(
                 ErrorKind::Vendor,
                 response.status,
                 &response.body,
@@ -278,7 +278,7 @@ impl Classifier for PumapiClassifier {
                 };
                 let first = text.trim().lines().next().unwrap_or_default().trim();
                 Err(
-                    http_core::Error::new(kind, format!("pumapi error: {server}"))
+                    billing_http_core::Error::new(kind, format!("pumapi error: {server}"))
                         .with_status(response.status)
                         .with_vendor_message(first)
                         .with_body(&response.body)
@@ -301,7 +301,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn run(status: u16, body: &str) -> Result<(), http_core::Error> {
+    fn run(status: u16, body: &str) -> Result<(), billing_http_core::Error> {
         let resp = HttpResponse::new(StatusCode::from_u16(status).unwrap(), body.to_owned());
         PumapiClassifier.classify(RequestInfo::new("getusers", ""), &resp, SystemTime::now())
     }

@@ -1,6 +1,6 @@
 //! Groups: `getgroups`, `getgroup`, `getgroupusers`, `newgroup`, `updgroup`.
 
-use http_core::Request;
+use billing_http_core::Request;
 
 use crate::client::{Client, RawResponse, read, write};
 use crate::error::Error;

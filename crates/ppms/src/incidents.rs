@@ -67,7 +67,7 @@ impl Incidents<'_> {
         description: &str,
     ) -> Result<RawResponse, Error> {
         let action = self.client.inner.incident_action.clone();
-        let req = http_core::Request::post("", action.clone())
+        let req = billing_http_core::Request::post("", action.clone())
             .form("action", action)
             .form("id", system.to_string())
             .form("severity", severity.wire())

@@ -80,7 +80,7 @@ impl Invoices<'_> {
     pub async fn mark_sent(&self, invoice_ref: &str) -> Result<RawResponse, Error> {
         let req = write("setinvtracksent")
             .form("invoiceref", invoice_ref)
-            .retry_safety(http_core::RetrySafety::Idempotent);
+            .retry_safety(billing_http_core::RetrySafety::Idempotent);
         self.client.send(req).await?.raw()
     }
 }

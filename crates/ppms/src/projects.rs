@@ -1,8 +1,8 @@
 //! Projects and billing codes: `getprojects`, `getuserprojects`, `getprojectusers`,
 //! `getprojectgroups`, `getbcodes`.
 
+use billing_http_core::Request;
 use chrono::NaiveDate;
-use http_core::Request;
 
 use crate::client::{Client, RawResponse, read, write};
 use crate::error::Error;
@@ -76,7 +76,7 @@ impl Projects<'_> {
     ) -> Result<RawResponse, Error> {
         let req = params
             .apply(write("updproject").form("projectid", project.to_string()))
-            .retry_safety(http_core::RetrySafety::Idempotent);
+            .retry_safety(billing_http_core::RetrySafety::Idempotent);
         self.client.send(req).await?.raw()
     }
 
@@ -103,7 +103,7 @@ impl Projects<'_> {
         let req = write("addvalidbcode")
             .form("bcode", bcode)
             .form("expirationdate", expiration.format("%Y-%m-%d").to_string())
-            .retry_safety(http_core::RetrySafety::Idempotent);
+            .retry_safety(billing_http_core::RetrySafety::Idempotent);
         self.client.send(req).await?.raw()
     }
 
@@ -111,7 +111,7 @@ impl Projects<'_> {
     pub async fn remove_valid_bcode(&self, bcode: &str) -> Result<RawResponse, Error> {
         let req = write("delvalidbcode")
             .form("bcode", bcode)
-            .retry_safety(http_core::RetrySafety::Idempotent);
+            .retry_safety(billing_http_core::RetrySafety::Idempotent);
         self.client.send(req).await?.raw()
     }
 

@@ -21,11 +21,11 @@
 
 use std::future::Future;
 
-use chrono::NaiveDate;
-use http_core::cassette::{
+use billing_http_core::cassette::{
     CredentialVar, PersonalKind, Scenario, ScenarioContext, ScrubConfig, VendorRecording,
 };
-use http_core::{ErrorKind, ExposeSecret};
+use billing_http_core::{ErrorKind, ExposeSecret};
+use chrono::NaiveDate;
 
 use crate::error::Error;
 use crate::model::{
@@ -35,7 +35,7 @@ use crate::{
     Client, ExperienceFilter, GroupParams, InvoiceDetailsOptions, ProjectParams, UserParams,
 };
 
-impl From<Error> for http_core::Error {
+impl From<Error> for billing_http_core::Error {
     fn from(e: Error) -> Self {
         match e {
             Error::Http(e) | Error::OutcomeUnknown { source: e, .. } => e,
@@ -51,7 +51,7 @@ impl From<Error> for http_core::Error {
                 } else {
                     ErrorKind::Vendor
                 };
-                http_core::Error::new(kind, other.to_string()).with_vendor("ppms")
+                billing_http_core::Error::new(kind, other.to_string()).with_vendor("ppms")
             }
         }
     }
@@ -123,7 +123,7 @@ fn vars(ctx: &ScenarioContext) -> Vars {
     }
 }
 
-fn client(ctx: &ScenarioContext, key: Option<&str>) -> Result<Client, http_core::Error> {
+fn client(ctx: &ScenarioContext, key: Option<&str>) -> Result<Client, billing_http_core::Error> {
     let mut b = Client::builder(ctx.base_url()).transport(ctx.transport());
     b = match key {
         Some(k) => b.api_key(k),
@@ -136,7 +136,7 @@ fn client(ctx: &ScenarioContext, key: Option<&str>) -> Result<Client, http_core:
 }
 
 /// Keeps an expected vendor error inside the cassette (it is what the scenario records).
-fn expected<T>(r: Result<T, Error>) -> Result<(), http_core::Error> {
+fn expected<T>(r: Result<T, Error>) -> Result<(), billing_http_core::Error> {
     match r {
         Ok(_) => Ok(()),
         Err(Error::Http(e)) => Err(e),
@@ -174,7 +174,7 @@ where
 {
     Scenario::new(name, description, move |ctx: ScenarioContext| async move {
         if writes && ctx.var("PPMS_RECORD_WRITES").as_deref() != Some("1") {
-            return Err(http_core::Error::config(format!(
+            return Err(billing_http_core::Error::config(format!(
                 "scenario {name} writes on the live system: set PPMS_RECORD_WRITES=1 to record it"
             )));
         }

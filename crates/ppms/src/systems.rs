@@ -100,7 +100,7 @@ impl Systems<'_> {
             .form("id", id.to_string())
             .form("login", login)
             .form("type", right.letter())
-            .retry_safety(http_core::RetrySafety::Idempotent);
+            .retry_safety(billing_http_core::RetrySafety::Idempotent);
         let r = self.client.send(req).await?;
         let body = r.data()?.unwrap_or_default();
         if token::is_done(body) {

@@ -9,9 +9,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use billing_http_core::transport::{TransportError, TransportErrorKind};
+use billing_http_core::{HttpRequest, HttpResponse, StatusCode, Transport};
 use futures::future::BoxFuture;
-use http_core::transport::{TransportError, TransportErrorKind};
-use http_core::{HttpRequest, HttpResponse, StatusCode, Transport};
 
 /// One recorded request: its URL and its decoded form fields, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]

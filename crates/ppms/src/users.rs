@@ -1,6 +1,6 @@
 //! Users: `getusers`, `getuser`, `getadmins`, `newuser`, `upduser`, `auth` (user check).
 
-use http_core::{ExposeSecret, Request, SecretString, Value};
+use billing_http_core::{ExposeSecret, Request, SecretString, Value};
 
 use crate::cache::Fetched;
 use crate::client::{Client, RawResponse, read, write};

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
+use billing_http_core::clock::Clock;
+use billing_http_core::retry::RetryPolicy;
+use billing_http_core::transport::{TransportError, TransportErrorKind};
+use billing_http_core::{HttpResponse, StatusCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::future::BoxFuture;
-use http_core::clock::Clock;
-use http_core::retry::RetryPolicy;
-use http_core::transport::{TransportError, TransportErrorKind};
-use http_core::{HttpResponse, StatusCode};
 use ppms::testing::{ScriptedTransport, ok};
 use ppms::{
     ActiveFilter, BulkOptions, Client, CoreFacilityId, Error, InitialOrderState, MemoryUserCache,

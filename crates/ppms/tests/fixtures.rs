@@ -1,5 +1,5 @@
 //! Every cassette `fixtures/ppms/*.json` replayed through the real client with
-//! `http_core::cassette::ReplayTransport`, with an insta snapshot of the decoded result (or of
+//! `billing_http_core::cassette::ReplayTransport`, with an insta snapshot of the decoded result (or of
 //! the typed error, for error cases). Every recorded interaction must be used.
 #![allow(clippy::unwrap_used)]
 
@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use billing_http_core::cassette::{Cassette, ReplayTransport};
+use billing_http_core::clock::Clock;
 use chrono::NaiveDate;
 use futures::future::BoxFuture;
-use http_core::cassette::{Cassette, ReplayTransport};
-use http_core::clock::Clock;
 use ppms::{
     ActiveFilter, Client, CoreFacilityId, ExperienceFilter, GroupParams, InvoiceDetailsOptions,
     InvoiceTrackingFilter, NewOrder, OrderRef, ProjectId, ProjectParams, ReportId, Reports,

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use http_core::retry::RetryPolicy;
+use billing_http_core::retry::RetryPolicy;
+use billing_sandbox::{Fault, FaultPlan, Sandbox, Synthetic};
 use ppms::{ActiveFilter, BulkOptions, Client, Error, NewOrder, ServiceId};
-use sandbox::{Fault, FaultPlan, Sandbox, Synthetic};
 
 /// A sandbox serving one cassette, with the first request answered by `first` if given.
 async fn serve(cassette: &str, first: Option<Fault>) -> Sandbox {

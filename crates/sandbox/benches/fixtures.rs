@@ -11,13 +11,13 @@
 
 use std::sync::Arc;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use http_core::cassette::{
+use billing_http_core::cassette::{
     Cassette, Interaction, PersonalKind, RecordedRequest, RecordedResponse, ReplayTransport,
     ScrubConfig,
 };
-use http_core::{Client, Request};
-use sandbox::{Sandbox, Synthetic};
+use billing_http_core::{Client, Request};
+use billing_sandbox::{Sandbox, Synthetic};
+use criterion::{Criterion, criterion_group, criterion_main};
 
 fn users_cassette(n: usize) -> Cassette {
     let mut c = Cassette::new("ppms", "users");

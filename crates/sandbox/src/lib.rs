@@ -18,7 +18,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use sandbox::{Fault, FaultPlan, Sandbox, Synthetic};
+//! use billing_sandbox::{Fault, FaultPlan, Sandbox, Synthetic};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let sandbox = Sandbox::builder("pax8")
@@ -44,7 +44,7 @@
 //! 5. synthetic data sets answer what they handle;
 //! 6. otherwise the cassettes answer: the first unused matching interaction, then the last
 //!    match again (so any number of calls can be served). Matching is
-//!    `http_core::cassette`'s replay rule (method, path, sorted query, form and JSON body,
+//!    `billing_http_core::cassette`'s replay rule (method, path, sorted query, form and JSON body,
 //!    minus secret fields). A request that matches nothing gets **HTTP 599** with a text body
 //!    naming the nearest recorded request.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -62,14 +62,14 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{Response, StatusCode};
-use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
-use http_core::cassette::{
+use billing_http_core::cassette::{
     Cassette, CassetteError, RecordedRequest, ReplayTransport, ScrubConfig, fixtures_dir,
     matching::record_request,
 };
-use http_core::{HttpRequest, Transport};
+use billing_http_core::{HttpRequest, Transport};
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;

@@ -1,7 +1,7 @@
 //! Synthetic data generators: large, deterministic data sets generated per request, so
 //! scale and performance tests need no giant cassettes. Nothing is held in memory.
 
-use http_core::cassette::RecordedRequest;
+use billing_http_core::cassette::RecordedRequest;
 use serde_json::{Value, json};
 
 /// A synthetic data set.

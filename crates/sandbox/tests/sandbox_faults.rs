@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use http_core::cassette::{Cassette, Interaction, RecordedRequest, RecordedResponse};
-use sandbox::{Fault, FaultPlan, Sandbox};
+use billing_http_core::cassette::{Cassette, Interaction, RecordedRequest, RecordedResponse};
+use billing_sandbox::{Fault, FaultPlan, Sandbox};
 
 fn cassette() -> Cassette {
     let mut c = Cassette::new("pax8", "companies");
@@ -146,15 +146,15 @@ async fn truncated_body_fails_while_reading_the_body() {
 #[tokio::test]
 async fn truncated_body_through_http_core_is_a_retryable_transport_error() {
     let sb = start(Some(FaultPlan::sequence([Some(Fault::TruncatedBody)]))).await;
-    let transport = http_core::transport::ReqwestTransport::from_client(http(), 1 << 20);
-    let req = http_core::HttpRequest::new(
-        http_core::Method::GET,
+    let transport = billing_http_core::transport::ReqwestTransport::from_client(http(), 1 << 20);
+    let req = billing_http_core::HttpRequest::new(
+        billing_http_core::Method::GET,
         url::Url::parse(&sb.url_for("companies?page=0")).unwrap(),
     );
-    let err = http_core::Transport::send(&transport, req)
+    let err = billing_http_core::Transport::send(&transport, req)
         .await
         .unwrap_err();
-    let err = http_core::Error::from(err);
+    let err = billing_http_core::Error::from(err);
     assert!(err.is_retryable(), "{err}");
 }
 

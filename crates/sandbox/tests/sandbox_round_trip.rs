@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use http_core::cassette::{
+use billing_http_core::cassette::{
     Cassette, CredentialVar, Interaction, PersonalKind, RecordedRequest, RecordedResponse,
     ReplayTransport, Scenario, ScenarioContext, ScrubConfig, Vars, VendorRecording,
 };
-use http_core::transport::{ReqwestTransport, Transport, TransportConfig};
-use http_core::{Client, Request};
-use sandbox::Sandbox;
+use billing_http_core::transport::{ReqwestTransport, Transport, TransportConfig};
+use billing_http_core::{Client, Request};
+use billing_sandbox::Sandbox;
 
 const KEY: &str = "live-ppms-key-31337";
 
@@ -51,13 +51,13 @@ fn client(ctx_base: &str, transport: Arc<dyn Transport>) -> Client {
         .unwrap()
 }
 
-fn getusers(key: http_core::SecretString) -> Request {
+fn getusers(key: billing_http_core::SecretString) -> Request {
     Request::post("pumapi/", "getusers")
         .form("action", "getusers")
         .form("apikey", key)
 }
 
-fn getuser(key: http_core::SecretString, login: &str) -> Request {
+fn getuser(key: billing_http_core::SecretString, login: &str) -> Request {
     Request::post("pumapi/", "getuser")
         .form("action", "getuser")
         .form("login", login)
@@ -65,7 +65,7 @@ fn getuser(key: http_core::SecretString, login: &str) -> Request {
 }
 
 /// The scenario a vendor crate would declare: list users, then fetch each one.
-async fn users(ctx: ScenarioContext) -> Result<(), http_core::Error> {
+async fn users(ctx: ScenarioContext) -> Result<(), billing_http_core::Error> {
     let key = ctx.secret("PPMS_API_KEY")?;
     let c = client(ctx.base_url(), ctx.transport());
     let list = c.execute(getusers(key.clone())).await?;
@@ -138,7 +138,9 @@ async fn record_through_sandbox_scrub_and_replay_round_trip() {
     // CRLF survived and the secret was replaced, not dropped.
     assert!(text.contains("\\r\\n"));
     assert!(text.contains(r#"["apikey", "REDACTED"]"#), "{text}");
-    assert!(http_core::cassette::find_secrets(&recorded, &recording().scrub, &[KEY]).is_empty());
+    assert!(
+        billing_http_core::cassette::find_secrets(&recorded, &recording().scrub, &[KEY]).is_empty()
+    );
 
     // Serve the scrubbed cassette; record again: identical interactions.
     let scrubbed = Sandbox::builder("ppms")
@@ -156,7 +158,7 @@ async fn record_through_sandbox_scrub_and_replay_round_trip() {
         Arc::new(ReqwestTransport::new(&TransportConfig::default()).unwrap()),
     );
     let offline = client("http://replay.invalid/", replay.clone());
-    let key = || http_core::SecretString::from("any-key");
+    let key = || billing_http_core::SecretString::from("any-key");
     let a = offline.execute(getusers(key())).await.unwrap();
     let b = over_http.execute(getusers(key())).await.unwrap();
     assert_eq!((a.status, &a.body), (b.status, &b.body));
@@ -182,7 +184,7 @@ async fn missing_credentials_are_a_clear_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_users_keep_distinct_pseudonyms_and_replay() {
     let live = Sandbox::builder("ppms")
-        .synthetic(sandbox::Synthetic::ppms_users(1500))
+        .synthetic(billing_sandbox::Synthetic::ppms_users(1500))
         .start()
         .await
         .unwrap();
@@ -198,7 +200,7 @@ async fn many_users_keep_distinct_pseudonyms_and_replay() {
         .collect();
     let distinct: std::collections::HashSet<&String> = listed.iter().collect();
     assert_eq!(distinct.len(), 1500, "two users share a pseudonym");
-    assert!(!listed.contains(&sandbox::ppms_login(0)));
+    assert!(!listed.contains(&billing_sandbox::ppms_login(0)));
     for (i, interaction) in recorded.interactions[1..].iter().enumerate() {
         let form = interaction.request.form.as_ref().unwrap();
         let login = &form.iter().find(|(k, _)| k == "login").unwrap().1;
@@ -208,7 +210,7 @@ async fn many_users_keep_distinct_pseudonyms_and_replay() {
     }
     let replay = Arc::new(ReplayTransport::new(recorded));
     let offline = client("http://replay.invalid/", replay.clone());
-    let key = http_core::SecretString::from("k");
+    let key = billing_http_core::SecretString::from("k");
     offline.execute(getusers(key.clone())).await.unwrap();
     for login in &listed {
         offline.execute(getuser(key.clone(), login)).await.unwrap();

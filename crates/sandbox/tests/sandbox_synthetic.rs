@@ -1,7 +1,7 @@
 //! Synthetic data sets: PPMS users and paginated Pax8 lists, generated per request.
 #![allow(clippy::unwrap_used)]
 
-use sandbox::{Sandbox, Synthetic, pax8_company_id, ppms_login};
+use billing_sandbox::{Sandbox, Synthetic, pax8_company_id, ppms_login};
 use serde_json::Value;
 
 async fn pumapi(sb: &Sandbox, form: &[(&str, &str)]) -> (u16, String) {

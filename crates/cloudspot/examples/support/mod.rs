@@ -1,8 +1,8 @@
 //! Shared by the examples: a live client when `CLOUDSPOT_TOKEN` is set, else the workspace
 //! sandbox on 127.0.0.1 serving the cassettes of `fixtures/cloudspot/`.
 
+use billing_sandbox::Sandbox;
 use cloudspot::Client;
-use sandbox::Sandbox;
 
 /// Keeps the offline sandbox alive as long as the client is used.
 pub struct Backend {

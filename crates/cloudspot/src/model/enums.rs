@@ -4,7 +4,7 @@
 //! back (CS-Q22). Type and variant names are English;
 //! each item's docs (and a `doc(alias)`, so rustdoc search finds it) give the Dutch wire name.
 
-use http_core::wire_enum;
+use billing_http_core::wire_enum;
 
 wire_enum!(
     /// How stock is tracked for an article: JSON key `voorraad_bijhouden` ("keep track of

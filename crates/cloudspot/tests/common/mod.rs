@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use billing_http_core::clock::ManualClock;
 use cloudspot::Client;
-use http_core::clock::ManualClock;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

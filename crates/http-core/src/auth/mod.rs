@@ -22,10 +22,10 @@
 //! ```no_run
 //! use std::sync::Arc;
 //! use std::time::{Duration, SystemTime};
-//! use http_core::auth::{Placement, Token, TokenCache, TokenSourceFn};
-//! use http_core::auth::store::{FileStore, TokenKey};
+//! use billing_http_core::auth::{Placement, Token, TokenCache, TokenSourceFn};
+//! use billing_http_core::auth::store::{FileStore, TokenKey};
 //!
-//! # fn run() -> Result<(), http_core::Error> {
+//! # fn run() -> Result<(), billing_http_core::Error> {
 //! let source = TokenSourceFn::new("pax8-client-credentials", || async {
 //!     // POST the token endpoint (through a `Client` with `NoAuth`), then:
 //!     Ok(Token::bearer("example", Some(SystemTime::now() + Duration::from_secs(86_400))))
@@ -37,7 +37,7 @@
 //!     .max_lifetime(Duration::from_secs(86_400))
 //!     .placement(Placement::Bearer)
 //!     .build();
-//! let client = http_core::Client::builder("pax8", "https://api.pax8.com/v1/")
+//! let client = billing_http_core::Client::builder("pax8", "https://api.pax8.com/v1/")
 //!     .auth(Arc::new(cache))
 //!     .build()?;
 //! # let _ = client;

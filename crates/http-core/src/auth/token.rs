@@ -20,7 +20,7 @@
 //! ```
 //! use std::sync::Arc;
 //! use std::time::{Duration, SystemTime};
-//! use http_core::auth::{Placement, token::{Token, TokenCache, TokenSourceFn}, store::TokenKey};
+//! use billing_http_core::auth::{Placement, token::{Token, TokenCache, TokenSourceFn}, store::TokenKey};
 //!
 //! let source = TokenSourceFn::new("example", || async {
 //!     // call the vendor's token endpoint here
@@ -29,7 +29,7 @@
 //! let cache = TokenCache::builder(source, TokenKey::new("pax8", "https://api.pax8.com/v1/token", "client-id"))
 //!     .placement(Placement::Bearer)
 //!     .build();
-//! let auth: Arc<dyn http_core::auth::Auth> = Arc::new(cache);
+//! let auth: Arc<dyn billing_http_core::auth::Auth> = Arc::new(cache);
 //! # let _ = auth;
 //! ```
 

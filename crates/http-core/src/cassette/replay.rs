@@ -23,11 +23,11 @@ use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError, Tra
 ///
 /// ```
 /// use std::sync::Arc;
-/// use http_core::cassette::{Cassette, Interaction, RecordedRequest, RecordedResponse, ReplayTransport};
+/// use billing_http_core::cassette::{Cassette, Interaction, RecordedRequest, RecordedResponse, ReplayTransport};
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let cassette = Cassette::load_fixture("vendor/scenario.json")?;
 /// let replay = Arc::new(ReplayTransport::new(cassette));
-/// let client = http_core::Client::builder("ppms", "http://replay.invalid/")
+/// let client = billing_http_core::Client::builder("ppms", "http://replay.invalid/")
 ///     .transport(replay.clone())
 ///     .build()?;
 /// // ... run the code under test with `client` ...

@@ -9,8 +9,8 @@
 //! cassette, `fixtures/<vendor>/<scenario>.json`.
 //!
 //! ```
-//! use http_core::cassette::{CredentialVar, PersonalKind, Scenario, ScenarioContext, ScrubConfig, VendorRecording};
-//! use http_core::{Client, Error, Request};
+//! use billing_http_core::cassette::{CredentialVar, PersonalKind, Scenario, ScenarioContext, ScrubConfig, VendorRecording};
+//! use billing_http_core::{Client, Error, Request};
 //!
 //! async fn users(ctx: ScenarioContext) -> Result<(), Error> {
 //!     let key = ctx.secret("PPMS_API_KEY")?;

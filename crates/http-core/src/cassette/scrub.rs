@@ -125,7 +125,7 @@ const LAST_NAMES: &[&str] = &[
 /// the vendor's own fields.
 ///
 /// ```
-/// use http_core::cassette::{PersonalKind, ScrubConfig};
+/// use billing_http_core::cassette::{PersonalKind, ScrubConfig};
 /// let config = ScrubConfig::new()
 ///     .secret_field("code")
 ///     .personal_field("email", PersonalKind::Email)

@@ -5,11 +5,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use billing_http_core::auth::{Token, TokenKey, TokenSource, TokenStore};
+use billing_http_core::clock::Clock;
+use billing_http_core::transport::{HttpRequest, HttpResponse, TransportError};
+use billing_http_core::{Error, ErrorKind, ExposeSecret, SecretString, StatusCode, Transport};
 use futures::future::BoxFuture;
-use http_core::auth::{Token, TokenKey, TokenSource, TokenStore};
-use http_core::clock::Clock;
-use http_core::transport::{HttpRequest, HttpResponse, TransportError};
-use http_core::{Error, ErrorKind, ExposeSecret, SecretString, StatusCode, Transport};
 
 /// The client secret every test source holds; it must never reach a store.
 pub const CLIENT_SECRET: &str = "cs-NEVER-STORE-7f3a9c1e5b";

@@ -1,7 +1,7 @@
 //! Shared setup of the examples: live when `PAX8_CLIENT_ID` and `PAX8_CLIENT_SECRET` are set,
 //! otherwise against an in-process sandbox serving the crate's cassettes and a synthetic tenant.
 
-use sandbox::{Sandbox, Synthetic};
+use billing_sandbox::{Sandbox, Synthetic};
 
 /// A client and, when offline, the sandbox it talks to (keep it alive while the client runs).
 pub async fn client() -> Result<(pax8::Client, Option<Sandbox>), Box<dyn std::error::Error>> {

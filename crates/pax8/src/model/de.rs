@@ -1,5 +1,5 @@
 //! Lenient deserialisation helpers of the models (PAX8-Q19, §3.7, §3.8): the shared ones come
-//! from `http_core::lenient`; the unsigned-integer ones are Pax8's own.
+//! from `billing_http_core::lenient`; the unsigned-integer ones are Pax8's own.
 //!
 //! Everything goes through `serde_json::Value`, which also makes the helpers work inside
 //! `#[serde(flatten)]` structs and with serde_json's `arbitrary_precision` feature (which the
@@ -7,7 +7,7 @@
 
 use serde::de::{Deserialize, Deserializer, Error as _};
 
-pub(crate) use http_core::lenient::{
+pub(crate) use billing_http_core::lenient::{
     decimal_from_value, null_default, opt_bool, opt_decimal, opt_string,
 };
 use serde_json::Value;

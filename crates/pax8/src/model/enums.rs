@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use http_core::wire::{WireMatch, normalise};
-use http_core::wire_enum;
+use billing_http_core::wire::{WireMatch, normalise};
+use billing_http_core::wire_enum;
 
 wire_enum! {
     /// `Company.status` and the companies `status` filter.

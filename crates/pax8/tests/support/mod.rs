@@ -6,10 +6,10 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use billing_http_core::clock::ManualClock;
+use billing_http_core::transport::{TransportError, TransportErrorKind};
+use billing_http_core::{HttpRequest, HttpResponse, StatusCode, Transport};
 use futures::future::BoxFuture;
-use http_core::clock::ManualClock;
-use http_core::transport::{TransportError, TransportErrorKind};
-use http_core::{HttpRequest, HttpResponse, StatusCode, Transport};
 use serde_json::{Value, json};
 
 pub const BASE: &str = "https://api.pax8.test/v1";

@@ -56,7 +56,7 @@ pub use memory::MemoryStore;
 /// client id or scope gives another key, so switching accounts never reuses a token.
 ///
 /// ```
-/// use http_core::auth::store::TokenKey;
+/// use billing_http_core::auth::store::TokenKey;
 /// let key = TokenKey::new("pax8", "https://api.pax8.com/v1/token", "my-client-id")
 ///     .with_scope("https://api.pax8.com");
 /// assert_eq!(key.vendor(), "pax8");
