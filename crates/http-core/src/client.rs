@@ -20,7 +20,7 @@ use crate::classify::{Classifier, DefaultClassifier, RequestInfo};
 use crate::clock::{Clock, TokioClock};
 use crate::error::{Error, ErrorKind};
 use crate::rate_limit::RateLimiter;
-use crate::request::{Body, Request};
+use crate::request::{Body, Request, RetrySafety};
 use crate::retry::{RetryDecision, RetryPolicy};
 use crate::transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportConfig};
 
@@ -36,6 +36,8 @@ pub struct Response {
     pub body: Bytes,
     vendor: &'static str,
     operation: String,
+    /// The request was not idempotent: a body that cannot be read leaves the outcome unknown.
+    not_idempotent: bool,
 }
 
 impl Response {
@@ -47,7 +49,16 @@ impl Response {
             body: raw.body,
             vendor,
             operation: operation.into(),
+            not_idempotent: false,
         }
+    }
+
+    /// Marks this response as the answer to a request that is not idempotent: every error made
+    /// from it (by [`Response::json`], [`Response::text`] or [`Response::tag`]) is then
+    /// outcome-unknown, because the server answered 2xx and may well have created the object.
+    pub fn for_not_idempotent(mut self, yes: bool) -> Self {
+        self.not_idempotent = yes;
+        self
     }
 
     /// Decodes the body as JSON into `T`; a failure is a decode error naming the failing field
@@ -71,6 +82,8 @@ impl Response {
     pub fn tag(&self, e: Error) -> Error {
         e.with_vendor(self.vendor)
             .with_operation(self.operation.clone())
+            .with_reached_server(true)
+            .with_outcome_unknown(self.not_idempotent)
     }
 
     /// A header value as text.
@@ -348,6 +361,13 @@ impl Client {
                 .with_operation(op.clone())
                 .with_attempts(attempts)
         };
+        let not_idempotent = matches!(request.retry_safety, RetrySafety::NotIdempotent);
+        // a failure of a create that may have reached the server leaves its outcome unknown
+        let tag = |e: Error, attempts: u32| {
+            let e = tag(e, attempts);
+            let unknown = not_idempotent && e.may_have_reached_server();
+            e.with_outcome_unknown(unknown)
+        };
         let start = inner.clock.now();
         let mut sends: u32 = 0;
         let mut auth_retried = false;
@@ -396,7 +416,9 @@ impl Client {
             let err = match outcome {
                 Ok(resp) => {
                     tracing::Span::current().record("attempts", sends);
-                    return Ok(Response::new(vendor, op.clone(), resp));
+                    return Ok(
+                        Response::new(vendor, op.clone(), resp).for_not_idempotent(not_idempotent)
+                    );
                 }
                 Err(e) => tag(e, sends),
             };

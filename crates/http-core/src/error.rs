@@ -87,6 +87,7 @@ struct Inner {
     reached_server: Option<bool>,
     attempts: u32,
     missing_env: Option<&'static str>,
+    outcome_unknown: bool,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -107,6 +108,7 @@ impl Error {
                 reached_server: None,
                 attempts: 0,
                 missing_env: None,
+                outcome_unknown: false,
                 source: None,
             }),
         }
@@ -210,6 +212,13 @@ impl Error {
         self
     }
 
+    /// Marks the error as the failure of a request that is not idempotent and may have been
+    /// carried out by the server (see [`Error::is_outcome_unknown`]).
+    pub fn with_outcome_unknown(mut self, unknown: bool) -> Self {
+        self.inner.outcome_unknown = unknown;
+        self
+    }
+
     /// Records the number of attempts made.
     pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.inner.attempts = attempts;
@@ -278,6 +287,14 @@ impl Error {
     /// the object **may exist** on the server and must be looked up before trying again.
     pub fn may_have_reached_server(&self) -> bool {
         self.inner.reached_server.unwrap_or(true)
+    }
+
+    /// A request that is not idempotent (a create without an idempotency key) failed after it
+    /// may have reached the server — including a 2xx answer whose body could not be read: the
+    /// object **may exist**; look it up before trying again. Set by [`crate::Client`] for every
+    /// such failure, and by [`crate::Response`]'s decoders.
+    pub fn is_outcome_unknown(&self) -> bool {
+        self.inner.outcome_unknown && self.may_have_reached_server()
     }
 
     /// Worth retrying if the request is safe to repeat.
@@ -393,7 +410,7 @@ impl SdkError for Error {
         Error::may_have_reached_server(self)
     }
     fn is_outcome_unknown(&self) -> bool {
-        false
+        Error::is_outcome_unknown(self)
     }
     fn retry_after(&self) -> Option<Duration> {
         Error::retry_after(self)
@@ -516,6 +533,7 @@ impl fmt::Debug for Error {
             .field("retry_after", &i.retry_after)
             .field("reached_server", &i.reached_server)
             .field("attempts", &i.attempts)
+            .field("outcome_unknown", &i.outcome_unknown)
             .finish()
     }
 }

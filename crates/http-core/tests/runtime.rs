@@ -180,7 +180,39 @@ async fn not_idempotent_post_is_not_retried_after_500() {
         .unwrap_err();
     assert_eq!(received(&server).await, 1);
     assert!(err.may_have_reached_server());
+    assert!(
+        err.is_outcome_unknown(),
+        "a 500 to a create may hide a created object"
+    );
     assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn create_answered_2xx_with_an_unreadable_body_is_outcome_unknown() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>proxy page</html>"))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let client = client_for(&server.uri(), &clock, RetryPolicy::default());
+    let create = client
+        .execute(Request::post("orders", "orders.create").not_idempotent())
+        .await
+        .unwrap();
+    let err = create.json::<serde_json::Value>().unwrap_err();
+    assert!(err.is_decode(), "{err:?}");
+    assert!(
+        err.is_outcome_unknown(),
+        "the server answered 2xx: it may have created it"
+    );
+    // the same body on a read (a PUMAPI-style POST read) is a plain decode error
+    let read = client
+        .execute(Request::post("orders", "orders.list"))
+        .await
+        .unwrap();
+    let err = read.json::<serde_json::Value>().unwrap_err();
+    assert!(err.is_decode() && !err.is_outcome_unknown(), "{err:?}");
 }
 
 #[tokio::test]
@@ -236,6 +268,10 @@ async fn not_idempotent_post_is_retried_after_connection_refused() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connect, "{err:?}");
     assert!(!err.may_have_reached_server());
+    assert!(
+        !err.is_outcome_unknown(),
+        "a create that never left cannot exist"
+    );
     assert_eq!(
         recorder.sends.load(Ordering::SeqCst),
         3,
