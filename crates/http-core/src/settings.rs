@@ -240,6 +240,7 @@ mod tests {
     struct Builder {
         settings: Settings,
     }
+    #[allow(dead_code)] // the test builder does not call every generated method
     impl Builder {
         crate::client_builder_methods!();
     }
