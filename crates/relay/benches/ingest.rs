@@ -1,0 +1,2 @@
+//! Ingest benchmark (see docs/benchmarks.md).
+fn main() {}
