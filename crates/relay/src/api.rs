@@ -303,6 +303,33 @@ fn content_type_is_json(headers: &HeaderMap) -> bool {
     })
 }
 
+/// The body is over the limit (or unreadable).
+struct Oversize;
+
+/// Reads the body up to `limit` bytes. A larger body is read on (and dropped) for up to 1 MiB
+/// more, so that a client still sending it gets the 413 rather than a reset connection.
+async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, Oversize> {
+    use futures::StreamExt;
+    const DRAIN: usize = 1024 * 1024;
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| Oversize)?;
+        total = total.saturating_add(chunk.len());
+        if total <= limit {
+            buf.extend_from_slice(&chunk);
+        } else if total > limit.saturating_add(DRAIN) {
+            break;
+        }
+    }
+    if total > limit {
+        Err(Oversize)
+    } else {
+        Ok(buf)
+    }
+}
+
 async fn submit(
     State(state): State<AppState>,
     path: Result<Path<String>, axum::extract::rejection::PathRejection>,
@@ -327,24 +354,15 @@ async fn submit(
             "send content-type: application/json (utf-8)",
         );
     }
-    let limit = state.limits.body_bytes;
-    let too_large = || {
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("the body is larger than {limit} bytes"),
-        )
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return too_large();
-    }
-    let bytes = match axum::body::to_bytes(body, limit).await {
+    let bytes = match read_body(body, state.limits.body_bytes).await {
         Ok(b) => b,
-        Err(_) => return too_large(),
+        Err(Oversize) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the body is larger than {} bytes", state.limits.body_bytes),
+            );
+        }
     };
     let line = match parse_line(&bytes, &tenant, &state.limits) {
         Ok(l) => l,

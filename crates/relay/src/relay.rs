@@ -216,6 +216,7 @@ impl Relay {
         let _ = self.stop.send(());
         self.supervisor.shutdown(grace).await;
         let _ = self.server.await;
+        self.store.close().await;
     }
 
     /// Stops everything at once, as if the process were killed: nothing is settled, leases
@@ -224,5 +225,7 @@ impl Relay {
         self.server.abort();
         let _ = self.server.await;
         self.supervisor.abort().await;
+        // connections still open hold the store: closing it is what a dead process does
+        self.store.close().await;
     }
 }

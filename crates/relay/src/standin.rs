@@ -34,6 +34,7 @@ use tokio::task::JoinHandle;
 struct Behaviour {
     latency: Mutex<Duration>,
     status: Mutex<Option<u16>>,
+    status_after_commit: Mutex<Option<u16>>,
     hold: AtomicBool,
     release: Notify,
     held: watch::Sender<u32>,
@@ -45,6 +46,7 @@ impl Behaviour {
         Behaviour {
             latency: Mutex::new(Duration::ZERO),
             status: Mutex::new(None),
+            status_after_commit: Mutex::new(None),
             hold: AtomicBool::new(false),
             release: Notify::new(),
             held: watch::channel(0).0,
@@ -61,13 +63,15 @@ impl Behaviour {
         *lock(&self.status)
     }
 
-    /// After a commit: holds the answer while holding is on.
-    async fn after_commit(&self) {
+    /// After a commit: holds the answer while holding is on; `Some(status)` when the answer
+    /// is to be that status (the ERP kept the line but says it failed).
+    async fn after_commit(&self) -> Option<u16> {
         if self.hold.load(Ordering::SeqCst) {
             let released = self.release.notified();
             self.held.send_modify(|n| *n += 1);
             released.await;
         }
+        *lock(&self.status_after_commit)
     }
 
     async fn wait_held(&self, n: u32) {
@@ -99,6 +103,12 @@ macro_rules! behaviour_methods {
         /// Answers `status` to every request instead of working (`None`: work normally).
         pub fn set_status(&self, status: Option<u16>) {
             *lock(&self.state.behaviour.status) = status;
+        }
+
+        /// Answers `status` to every push **after** committing it (`None`: answer normally): the
+        /// ERP has the line, the relay sees a failure.
+        pub fn set_status_after_commit(&self, status: Option<u16>) {
+            *lock(&self.state.behaviour.status_after_commit) = status;
         }
 
         /// Holds every push after committing it (see the [module docs](self)).
@@ -234,6 +244,15 @@ fn json(status: StatusCode, v: serde_json::Value) -> Response {
     (status, axum::Json(v)).into_response()
 }
 
+/// An injected status with a JSON message (`injected status <code>`).
+fn injected(status: u16) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json(
+        code,
+        serde_json::json!({"message": format!("injected status {status}")}),
+    )
+}
+
 async fn http_push(State(s): State<Arc<HttpState>>, headers: HeaderMap, body: Bytes) -> Response {
     s.requests.fetch_add(1, Ordering::SeqCst);
     let key = headers
@@ -243,8 +262,7 @@ async fn http_push(State(s): State<Arc<HttpState>>, headers: HeaderMap, body: By
         .to_owned();
     *lock(&s.pushes).entry(key.clone()).or_insert(0) += 1;
     if let Some(status) = s.behaviour.before().await {
-        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return json(code, serde_json::json!({"message": "injected status"}));
+        return injected(status);
     }
     if !authorized(&s.behaviour, &headers) {
         return json(
@@ -281,7 +299,9 @@ async fn http_push(State(s): State<Arc<HttpState>>, headers: HeaderMap, body: By
             }
         }
     };
-    s.behaviour.after_commit().await;
+    if let Some(status) = s.behaviour.after_commit().await {
+        return injected(status);
+    }
     json(
         StatusCode::CREATED,
         serde_json::json!({"reference": reference}),
@@ -295,8 +315,7 @@ async fn http_lookup(
 ) -> Response {
     s.requests.fetch_add(1, Ordering::SeqCst);
     if let Some(status) = s.behaviour.before().await {
-        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return json(code, serde_json::json!({"message": "injected status"}));
+        return injected(status);
     }
     if !authorized(&s.behaviour, &headers) {
         return json(
@@ -321,6 +340,7 @@ struct PpmsOrder {
     login: String,
     service: String,
     quantity: String,
+    project: String,
     staff_comments: String,
 }
 
@@ -390,11 +410,19 @@ impl PpmsErp {
         lock(&self.state.orders).len()
     }
 
-    /// `(login, service, quantity)` of the orders, in creation order.
-    pub fn orders(&self) -> Vec<(String, String, String)> {
+    /// `[login, service id, quantity, project id]` of every order, in creation order (an
+    /// absent field is empty).
+    pub fn orders(&self) -> Vec<[String; 4]> {
         lock(&self.state.orders)
             .iter()
-            .map(|o| (o.login.clone(), o.service.clone(), o.quantity.clone()))
+            .map(|o| {
+                [
+                    o.login.clone(),
+                    o.service.clone(),
+                    o.quantity.clone(),
+                    o.project.clone(),
+                ]
+            })
             .collect()
     }
 }
@@ -425,8 +453,7 @@ async fn pumapi(State(s): State<Arc<PpmsState>>, body: Bytes) -> Response {
         lock(&s.creates).push(field("scomments"));
     }
     if let Some(status) = s.behaviour.before().await {
-        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return (code, "injected status").into_response();
+        return injected(status);
     }
     if field("apikey") != s.api_key {
         return text("error: request not authorized\r\n".into());
@@ -440,12 +467,15 @@ async fn pumapi(State(s): State<Arc<PpmsState>>, body: Bytes) -> Response {
                     login: field("login"),
                     service: field("serviceid"),
                     quantity: field("quantity"),
+                    project: field("projectid"),
                     staff_comments: field("scomments"),
                 };
                 orders.push(o.clone());
                 o
             };
-            s.behaviour.after_commit().await;
+            if let Some(status) = s.behaviour.after_commit().await {
+                return injected(status);
+            }
             text(format!("{}\r\n", order.reference))
         }
         "getorders" => {

@@ -1,32 +1,24 @@
 //! The worker supervisor: one worker per active tenant, each in its own task.
 //!
-//! A worker that panics is caught (its task's `JoinError`), logged, and restarted with
+//! A worker that panics is caught (`catch_unwind` around its future), logged, and restarted with
 //! exponential backoff (1 s doubling to 60 s); the new incarnation first settles the line the
 //! dead one held through crash recovery, without waiting for its lease to expire. Failures stay
 //! local: every tenant has its own task, adapter, SDK clients (timeouts, retry budget, rate
 //! limiter), breaker and health; nothing one tenant does can block another's claims.
 
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use billing_http_core::clock::Clock;
+use futures::FutureExt;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::integration::Integration;
 use crate::store::Store;
 use crate::worker::{self, SharedHealth, TenantHealth, WorkerContext, WorkerState};
-
-/// A task aborted when this handle is dropped (so aborting a supervising task also ends the
-/// worker it runs).
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
 
 /// What the supervisor starts for one tenant.
 #[derive(Debug)]
@@ -142,12 +134,14 @@ async fn supervise(base: WorkerContext) {
         ctx.boot = incarnation == 1;
         ctx.dead_owner = dead_owner.take();
         let owner = ctx.owner.clone();
-        let mut worker = AbortOnDrop(tokio::spawn(worker::run(ctx)));
-        match (&mut worker.0).await {
+        // the worker runs inside this task, so aborting the task drops it at once
+        match AssertUnwindSafe(worker::run(ctx)).catch_unwind().await {
             Ok(()) => return,
-            Err(e) if e.is_panic() => {
-                let message = panic_message(e.into_panic());
+            Err(panic) => {
+                let message = panic_message(panic);
                 tracing::error!(tenant = %base.tenant, panic = %message, "worker panicked; restarting in {backoff:?}");
+                // the backoff starts now, before anyone can see the state change
+                let pause = base.clock.sleep(backoff);
                 {
                     let mut h = base.health.lock().unwrap_or_else(|p| p.into_inner());
                     h.state = WorkerState::Restarting;
@@ -155,12 +149,11 @@ async fn supervise(base: WorkerContext) {
                 }
                 dead_owner = Some(owner);
                 tokio::select! {
-                    _ = base.clock.sleep(backoff) => {}
+                    _ = pause => {}
                     _ = stop.changed() => return,
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(60));
             }
-            Err(_) => return,
         }
     }
 }

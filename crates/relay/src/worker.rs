@@ -233,12 +233,24 @@ async fn slot_loop(ctx: &WorkerContext, slot: u32) {
             }
             Ok(None) => {
                 let due = ctx.store.next_due(&ctx.tenant).await.ok().flatten();
+                // a fresh now, read right before the sleep is created: time may have moved
+                // during the store calls
+                let claimed_at = now;
+                let now = ctx.now();
                 let idle = ctx.integration.settings.poll_every;
                 let until_due = match due {
+                    // it became due while the claim ran: claim again at once
+                    Some(d) if d > claimed_at && d <= now => continue,
                     Some(d) if d > now => d.since(now),
+                    // due but not claimed: the slot is busy; a settlement wakes the worker
                     _ => idle,
                 };
-                let until_recovery = next_recovery.since(now).max(Duration::from_millis(1));
+                // slot 0 also runs the periodic crash recovery
+                let until_recovery = match slot {
+                    0 if next_recovery <= now => continue,
+                    0 => next_recovery.since(now),
+                    _ => idle,
+                };
                 wait(ctx, &mut stop, until_due.min(idle).min(until_recovery)).await;
             }
             Err(e) => {

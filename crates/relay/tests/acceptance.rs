@@ -71,6 +71,8 @@ async fn check_2_changed_amount_gets_409_and_nothing_changes() {
     assert_eq!(after.line.amount_text(), "5");
     assert_eq!(before.line, after.line);
     assert_eq!(before.received_at, after.received_at);
+    erp.wait_held(1).await;
+    erp.set_hold(false);
     erp.release();
     h.wait_status("ws-a", "C-1", "completed").await;
     assert_eq!(erp.held("C-1"), 1);
@@ -121,14 +123,16 @@ async fn check_6_tenant_a_outage_leaves_tenant_b_on_time() {
         "b completed without time passing"
     );
 
-    // an hour of 503s, a minute at a time; each step waits for A's worker to try again
+    // an hour of 503s, a minute at a time; each step waits until A's worker has tried again
+    // and settled the attempt
+    assert!(wait_until(|| async { erp_a.requests() > 0 }).await);
+    h.wait_status("a", "A-1", "received").await;
     for _ in 0..60 {
         let seen = erp_a.requests();
         h.clock.advance(Duration::from_secs(60));
-        assert!(
-            wait_until(|| async { erp_a.requests() > seen }).await,
-            "a's worker stopped trying"
-        );
+        let tried = wait_until(|| async { erp_a.requests() > seen }).await;
+        assert!(tried, "a's worker stopped trying");
+        h.wait_status("a", "A-1", "received").await;
     }
     assert_eq!(
         h.relay().health("a").unwrap().state,

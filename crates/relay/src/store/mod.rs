@@ -182,6 +182,12 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// `Ok` when the store is reachable.
     fn ping(&self) -> BoxFuture<'_, StoreResult<()>>;
 
+    /// Closes the store: connections, and (SQLite) the lock that keeps other processes out.
+    /// Later calls fail with [`StoreError::Unavailable`].
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+
     /// `true` when this process is the store's only user, so at boot every `processing` line
     /// belongs to a dead process ([`Stale::All`]).
     fn single_node(&self) -> bool;

@@ -78,7 +78,7 @@ pub struct SqliteStore {
     readers: SqlitePool,
     inserts: mpsc::Sender<InsertJob>,
     path: PathBuf,
-    _lock: std::fs::File,
+    lock: std::fs::File,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -150,7 +150,7 @@ impl SqliteStore {
             readers,
             inserts: tx,
             path,
-            _lock: lock,
+            lock,
         }))
     }
 
@@ -530,6 +530,14 @@ impl Store for SqliteStore {
                 .await
                 .map_err(unavailable)?;
             Ok(())
+        })
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            self.writer.close().await;
+            self.readers.close().await;
+            let _ = self.lock.unlock();
         })
     }
 

@@ -69,6 +69,13 @@ pub struct Reply {
 impl Harness {
     /// A relay with these tenant sections; `adapters` replace the configured ones.
     pub async fn start(tenants: &str, adapters: Vec<(&str, Arc<dyn Adapter>)>) -> Harness {
+        if std::env::var_os("RELAY_TEST_LOG").is_some() {
+            // RELAY_TEST_LOG=1 cargo test …: the relay's logs on standard error, for debugging
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("billing_relay=debug")
+                .with_test_writer()
+                .try_init();
+        }
         let dir = tempfile::tempdir().unwrap();
         let config_text = format!("{}{tenants}", head(&dir.path().join("relay.db")));
         let mut h = Harness {
