@@ -4,10 +4,12 @@
 //!   is on disk (the WAL is fsynced) before the relay answers 2xx, so a power loss cannot take
 //!   back an acknowledged line. `synchronous = normal` is available for hosts where losing the
 //!   last commits on power loss (never on a process crash) is acceptable; see docs/relay.md.
-//! * **Group commit.** Inserts from concurrent requests are gathered by one writer task and
-//!   committed together, one fsync for the batch; every request is answered after the commit
-//!   that holds its line. SQLite has no group commit of its own, hence this small piece of
-//!   hand-written code: without it one fsync per line bounds ingest to the disk's fsync rate.
+//! * **Group commit.** Every write — ingest inserts, claims, lease renewals, settlements, crash
+//!   recovery take-overs — is queued to one writer task, which runs whatever is waiting as one
+//!   transaction: one fsync for the batch. Each caller is answered after the commit that holds
+//!   its write, so "committed before acknowledged" holds per line. SQLite has no group commit of
+//!   its own, hence this small piece of hand-written code: without it, one fsync per write
+//!   bounds the relay to the disk's fsync rate, shared by ingest and every tenant's worker.
 //! * **Connections.** One writer connection (SQLite has one writer at a time anyway) and a
 //!   pool of read-only connections for status queries and duplicates: in WAL mode they never
 //!   block the writer and cannot modify anything.
@@ -56,7 +58,7 @@ pub struct SqliteOptions {
     pub synchronous: Synchronous,
     /// Read-only connections for status queries.
     pub read_connections: u32,
-    /// The most inserts committed together.
+    /// The most writes committed together.
     pub max_batch: usize,
 }
 
@@ -76,7 +78,7 @@ impl SqliteOptions {
 pub struct SqliteStore {
     writer: SqlitePool,
     readers: SqlitePool,
-    inserts: mpsc::Sender<InsertJob>,
+    writes: mpsc::Sender<Job>,
     path: PathBuf,
     lock: std::fs::File,
 }
@@ -89,11 +91,54 @@ impl fmt::Debug for SqliteStore {
     }
 }
 
-struct InsertJob {
-    tenant: String,
-    line: OrderLine,
-    now: Millis,
-    reply: oneshot::Sender<StoreResult<Inserted>>,
+/// A state change, executed by the writer task inside a batch transaction.
+enum Write {
+    Insert {
+        tenant: String,
+        line: OrderLine,
+        now: Millis,
+    },
+    Claim {
+        tenant: String,
+        owner: String,
+        slot: u32,
+        expires_at: Millis,
+        now: Millis,
+    },
+    Renew {
+        tenant: String,
+        unique_id: String,
+        owner: String,
+        expires_at: Millis,
+        now: Millis,
+    },
+    Settle {
+        tenant: String,
+        unique_id: String,
+        owner: String,
+        settlement: Settlement,
+        now: Millis,
+    },
+    TakeOver {
+        tenant: String,
+        all: bool,
+        dead_owner: Option<String>,
+        new_owner: String,
+        expires_at: Millis,
+        now: Millis,
+    },
+}
+
+/// What a write gives back.
+enum Written {
+    Inserted(Inserted),
+    Line(Option<LineRecord>),
+    Changed(bool),
+}
+
+struct Job {
+    write: Write,
+    reply: oneshot::Sender<StoreResult<Written>>,
 }
 
 const COLS: &str = "seq, tenant, unique_id, case_nr, product_nr, product_amount, dispensed_at, \
@@ -148,7 +193,7 @@ impl SqliteStore {
         Ok(Arc::new(SqliteStore {
             writer,
             readers,
-            inserts: tx,
+            writes: tx,
             path,
             lock,
         }))
@@ -183,8 +228,8 @@ fn lock_file(db: &Path) -> StoreResult<std::fs::File> {
     }
 }
 
-/// Gathers concurrent inserts and commits them together (see the module docs).
-async fn writer_task(pool: SqlitePool, mut rx: mpsc::Receiver<InsertJob>, max_batch: usize) {
+/// Gathers concurrent writes and commits them together (see the module docs).
+async fn writer_task(pool: SqlitePool, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = rx.recv().await {
         batch.push(first);
@@ -194,14 +239,14 @@ async fn writer_task(pool: SqlitePool, mut rx: mpsc::Receiver<InsertJob>, max_ba
                 Err(_) => break,
             }
         }
-        match insert_batch(&pool, &batch).await {
+        match run_batch(&pool, &batch).await {
             Ok(results) => {
                 for (job, result) in batch.drain(..).zip(results) {
-                    let _ = job.reply.send(Ok(result));
+                    let _ = job.reply.send(result);
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, lines = batch.len(), "store could not commit a batch of lines");
+                tracing::error!(error = %e, writes = batch.len(), "store could not commit a batch");
                 for job in batch.drain(..) {
                     let _ = job.reply.send(Err(StoreError::Unavailable(e.to_string())));
                 }
@@ -210,46 +255,231 @@ async fn writer_task(pool: SqlitePool, mut rx: mpsc::Receiver<InsertJob>, max_ba
     }
 }
 
-async fn insert_batch(pool: &SqlitePool, batch: &[InsertJob]) -> Result<Vec<Inserted>, StoreError> {
+/// One transaction for the whole batch. A statement refused by a constraint fails its own
+/// write only (SQLite rolls back just that statement); any other failure rolls back the batch
+/// and fails every write in it, and so does a failed commit.
+async fn run_batch(
+    pool: &SqlitePool,
+    batch: &[Job],
+) -> Result<Vec<StoreResult<Written>>, StoreError> {
     let mut tx = pool.begin().await.map_err(unavailable)?;
     let mut out = Vec::with_capacity(batch.len());
     for job in batch {
-        out.push(insert_one(&mut tx, job).await?);
+        match execute(&mut tx, &job.write).await {
+            Ok(w) => out.push(Ok(w)),
+            Err(Failed::Constraint(m)) => out.push(Err(StoreError::Corrupt(m))),
+            Err(Failed::Row(e)) => out.push(Err(e)),
+            Err(Failed::Batch(e)) => return Err(unavailable(e)),
+        }
     }
     tx.commit().await.map_err(unavailable)?;
     Ok(out)
 }
 
-async fn insert_one(tx: &mut Transaction<'_, Sqlite>, job: &InsertJob) -> StoreResult<Inserted> {
-    let l = &job.line;
-    let sql = format!(
-        "INSERT INTO order_lines (tenant, unique_id, case_nr, product_nr, product_amount, \
-         dispensed_at, status, attempts, next_attempt_at, check_first, received_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'received', 0, ?7, 0, ?7, ?7) \
-         ON CONFLICT (tenant, unique_id) DO NOTHING RETURNING {COLS}"
-    );
-    let inserted = sqlx::query(&sql)
-        .bind(&job.tenant)
-        .bind(&l.unique_id)
-        .bind(&l.case_nr)
-        .bind(&l.product_nr)
-        .bind(l.amount_text())
-        .bind(l.dispensed_at_text())
-        .bind(job.now.0)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(unavailable)?;
-    if let Some(row) = inserted {
-        return Ok(Inserted::New(record(&row)?));
+/// How one statement failed.
+enum Failed {
+    /// Refused by a constraint: only this statement was rolled back.
+    Constraint(String),
+    /// The statement ran, its result could not be read.
+    Row(StoreError),
+    /// Anything else: the batch is lost.
+    Batch(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Failed {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(d)
+                if matches!(
+                    d.kind(),
+                    sqlx::error::ErrorKind::UniqueViolation
+                        | sqlx::error::ErrorKind::CheckViolation
+                        | sqlx::error::ErrorKind::NotNullViolation
+                ) =>
+            {
+                Failed::Constraint(d.message().to_owned())
+            }
+            _ => Failed::Batch(e),
+        }
     }
-    let sql = format!("SELECT {COLS} FROM order_lines WHERE tenant = ?1 AND unique_id = ?2");
-    let row = sqlx::query(&sql)
-        .bind(&job.tenant)
-        .bind(&l.unique_id)
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(unavailable)?;
-    Ok(Inserted::Existing(record(&row)?))
+}
+
+fn line_of(row: Option<SqliteRow>) -> Result<Written, Failed> {
+    row.as_ref()
+        .map(record)
+        .transpose()
+        .map(Written::Line)
+        .map_err(Failed::Row)
+}
+
+async fn execute(tx: &mut Transaction<'_, Sqlite>, write: &Write) -> Result<Written, Failed> {
+    const FREE: &str = "lease_owner = NULL, lease_expires_at = NULL, slot = NULL";
+    const HELD: &str =
+        "WHERE tenant = ?1 AND unique_id = ?2 AND status = 'processing' AND lease_owner = ?3";
+    let conn = &mut **tx;
+    match write {
+        Write::Insert {
+            tenant,
+            line: l,
+            now,
+        } => {
+            let sql = format!(
+                "INSERT INTO order_lines (tenant, unique_id, case_nr, product_nr, product_amount, \
+                 dispensed_at, status, attempts, next_attempt_at, check_first, received_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'received', 0, ?7, 0, ?7, ?7) \
+                 ON CONFLICT (tenant, unique_id) DO NOTHING RETURNING {COLS}"
+            );
+            let inserted = sqlx::query(&sql)
+                .bind(tenant)
+                .bind(&l.unique_id)
+                .bind(&l.case_nr)
+                .bind(&l.product_nr)
+                .bind(l.amount_text())
+                .bind(l.dispensed_at_text())
+                .bind(now.0)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if let Some(row) = inserted {
+                return Ok(Written::Inserted(Inserted::New(
+                    record(&row).map_err(Failed::Row)?,
+                )));
+            }
+            let sql =
+                format!("SELECT {COLS} FROM order_lines WHERE tenant = ?1 AND unique_id = ?2");
+            let row = sqlx::query(&sql)
+                .bind(tenant)
+                .bind(&l.unique_id)
+                .fetch_one(&mut *conn)
+                .await?;
+            Ok(Written::Inserted(Inserted::Existing(
+                record(&row).map_err(Failed::Row)?,
+            )))
+        }
+        Write::Claim {
+            tenant,
+            owner,
+            slot,
+            expires_at,
+            now,
+        } => {
+            // strict per-tenant FIFO: only the oldest `received` line, and only when it is due;
+            // the slot test and the unique (tenant, slot) index keep the in-flight limit
+            let sql = format!(
+                "UPDATE order_lines SET status = 'processing', lease_owner = ?2, \
+                 lease_expires_at = ?3, slot = ?4, attempts = attempts + 1, updated_at = ?5 \
+                 WHERE seq = (SELECT seq FROM order_lines WHERE tenant = ?1 AND status = 'received' \
+                              ORDER BY seq LIMIT 1) \
+                   AND next_attempt_at <= ?5 \
+                   AND NOT EXISTS (SELECT 1 FROM order_lines WHERE tenant = ?1 AND slot = ?4) \
+                 RETURNING {COLS}"
+            );
+            let row = sqlx::query(&sql)
+                .bind(tenant)
+                .bind(owner)
+                .bind(expires_at.0)
+                .bind(i64::from(*slot))
+                .bind(now.0)
+                .fetch_optional(&mut *conn)
+                .await;
+            match row {
+                Ok(row) => line_of(row),
+                // another holder of the slot (the index is the last word): nothing claimed
+                Err(e) => match Failed::from(e) {
+                    Failed::Constraint(_) => Ok(Written::Line(None)),
+                    other => Err(other),
+                },
+            }
+        }
+        Write::Renew {
+            tenant,
+            unique_id,
+            owner,
+            expires_at,
+            now,
+        } => {
+            let done = sqlx::query(&format!(
+                "UPDATE order_lines SET lease_expires_at = ?4, updated_at = ?5 {HELD}"
+            ))
+            .bind(tenant)
+            .bind(unique_id)
+            .bind(owner)
+            .bind(expires_at.0)
+            .bind(now.0)
+            .execute(&mut *conn)
+            .await?;
+            Ok(Written::Changed(done.rows_affected() == 1))
+        }
+        Write::Settle {
+            tenant,
+            unique_id,
+            owner,
+            settlement,
+            now,
+        } => {
+            let sql = match settlement {
+                Settlement::Completed { .. } => format!(
+                    "UPDATE order_lines SET status = 'completed', reason_code = NULL, reason = NULL, \
+                     erp_reference = ?4, completed_at = ?5, updated_at = ?5, check_first = 0, \
+                     {FREE} {HELD}"
+                ),
+                Settlement::Failed { .. } => format!(
+                    "UPDATE order_lines SET status = 'failed', reason_code = ?4, reason = ?5, \
+                     updated_at = ?6, check_first = 0, {FREE} {HELD}"
+                ),
+                Settlement::Retry { .. } => format!(
+                    "UPDATE order_lines SET status = 'received', reason_code = ?4, reason = ?5, \
+                     next_attempt_at = ?6, check_first = ?7, updated_at = ?8, {FREE} {HELD}"
+                ),
+            };
+            let query = sqlx::query(&sql).bind(tenant).bind(unique_id).bind(owner);
+            let query = match settlement {
+                Settlement::Completed { erp_reference } => query.bind(erp_reference).bind(now.0),
+                Settlement::Failed { code, reason } => {
+                    query.bind(code.as_str()).bind(reason).bind(now.0)
+                }
+                Settlement::Retry {
+                    code,
+                    reason,
+                    next_attempt_at,
+                    check_first,
+                } => query
+                    .bind(code.map(|c| c.as_str()))
+                    .bind(reason)
+                    .bind(next_attempt_at.0)
+                    .bind(i64::from(*check_first))
+                    .bind(now.0),
+            };
+            let done = query.execute(&mut *conn).await?;
+            Ok(Written::Changed(done.rows_affected() == 1))
+        }
+        Write::TakeOver {
+            tenant,
+            all,
+            dead_owner,
+            new_owner,
+            expires_at,
+            now,
+        } => {
+            let sql = format!(
+                "UPDATE order_lines SET lease_owner = ?2, lease_expires_at = ?3, updated_at = ?4 \
+                 WHERE seq = (SELECT seq FROM order_lines WHERE tenant = ?1 AND status = 'processing' \
+                              AND lease_owner <> ?2 \
+                              AND (?5 OR lease_expires_at <= ?4 OR lease_owner = ?6) \
+                              ORDER BY seq LIMIT 1) \
+                 RETURNING {COLS}"
+            );
+            let row = sqlx::query(&sql)
+                .bind(tenant)
+                .bind(new_owner)
+                .bind(expires_at.0)
+                .bind(now.0)
+                .bind(*all)
+                .bind(dead_owner)
+                .fetch_optional(&mut *conn)
+                .await?;
+            line_of(row)
+        }
+    }
 }
 
 fn corrupt(what: &str) -> StoreError {
@@ -298,6 +528,22 @@ fn record(row: &SqliteRow) -> StoreResult<LineRecord> {
     })
 }
 
+impl SqliteStore {
+    async fn write(&self, write: Write) -> StoreResult<Written> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || StoreError::Unavailable("the writer has stopped".into());
+        self.writes
+            .send(Job { write, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+fn unexpected() -> StoreError {
+    StoreError::Corrupt("the writer answered another kind of write".into())
+}
+
 impl Store for SqliteStore {
     fn insert_line<'a>(
         &'a self,
@@ -306,20 +552,15 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> BoxFuture<'a, StoreResult<Inserted>> {
         Box::pin(async move {
-            let (reply, answer) = oneshot::channel();
-            let job = InsertJob {
+            let write = Write::Insert {
                 tenant: tenant.to_owned(),
                 line: line.clone(),
                 now,
-                reply,
             };
-            self.inserts
-                .send(job)
-                .await
-                .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
-            answer
-                .await
-                .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
+            match self.write(write).await? {
+                Written::Inserted(i) => Ok(i),
+                _ => Err(unexpected()),
+            }
         })
     }
 
@@ -348,27 +589,17 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> BoxFuture<'a, StoreResult<Option<LineRecord>>> {
         Box::pin(async move {
-            // strict per-tenant FIFO: only the oldest `received` line, and only when it is due;
-            // the slot test and the unique (tenant, slot) index keep the in-flight limit
-            let sql = format!(
-                "UPDATE order_lines SET status = 'processing', lease_owner = ?2, \
-                 lease_expires_at = ?3, slot = ?4, attempts = attempts + 1, updated_at = ?5 \
-                 WHERE seq = (SELECT seq FROM order_lines WHERE tenant = ?1 AND status = 'received' \
-                              ORDER BY seq LIMIT 1) \
-                   AND next_attempt_at <= ?5 \
-                   AND NOT EXISTS (SELECT 1 FROM order_lines WHERE tenant = ?1 AND slot = ?4) \
-                 RETURNING {COLS}"
-            );
-            let row = sqlx::query(&sql)
-                .bind(tenant)
-                .bind(lease.owner)
-                .bind(lease.expires_at.0)
-                .bind(i64::from(lease.slot))
-                .bind(now.0)
-                .fetch_optional(&self.writer)
-                .await
-                .map_err(unavailable)?;
-            row.as_ref().map(record).transpose()
+            let write = Write::Claim {
+                tenant: tenant.to_owned(),
+                owner: lease.owner.to_owned(),
+                slot: lease.slot,
+                expires_at: lease.expires_at,
+                now,
+            };
+            match self.write(write).await? {
+                Written::Line(l) => Ok(l),
+                _ => Err(unexpected()),
+            }
         })
     }
 
@@ -381,19 +612,17 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> BoxFuture<'a, StoreResult<bool>> {
         Box::pin(async move {
-            let done = sqlx::query(
-                "UPDATE order_lines SET lease_expires_at = ?4, updated_at = ?5 \
-                 WHERE tenant = ?1 AND unique_id = ?2 AND status = 'processing' AND lease_owner = ?3",
-            )
-            .bind(tenant)
-            .bind(unique_id)
-            .bind(owner)
-            .bind(expires_at.0)
-            .bind(now.0)
-            .execute(&self.writer)
-            .await
-            .map_err(unavailable)?;
-            Ok(done.rows_affected() == 1)
+            let write = Write::Renew {
+                tenant: tenant.to_owned(),
+                unique_id: unique_id.to_owned(),
+                owner: owner.to_owned(),
+                expires_at,
+                now,
+            };
+            match self.write(write).await? {
+                Written::Changed(c) => Ok(c),
+                _ => Err(unexpected()),
+            }
         })
     }
 
@@ -406,43 +635,17 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> BoxFuture<'a, StoreResult<bool>> {
         Box::pin(async move {
-            const FREE: &str = "lease_owner = NULL, lease_expires_at = NULL, slot = NULL";
-            const HELD: &str = "WHERE tenant = ?1 AND unique_id = ?2 AND status = 'processing' AND lease_owner = ?3";
-            let sql = match &settlement {
-                Settlement::Completed { .. } => format!(
-                    "UPDATE order_lines SET status = 'completed', reason_code = NULL, reason = NULL, \
-                     erp_reference = ?4, completed_at = ?5, updated_at = ?5, check_first = 0, \
-                     {FREE} {HELD}"
-                ),
-                Settlement::Failed { .. } => format!(
-                    "UPDATE order_lines SET status = 'failed', reason_code = ?4, reason = ?5, \
-                     updated_at = ?6, check_first = 0, {FREE} {HELD}"
-                ),
-                Settlement::Retry { .. } => format!(
-                    "UPDATE order_lines SET status = 'received', reason_code = ?4, reason = ?5, \
-                     next_attempt_at = ?6, check_first = ?7, updated_at = ?8, {FREE} {HELD}"
-                ),
+            let write = Write::Settle {
+                tenant: tenant.to_owned(),
+                unique_id: unique_id.to_owned(),
+                owner: owner.to_owned(),
+                settlement,
+                now,
             };
-            let query = sqlx::query(&sql).bind(tenant).bind(unique_id).bind(owner);
-            let query = match settlement {
-                Settlement::Completed { erp_reference } => query.bind(erp_reference).bind(now.0),
-                Settlement::Failed { code, reason } => {
-                    query.bind(code.as_str()).bind(reason).bind(now.0)
-                }
-                Settlement::Retry {
-                    code,
-                    reason,
-                    next_attempt_at,
-                    check_first,
-                } => query
-                    .bind(code.map(|c| c.as_str()))
-                    .bind(reason)
-                    .bind(next_attempt_at.0)
-                    .bind(i64::from(check_first))
-                    .bind(now.0),
-            };
-            let done = query.execute(&self.writer).await.map_err(unavailable)?;
-            Ok(done.rows_affected() == 1)
+            match self.write(write).await? {
+                Written::Changed(c) => Ok(c),
+                _ => Err(unexpected()),
+            }
         })
     }
 
@@ -455,29 +658,22 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> BoxFuture<'a, StoreResult<Option<LineRecord>>> {
         Box::pin(async move {
-            let (all, dead) = match stale {
+            let (all, dead_owner) = match stale {
                 Stale::All => (true, None),
-                Stale::Expired { dead_owner } => (false, dead_owner),
+                Stale::Expired { dead_owner } => (false, dead_owner.map(str::to_owned)),
             };
-            let sql = format!(
-                "UPDATE order_lines SET lease_owner = ?2, lease_expires_at = ?3, updated_at = ?4 \
-                 WHERE seq = (SELECT seq FROM order_lines WHERE tenant = ?1 AND status = 'processing' \
-                              AND lease_owner <> ?2 \
-                              AND (?5 OR lease_expires_at <= ?4 OR lease_owner = ?6) \
-                              ORDER BY seq LIMIT 1) \
-                 RETURNING {COLS}"
-            );
-            let row = sqlx::query(&sql)
-                .bind(tenant)
-                .bind(new_owner)
-                .bind(expires_at.0)
-                .bind(now.0)
-                .bind(all)
-                .bind(dead)
-                .fetch_optional(&self.writer)
-                .await
-                .map_err(unavailable)?;
-            row.as_ref().map(record).transpose()
+            let write = Write::TakeOver {
+                tenant: tenant.to_owned(),
+                all,
+                dead_owner,
+                new_owner: new_owner.to_owned(),
+                expires_at,
+                now,
+            };
+            match self.write(write).await? {
+                Written::Line(l) => Ok(l),
+                _ => Err(unexpected()),
+            }
         })
     }
 
