@@ -318,7 +318,7 @@ async fn process(ctx: &WorkerContext, line: LineRecord) {
     }
     match with_lease(ctx, &line, adapter.push(push_line)).await {
         Ok(pushed) => {
-            tracing::info!(tenant = %ctx.tenant, unique_id = %line.line.unique_id, reference = ?pushed.reference, "pushed");
+            tracing::debug!(tenant = %ctx.tenant, unique_id = %line.line.unique_id, reference = ?pushed.reference, "pushed");
             settle(
                 ctx,
                 &line,
