@@ -223,3 +223,19 @@ async fn restart_on_the_same_file_settles_an_interrupted_push() {
     assert_eq!((erp.pushes("Z-1"), erp.held("Z-1")), (1, 1));
     assert_eq!(r.body["erp_reference"], "fault-Z-1");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_whose_recovery_check_failed_is_checked_again_when_its_lease_expires() {
+    let erp = Arc::new(FaultAdapter::new(Capabilities::new(true, true, false)).then(Step::Hang));
+    let mut h = one_tenant(erp.clone(), "").await;
+    assert_eq!(h.submit("t", &line("Y-1", "1")).await.status, 202);
+    h.wait_status("t", "Y-1", "processing").await;
+    erp.set_check_fails(true); // the ERP cannot be asked at the restart
+    h.restart().await;
+    assert!(wait_until(|| async { erp.checks() >= 1 }).await);
+    assert_eq!(h.status("t", "Y-1").await.body["status"], "processing");
+    erp.set_check_fails(false);
+    h.clock.advance(Duration::from_secs(31)); // past the recovery's own lease
+    let r = h.wait_status("t", "Y-1", "completed").await;
+    assert_eq!((erp.pushes("Y-1"), erp.held("Y-1")), (1, 1), "{}", r.raw);
+}

@@ -210,6 +210,14 @@ async fn stale_leases_are_taken_over_once_and_keep_their_slot() {
             .is_none(),
         "the slot stays held"
     );
+    // once its own take-over expires (the check failed, nothing settled it), it is stale again
+    let later = exp.plus(Duration::from_secs(1));
+    let until = later.plus(Duration::from_secs(30));
+    let again = s
+        .take_over_stale("t", expired, "r", until, later)
+        .await
+        .unwrap();
+    assert_eq!(again.map(|l| l.line.unique_id), Some("a".to_owned()));
 }
 
 #[tokio::test]

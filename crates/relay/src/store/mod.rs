@@ -101,9 +101,11 @@ pub enum Settlement {
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub enum Stale<'a> {
-    /// Every `processing` line (boot of a single-node store: their holders are dead).
+    /// Every `processing` line not already held by the caller (boot of a single-node store:
+    /// their holders are dead).
     All,
-    /// Lines whose lease expired, or held by this dead worker incarnation.
+    /// Lines whose lease expired (the caller's own included: a lease it could not renew or
+    /// settle), or held by this dead worker incarnation.
     Expired {
         /// A worker known to be dead (it panicked), whose leases need not expire first.
         dead_owner: Option<&'a str>,

@@ -463,8 +463,8 @@ async fn execute(tx: &mut Transaction<'_, Sqlite>, write: &Write) -> Result<Writ
             let sql = format!(
                 "UPDATE order_lines SET lease_owner = ?2, lease_expires_at = ?3, updated_at = ?4 \
                  WHERE seq = (SELECT seq FROM order_lines WHERE tenant = ?1 AND status = 'processing' \
-                              AND lease_owner <> ?2 \
-                              AND (?5 OR lease_expires_at <= ?4 OR lease_owner = ?6) \
+                              AND ((?5 AND lease_owner <> ?2) OR lease_expires_at <= ?4 \
+                                   OR lease_owner = ?6) \
                               ORDER BY seq LIMIT 1) \
                  RETURNING {COLS}"
             );
