@@ -215,7 +215,7 @@ async fn build(
                     at(ConfigError("erp = \"ppms\" needs a [ppms] section".into()))
                 })?;
                 let key = resolve(&p.api_key).await.map_err(at)?;
-                Arc::new(PpmsAdapter::new(p, key, settings, clock.clone()).map_err(at)?)
+                Arc::new(PpmsAdapter::new(p, key, settings).map_err(at)?)
             }
             ErpKind::Http => {
                 let h = config.http.as_ref().ok_or_else(|| {

@@ -59,8 +59,7 @@ impl CloudspotProducts {
     ) -> Result<Self, ConfigError> {
         let mut builder = cloudspot::Client::builder(token)
             .timeout(settings.timeout)
-            .retry(settings.retry_policy())
-            .clock(clock.clone());
+            .retry(settings.retry_policy());
         if let Some(url) = &config.url {
             builder = builder.base_url(url);
         }

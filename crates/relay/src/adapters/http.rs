@@ -35,7 +35,9 @@ use url::Url;
 use super::{Adapter, AdapterError, Capabilities, Failure, Found, PushLine, Pushed};
 use crate::config::{ConfigError, HttpAuth, HttpConfig};
 
-/// Call settings shared by the SDK-backed adapters: from the tenant's configuration.
+/// Call settings shared by the SDK-backed adapters: from the tenant's configuration. The SDK
+/// clients keep their own (real) clock for their retries and rate limiter; the relay's clock
+/// governs the relay's decisions (backoff between attempts, leases, pauses).
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct CallSettings {

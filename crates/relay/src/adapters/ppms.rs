@@ -22,9 +22,7 @@
 //!   with the server's text; retryable failures are transient.
 
 use std::fmt;
-use std::sync::Arc;
 
-use billing_http_core::clock::Clock;
 use futures::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -55,13 +53,11 @@ impl PpmsAdapter {
         config: &PpmsConfig,
         api_key: SecretString,
         settings: CallSettings,
-        clock: Arc<dyn Clock>,
     ) -> Result<Self, ConfigError> {
         let mut builder = ppms::Client::builder(&config.url)
             .api_key(api_key.expose_secret())
             .timeout(settings.timeout)
-            .retry(settings.retry_policy())
-            .clock(clock);
+            .retry(settings.retry_policy());
         builder = match settings.quota() {
             Some(q) => builder.rate_limit(q),
             None => builder.no_rate_limit(),
