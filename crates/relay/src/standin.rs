@@ -84,13 +84,28 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-async fn serve(router: Router) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let addr = listener.local_addr()?;
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    Ok((addr, task))
+/// A stand-in's server on 127.0.0.1; dropping it stops it.
+#[derive(Debug)]
+struct Server {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    async fn start(router: Router) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(Server { addr, task })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 macro_rules! behaviour_methods {
@@ -128,7 +143,7 @@ macro_rules! behaviour_methods {
 
         /// The base URL, `http://127.0.0.1:<port>/`.
         pub fn url(&self) -> String {
-            format!("http://{}/", self.addr)
+            format!("http://{}/", self.server.addr)
         }
     };
 }
@@ -149,15 +164,8 @@ struct HttpState {
 /// A generic-HTTP ERP stand-in. See the [module docs](self). Dropping it stops it.
 #[derive(Debug)]
 pub struct HttpErp {
-    addr: SocketAddr,
+    server: Server,
     state: Arc<HttpState>,
-    task: JoinHandle<()>,
-}
-
-impl Drop for HttpErp {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 impl HttpErp {
@@ -175,8 +183,8 @@ impl HttpErp {
             .route("/lines", post(http_push))
             .route("/lines/{id}", get(http_lookup))
             .with_state(state.clone());
-        let (addr, task) = serve(router).await?;
-        Ok(HttpErp { addr, state, task })
+        let server = Server::start(router).await?;
+        Ok(HttpErp { server, state })
     }
 
     behaviour_methods!();
@@ -230,6 +238,18 @@ impl HttpErp {
     }
 }
 
+/// The latency, then an injected status or a credential refusal, if any.
+async fn gate(b: &Behaviour, headers: &HeaderMap) -> Option<Response> {
+    if let Some(status) = b.before().await {
+        return Some(injected(status));
+    }
+    if !authorized(b, headers) {
+        let message = serde_json::json!({"message": "bad credentials"});
+        return Some(json(StatusCode::UNAUTHORIZED, message));
+    }
+    None
+}
+
 fn authorized(b: &Behaviour, headers: &HeaderMap) -> bool {
     match lock(&b.token).as_deref() {
         None => true,
@@ -261,14 +281,8 @@ async fn http_push(State(s): State<Arc<HttpState>>, headers: HeaderMap, body: By
         .unwrap_or_default()
         .to_owned();
     *lock(&s.pushes).entry(key.clone()).or_insert(0) += 1;
-    if let Some(status) = s.behaviour.before().await {
-        return injected(status);
-    }
-    if !authorized(&s.behaviour, &headers) {
-        return json(
-            StatusCode::UNAUTHORIZED,
-            serde_json::json!({"message": "bad credentials"}),
-        );
+    if let Some(refused) = gate(&s.behaviour, &headers).await {
+        return refused;
     }
     let Ok(line) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return json(
@@ -314,14 +328,8 @@ async fn http_lookup(
     headers: HeaderMap,
 ) -> Response {
     s.requests.fetch_add(1, Ordering::SeqCst);
-    if let Some(status) = s.behaviour.before().await {
-        return injected(status);
-    }
-    if !authorized(&s.behaviour, &headers) {
-        return json(
-            StatusCode::UNAUTHORIZED,
-            serde_json::json!({"message": "bad credentials"}),
-        );
+    if let Some(refused) = gate(&s.behaviour, &headers).await {
+        return refused;
     }
     match lock(&s.lines).get(&id) {
         Some((_, r)) => json(StatusCode::OK, serde_json::json!({"reference": r})),
@@ -355,15 +363,8 @@ struct PpmsState {
 /// A PPMS stand-in for `createorder` and `getorders`. See the [module docs](self).
 #[derive(Debug)]
 pub struct PpmsErp {
-    addr: SocketAddr,
+    server: Server,
     state: Arc<PpmsState>,
-    task: JoinHandle<()>,
-}
-
-impl Drop for PpmsErp {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 impl PpmsErp {
@@ -378,8 +379,8 @@ impl PpmsErp {
         let router = Router::new()
             .route("/pumapi/", post(pumapi))
             .with_state(state.clone());
-        let (addr, task) = serve(router).await?;
-        Ok(PpmsErp { addr, state, task })
+        let server = Server::start(router).await?;
+        Ok(PpmsErp { server, state })
     }
 
     behaviour_methods!();

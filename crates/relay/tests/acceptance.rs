@@ -48,26 +48,14 @@ async fn check_2_changed_amount_gets_409_and_nothing_changes() {
     let h = Harness::start(&http_tenant("ws-a", &erp, true, ""), vec![]).await;
 
     assert_eq!(h.submit("ws-a", &line("C-1", "5")).await.status, 202);
-    let before = h
-        .relay()
-        .store()
-        .get_line("ws-a", "C-1")
-        .await
-        .unwrap()
-        .unwrap();
+    let before = h.stored("ws-a", "C-1").await;
 
     let conflict = h.submit("ws-a", &line("C-1", "6")).await;
     assert_eq!(conflict.status, 409, "{}", conflict.raw);
     assert_eq!(conflict.body["code"], "unique_id_conflict");
     assert_eq!(conflict.body["unique_id"], "C-1");
 
-    let after = h
-        .relay()
-        .store()
-        .get_line("ws-a", "C-1")
-        .await
-        .unwrap()
-        .unwrap();
+    let after = h.stored("ws-a", "C-1").await;
     assert_eq!(after.line.amount_text(), "5");
     assert_eq!(before.line, after.line);
     assert_eq!(before.received_at, after.received_at);

@@ -117,6 +117,16 @@ impl Harness {
         self.relay.as_ref().unwrap()
     }
 
+    /// The stored line (content and queue state), read from the store.
+    pub async fn stored(&self, tenant: &str, unique_id: &str) -> billing_relay::model::LineRecord {
+        self.relay()
+            .store()
+            .get_line(tenant, unique_id)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     pub fn db_path(&self) -> PathBuf {
         self.dir.path().join("relay.db")
     }
