@@ -200,6 +200,8 @@ pub async fn run(ctx: WorkerContext) {
 async fn slot_loop(ctx: &WorkerContext, slot: u32) {
     let mut stop = ctx.stop.clone();
     let mut next_recovery = ctx.now().plus(ctx.lease);
+    // the next line, claimed in the same commit that settled the previous one
+    let mut chained: Option<LineRecord> = None;
     loop {
         if ctx.stopping() {
             return;
@@ -225,10 +227,14 @@ async fn slot_loop(ctx: &WorkerContext, slot: u32) {
             slot,
             expires_at: now.plus(ctx.lease),
         };
-        match ctx.store.claim_next(&ctx.tenant, lease, now).await {
+        let claimed = match chained.take() {
+            Some(line) => Ok(Some(line)),
+            None => ctx.store.claim_next(&ctx.tenant, lease, now).await,
+        };
+        match claimed {
             Ok(Some(line)) => {
                 let span = tracing::info_span!("line", tenant = %ctx.tenant, unique_id = %line.line.unique_id);
-                process(ctx, line).instrument(span).await;
+                chained = process(ctx, line, slot).instrument(span).await;
                 ctx.notify.notify_waiters();
             }
             Ok(None) => {
@@ -270,20 +276,22 @@ async fn wait(ctx: &WorkerContext, stop: &mut watch::Receiver<bool>, d: Duration
     }
 }
 
-/// What to do with a claimed line.
-async fn process(ctx: &WorkerContext, line: LineRecord) {
+/// What to do with a claimed line. Returns the next line when its claim went with this
+/// line's settlement.
+async fn process(ctx: &WorkerContext, line: LineRecord, slot: u32) -> Option<LineRecord> {
+    let next = Some(slot);
     let integration = &ctx.integration;
     let Some(erp_product) = integration.products.map(&line.line.product_nr) else {
         let e = AdapterError::new(
             Failure::Permanent(ReasonCode::InvalidProduct),
             "the product number has no mapping for this tenant",
         );
-        return settle_failure(ctx, &line, e).await;
+        return settle_failure(ctx, &line, e, next).await;
     };
     if let Some(check) = integration.product_check()
         && let Err(e) = check.check(&erp_product).await
     {
-        return settle_failure(ctx, &line, e).await;
+        return settle_failure(ctx, &line, e, next).await;
     }
     let adapter = ctx.adapter();
     let caps = adapter.capabilities();
@@ -293,42 +301,28 @@ async fn process(ctx: &WorkerContext, line: LineRecord) {
             match with_lease(ctx, &line, adapter.check(push_line)).await {
                 Ok(Found::Yes { reference }) => {
                     tracing::info!(tenant = %ctx.tenant, unique_id = %line.line.unique_id, "the erp already has the line");
-                    return settle(
-                        ctx,
-                        &line,
-                        Settlement::Completed {
-                            erp_reference: reference,
-                        },
-                    )
-                    .await;
+                    let done = Settlement::Completed {
+                        erp_reference: reference,
+                    };
+                    return settle(ctx, &line, done, next).await;
                 }
                 Ok(Found::No) => {}
-                Err(e) => return settle_failure(ctx, &line, e).await,
+                Err(e) => return settle_failure(ctx, &line, e, next).await,
             }
         } else if !caps.honours_idempotency_key {
-            return settle(
-                ctx,
-                &line,
-                outcome_unknown(
-                    "an earlier push may have reached the erp, which cannot be checked",
-                ),
-            )
-            .await;
+            let why = "an earlier push may have reached the erp, which cannot be checked";
+            return settle(ctx, &line, outcome_unknown(why), next).await;
         }
     }
     match with_lease(ctx, &line, adapter.push(push_line)).await {
         Ok(pushed) => {
             tracing::debug!(tenant = %ctx.tenant, unique_id = %line.line.unique_id, reference = ?pushed.reference, "pushed");
-            settle(
-                ctx,
-                &line,
-                Settlement::Completed {
-                    erp_reference: pushed.reference,
-                },
-            )
-            .await;
+            let done = Settlement::Completed {
+                erp_reference: pushed.reference,
+            };
+            settle(ctx, &line, done, next).await
         }
-        Err(e) => settle_failure(ctx, &line, e).await,
+        Err(e) => settle_failure(ctx, &line, e, next).await,
     }
 }
 
@@ -374,8 +368,14 @@ async fn with_lease<T>(
 }
 
 /// Records the outcome; a store that cannot write is retried a few times, after which the
-/// lease expires and crash recovery settles the line.
-async fn settle(ctx: &WorkerContext, line: &LineRecord, settlement: Settlement) {
+/// lease expires and crash recovery settles the line. With `chain` (the worker's slot), and
+/// while the tenant runs, the next line is claimed in the same commit and returned.
+async fn settle(
+    ctx: &WorkerContext,
+    line: &LineRecord,
+    settlement: Settlement,
+    chain: Option<u32>,
+) -> Option<LineRecord> {
     let mut delay = Duration::from_millis(100);
     for _ in 0..6 {
         let now = ctx.now();
@@ -383,36 +383,46 @@ async fn settle(ctx: &WorkerContext, line: &LineRecord, settlement: Settlement) 
             ctx.erp_answered();
             ctx.health().last_success_at = Some(now);
         }
-        match ctx
-            .store
-            .settle(
-                &ctx.tenant,
-                &line.line.unique_id,
-                &ctx.owner,
-                settlement.clone(),
-                now,
-            )
-            .await
-        {
-            Ok(true) => {
-                log_settlement(ctx, line, &settlement);
-                return;
+        let id = &line.line.unique_id;
+        let chain = chain.filter(|_| !ctx.stopping() && ctx.state() == WorkerState::Running);
+        let done = match chain {
+            Some(slot) => {
+                let next = Lease {
+                    owner: &ctx.owner,
+                    slot,
+                    expires_at: now.plus(ctx.lease),
+                };
+                ctx.store
+                    .settle_and_claim(&ctx.tenant, id, &ctx.owner, settlement.clone(), next, now)
+                    .await
             }
-            Ok(false) => {
-                tracing::warn!(tenant = %ctx.tenant, unique_id = %line.line.unique_id, "the line's lease was taken over; crash recovery settles it");
-                return;
+            None => ctx
+                .store
+                .settle(&ctx.tenant, id, &ctx.owner, settlement.clone(), now)
+                .await
+                .map(|settled| (settled, None)),
+        };
+        match done {
+            Ok((true, next)) => {
+                log_settlement(ctx, line, &settlement);
+                return next;
+            }
+            Ok((false, _)) => {
+                tracing::warn!(tenant = %ctx.tenant, unique_id = %id, "the line's lease was taken over; crash recovery settles it");
+                return None;
             }
             Err(StoreError::Unavailable(e)) => {
-                tracing::error!(tenant = %ctx.tenant, unique_id = %line.line.unique_id, error = %e, "cannot record the outcome; retrying");
+                tracing::error!(tenant = %ctx.tenant, unique_id = %id, error = %e, "cannot record the outcome; retrying");
                 ctx.clock.sleep(delay).await;
                 delay = delay.saturating_mul(2);
             }
             Err(e) => {
-                tracing::error!(tenant = %ctx.tenant, unique_id = %line.line.unique_id, error = %e, "cannot record the outcome");
-                return;
+                tracing::error!(tenant = %ctx.tenant, unique_id = %id, error = %e, "cannot record the outcome");
+                return None;
             }
         }
     }
+    None
 }
 
 fn log_settlement(ctx: &WorkerContext, line: &LineRecord, s: &Settlement) {
@@ -437,7 +447,12 @@ fn log_settlement(ctx: &WorkerContext, line: &LineRecord, s: &Settlement) {
 }
 
 /// Classifies a failure into a settlement and updates the tenant's state.
-async fn settle_failure(ctx: &WorkerContext, line: &LineRecord, e: AdapterError) {
+async fn settle_failure(
+    ctx: &WorkerContext,
+    line: &LineRecord,
+    e: AdapterError,
+    chain: Option<u32>,
+) -> Option<LineRecord> {
     let now = ctx.now();
     let caps = ctx.adapter().capabilities();
     let code_of = |f: Failure| match f {
@@ -482,7 +497,7 @@ async fn settle_failure(ctx: &WorkerContext, line: &LineRecord, e: AdapterError)
             transient(ctx, line, now, e.message, check_first, retry_after)
         }
     };
-    settle(ctx, line, settlement).await;
+    settle(ctx, line, settlement, chain).await
 }
 
 fn transient(
@@ -606,7 +621,7 @@ pub async fn recover(ctx: &WorkerContext, stale: Stale<'_>) {
         if let Some(s) = settlement {
             ctx.health().recovered += 1;
             tracing::info!(tenant = %ctx.tenant, unique_id = %line.line.unique_id, "crash recovery settles the line");
-            settle(ctx, &line, s).await;
+            settle(ctx, &line, s, None).await;
         }
     }
 }

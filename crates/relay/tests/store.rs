@@ -243,3 +243,39 @@ async fn a_second_process_on_the_same_file_is_refused() {
         "{second}"
     );
 }
+
+#[tokio::test]
+async fn settle_and_claim_claims_the_next_line_only_when_the_settlement_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path()).await.unwrap();
+    for id in ["a", "b"] {
+        s.insert_line("t", &l(id), T0).await.unwrap();
+    }
+    s.claim_next("t", lease("w", 0), T0).await.unwrap().unwrap();
+    let done = Settlement::Completed {
+        erp_reference: None,
+    };
+    let (settled, next) = s
+        .settle_and_claim("t", "a", "intruder", done.clone(), lease("intruder", 0), T0)
+        .await
+        .unwrap();
+    assert!(!settled && next.is_none());
+    assert_eq!(
+        s.get_line("t", "b").await.unwrap().unwrap().status,
+        Status::Received
+    );
+    let (settled, next) = s
+        .settle_and_claim("t", "a", "w", done, lease("w", 0), T0)
+        .await
+        .unwrap();
+    assert!(settled);
+    let b = next.unwrap();
+    assert_eq!(
+        (b.line.unique_id.as_str(), b.status, b.slot),
+        ("b", Status::Processing, Some(0))
+    );
+    assert_eq!(
+        s.get_line("t", "a").await.unwrap().unwrap().status,
+        Status::Completed
+    );
+}

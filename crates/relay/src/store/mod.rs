@@ -163,6 +163,29 @@ pub trait Store: Send + Sync + fmt::Debug {
         now: Millis,
     ) -> BoxFuture<'a, StoreResult<bool>>;
 
+    /// Settles a line like [`Store::settle`] and, when that succeeded, claims the tenant's next
+    /// line for `next` like [`Store::claim_next`] — in the same commit where the backend can,
+    /// which saves a worker one commit per line. The default makes the two calls in turn.
+    fn settle_and_claim<'a>(
+        &'a self,
+        tenant: &'a str,
+        unique_id: &'a str,
+        owner: &'a str,
+        settlement: Settlement,
+        next: Lease<'a>,
+        now: Millis,
+    ) -> BoxFuture<'a, StoreResult<(bool, Option<LineRecord>)>> {
+        Box::pin(async move {
+            if !self
+                .settle(tenant, unique_id, owner, settlement, now)
+                .await?
+            {
+                return Ok((false, None));
+            }
+            Ok((true, self.claim_next(tenant, next, now).await?))
+        })
+    }
+
     /// Takes over the oldest stale `processing` line of the tenant (see [`Stale`]) for crash
     /// recovery: one atomic statement gives it to `new_owner` until `expires_at`, keeping its
     /// slot so nothing else of the tenant is pushed meanwhile.

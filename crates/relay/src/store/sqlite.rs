@@ -119,6 +119,8 @@ enum Write {
         settlement: Settlement,
         now: Millis,
     },
+    /// The first write, then the second if the first changed a row (settle, then claim).
+    Chain(Box<Write>, Box<Write>),
     TakeOver {
         tenant: String,
         all: bool,
@@ -134,6 +136,7 @@ enum Written {
     Inserted(Inserted),
     Line(Option<LineRecord>),
     Changed(bool),
+    Chained(bool, Option<LineRecord>),
 }
 
 struct Job {
@@ -313,6 +316,15 @@ fn line_of(row: Option<SqliteRow>) -> Result<Written, Failed> {
 }
 
 async fn execute(tx: &mut Transaction<'_, Sqlite>, write: &Write) -> Result<Written, Failed> {
+    if let Write::Chain(first, then) = write {
+        return match Box::pin(execute(tx, first)).await? {
+            Written::Changed(true) => match Box::pin(execute(tx, then)).await? {
+                Written::Line(l) => Ok(Written::Chained(true, l)),
+                _ => Ok(Written::Chained(true, None)),
+            },
+            _ => Ok(Written::Chained(false, None)),
+        };
+    }
     const FREE: &str = "lease_owner = NULL, lease_expires_at = NULL, slot = NULL";
     const HELD: &str =
         "WHERE tenant = ?1 AND unique_id = ?2 AND status = 'processing' AND lease_owner = ?3";
@@ -452,6 +464,7 @@ async fn execute(tx: &mut Transaction<'_, Sqlite>, write: &Write) -> Result<Writ
             let done = query.execute(&mut *conn).await?;
             Ok(Written::Changed(done.rows_affected() == 1))
         }
+        Write::Chain(..) => Ok(Written::Chained(false, None)),
         Write::TakeOver {
             tenant,
             all,
@@ -644,6 +657,40 @@ impl Store for SqliteStore {
             };
             match self.write(write).await? {
                 Written::Changed(c) => Ok(c),
+                _ => Err(unexpected()),
+            }
+        })
+    }
+
+    fn settle_and_claim<'a>(
+        &'a self,
+        tenant: &'a str,
+        unique_id: &'a str,
+        owner: &'a str,
+        settlement: Settlement,
+        next: Lease<'a>,
+        now: Millis,
+    ) -> BoxFuture<'a, StoreResult<(bool, Option<LineRecord>)>> {
+        Box::pin(async move {
+            let settle = Write::Settle {
+                tenant: tenant.to_owned(),
+                unique_id: unique_id.to_owned(),
+                owner: owner.to_owned(),
+                settlement,
+                now,
+            };
+            let claim = Write::Claim {
+                tenant: tenant.to_owned(),
+                owner: next.owner.to_owned(),
+                slot: next.slot,
+                expires_at: next.expires_at,
+                now,
+            };
+            match self
+                .write(Write::Chain(Box::new(settle), Box::new(claim)))
+                .await?
+            {
+                Written::Chained(settled, line) => Ok((settled, line)),
                 _ => Err(unexpected()),
             }
         })
