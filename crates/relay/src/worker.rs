@@ -592,7 +592,7 @@ pub async fn recover(ctx: &WorkerContext, stale: Stale<'_>) {
                 .unwrap_or_else(|| line.line.product_nr.clone());
             if caps.can_check_existing {
                 let push_line = PushLine::new(&ctx.tenant, &line.line, &erp_product);
-                match adapter.check(push_line).await {
+                match with_lease(ctx, &line, adapter.check(push_line)).await {
                     Ok(Found::Yes { reference }) => Some(Settlement::Completed { erp_reference: reference }),
                     Ok(Found::No) => Some(Settlement::Retry {
                         code: None,
