@@ -591,7 +591,7 @@ fn toml_error(text: &str, e: &toml::de::Error) -> ConfigError {
     let at = e
         .span()
         .map(|s| {
-            let before = &text[..s.start.min(text.len())];
+            let before = text.get(..s.start).unwrap_or(text);
             let line = before.matches('\n').count() + 1;
             let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
             format!("line {line}, column {col}: ")
