@@ -46,7 +46,7 @@ impl Api2<'_> {
         let Some(text) = r.data()? else {
             return Ok(Vec::new());
         };
-        decode_json_rows(&r.action, text)
+        decode_json_rows(&r, text)
     }
 
     /// `GetSessionsList` for one day (`filter=day`).
@@ -146,23 +146,20 @@ impl Api2<'_> {
     }
 }
 
-/// Decodes an API2 JSON body: an array of rows, or one object taken as a single row.
-pub(crate) fn decode_json_rows<T: DeserializeOwned>(
-    action: &str,
-    text: &str,
-) -> Result<Vec<T>, Error> {
+/// Decodes an API2 JSON body: an array of rows, or one object taken as a single row. A body
+/// that is not JSON (an HTML page, plain text) is [`Error::UnexpectedResponse`], JSON of the
+/// wrong shape [`Error::Parse`].
+fn decode_json_rows<T: DeserializeOwned>(r: &Received, text: &str) -> Result<Vec<T>, Error> {
     let value: serde_json::Value =
-        serde_json::from_str(text.trim()).map_err(|_| Error::unexpected(action, text))?;
+        serde_json::from_str(text.trim()).map_err(|_| r.unexpected(text))?;
     let value = match value {
         serde_json::Value::Array(_) => value,
         serde_json::Value::Object(_) => serde_json::Value::Array(vec![value]),
-        _ => return Err(Error::unexpected(action, text)),
+        _ => return Err(r.unexpected(text)),
     };
     serde_json::from_value(value).map_err(|e| {
-        Error::parse(
-            action,
-            crate::parse::ParseError::new(format!("unexpected JSON: {e}")),
-            text,
-        )
+        r.parse_error(crate::parse::ParseError::new(format!(
+            "unexpected JSON: {e}"
+        )))
     })
 }

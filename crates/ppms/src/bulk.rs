@@ -137,7 +137,7 @@ impl Users<'_> {
         &self,
         logins: Vec<String>,
         opts: &BulkOptions,
-    ) -> impl Stream<Item = (String, Result<crate::Fetched<Option<User>>, Error>)> + '_ {
+    ) -> impl Stream<Item = (String, Result<crate::Fetched<User>, Error>)> + '_ {
         let users = *self;
         fan_out(
             logins,
@@ -167,11 +167,9 @@ impl Users<'_> {
             match result {
                 Ok(f) => {
                     out.from_cache += usize::from(f.from_cache);
-                    match f.value {
-                        Some(u) => out.users.push(u),
-                        None => out.missing.push(login),
-                    }
+                    out.users.push(f.value);
                 }
+                Err(Error::NotFound { .. }) => out.missing.push(login),
                 Err(e) => out.failures.push((login, e)),
             }
         }

@@ -74,7 +74,9 @@ pub use api2::Api2;
 pub use bookings::{Bookings, ExperienceFilter};
 pub use bulk::{BulkOptions, Progress, ResolvedEntry, RightsBySystem, UserDetails};
 pub use cache::{DiskUserCache, Fetched, MemoryUserCache, UserCache};
-pub use client::{Client, ClientBuilder, Credentials, Endpoints, RawResponse};
+pub use client::{
+    Client, ClientBuilder, Credentials, DEFAULT_BULK_CONCURRENCY, Endpoints, RawResponse,
+};
 pub use error::{Error, PumapiClassifier};
 pub use groups::Groups;
 pub use incidents::{Incidents, Severity};
@@ -85,3 +87,13 @@ pub use parse::{Parsed, RowPolicy, Warning};
 pub use projects::{ProjectParams, Projects};
 pub use systems::Systems;
 pub use users::Users;
+
+// What the builder, the calls and the errors take, so that a program needs only this crate
+// (docs/conventions.md §2).
+pub use billing_http_core::clock::Clock;
+pub use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
+pub use billing_http_core::retry::RetryPolicy;
+pub use billing_http_core::{
+    Error as CoreError, ErrorKind as CoreErrorKind, ExposeSecret, OptionalExt, SdkError,
+    SecretString, StatusCode, Transport,
+};

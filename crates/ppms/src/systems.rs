@@ -28,15 +28,19 @@ impl Systems<'_> {
             .table(self.client.row_policy())
     }
 
-    /// `getsystems` with `id`: one system, `None` when absent.
-    pub async fn get(&self, id: SystemId) -> Result<Option<System>, Error> {
+    /// `getsystems` with `id`: one system. An unknown id (no row with that id; some servers
+    /// answer every system for an id they do not know) is [`Error::NotFound`]
+    /// (`is_not_found()`).
+    pub async fn get(&self, id: impl Into<SystemId>) -> Result<System, Error> {
+        let id = id.into();
         let r = self
             .client
             .send(read("getsystems").form("id", id.to_string()))
             .await?;
-        Ok(r.table::<System>(self.client.row_policy())?
+        r.table::<System>(self.client.row_policy())?
             .into_iter()
-            .find(|s| s.system_id == id))
+            .find(|s| s.system_id == id)
+            .ok_or_else(|| r.not_found(format!("system {id}")))
     }
 
     /// `getsysrights`: every rights line of a system, in order; one login may appear twice and
@@ -102,11 +106,11 @@ impl Systems<'_> {
             .form("type", right.letter())
             .retry_safety(billing_http_core::RetrySafety::Idempotent);
         let r = self.client.send(req).await?;
-        let body = r.data()?.unwrap_or_default();
+        let body = r.answer()?;
         if token::is_done(body) {
             Ok(())
         } else {
-            Err(Error::unexpected("setright", body))
+            Err(r.unexpected(body))
         }
     }
 }

@@ -27,6 +27,7 @@ pub use invoices::{
 };
 pub use orders::{
     CompletionDate, InitialOrderState, NewOrder, Order, OrderLine, PriceListEntry, Service,
+    check_marker, marker_in,
 };
 pub use projects::{BillingCode, Project, parse_split_code};
 pub use systems::{

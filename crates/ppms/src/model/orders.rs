@@ -63,11 +63,47 @@ impl Order {
             .and_then(|d| value::parse_date(d).ok().flatten())
     }
 
-    /// True when any text column of the order (comments included) contains `marker`.
-    /// Used to make order creation idempotent (PPMS-Q38).
+    /// True when a column the model does not type (the comment columns land there) carries
+    /// `marker` as a whole token (see [`marker_in`]). Used to make order creation idempotent
+    /// (PPMS-Q38).
     pub fn mentions(&self, marker: &str) -> bool {
-        !marker.is_empty() && self.extra.values().any(|v| v.contains(marker))
+        self.extra.values().any(|v| marker_in(&v, marker))
     }
+}
+
+/// Characters that end a marker token: whitespace and `, ; | ( ) [ ] { } < > " '`.
+fn is_marker_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            ',' | ';' | '|' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '"' | '\''
+        )
+}
+
+/// True when `text` carries `marker` as a whole token: bounded on both sides by the start or
+/// end of the text, whitespace, or one of `, ; | ( ) [ ] { } < > " '`, and equal to it
+/// byte for byte (case-sensitive). So `ORDER-1` is found in `batch ORDER-1` and
+/// `x,ORDER-1;y`, but not in `ORDER-10`, `PRE-ORDER-1` or `order-1`.
+pub fn marker_in(text: &str, marker: &str) -> bool {
+    !marker.is_empty() && text.split(is_marker_separator).any(|t| t == marker)
+}
+
+/// Checks a marker for [`crate::Orders::create_once`]: 1 to 100 characters, none of them
+/// whitespace, a control character or a separator of [`marker_in`] (so that it is always one
+/// token). Letters, digits and `- _ . : / # + = @` are fine: `relay-2024-0001`,
+/// `inv:4711/line:2`.
+pub fn check_marker(marker: &str) -> Result<(), String> {
+    let len = marker.chars().count();
+    if len == 0 || len > 100 {
+        return Err(format!("a marker has 1 to 100 characters, not {len}"));
+    }
+    if let Some(c) = marker
+        .chars()
+        .find(|c| is_marker_separator(*c) || c.is_control())
+    {
+        return Err(format!("a marker cannot contain {c:?}"));
+    }
+    Ok(())
 }
 
 pub(crate) static ORDER_REF: Col = {
