@@ -108,7 +108,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             for section in &details.sections {
                 println!(
                     "    section {:?}: {} rows",
-                    section.header().names().first(),
+                    section.header().name(0),
                     section.len()
                 );
             }

@@ -83,7 +83,7 @@ pub use incidents::{Incidents, Severity};
 pub use invoices::{InvoiceDetailsOptions, Invoices};
 pub use model::*;
 pub use orders::{CreateOutcome, Orders};
-pub use parse::{Parsed, RowPolicy, Warning};
+pub use parse::{Extra, Parsed, RowPolicy, Warning};
 pub use projects::{ProjectParams, Projects};
 pub use systems::Systems;
 pub use users::Users;

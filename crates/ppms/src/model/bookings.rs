@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Resolution, SystemId, User};
 use crate::parse::{
-    BookingRecord, Col, Column, FromRow, ParseError, Parsed, RowPolicy, RowRef, parse_table, value,
+    BookingRecord, Col, Column, Extra, FromRow, ParseError, Parsed, RowPolicy, RowRef, parse_table,
+    value,
 };
 
 /// The booking running now on a system (`getbooking`).
@@ -114,8 +115,8 @@ pub struct RunningSheetEntry {
     /// `Assisted` (content undocumented).
     pub assisted: Option<String>,
     /// Columns this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 impl RunningSheetEntry {

@@ -1,16 +1,14 @@
 //! Invoices: `getinvoicelist`, `getinvoice`, `getinvoicedetails`, `getinvtracklist`.
 //! Reconstructed shapes, no recording.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use csv::StringRecord;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::parse::{
-    Col, Column, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Section, parse_headerless,
-    parse_sections,
+    Col, Column, Extra, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Section,
+    parse_headerless, parse_sections,
 };
 
 /// One row of `getinvoice`: the total per account. The body has no header (PPMS-Q19).
@@ -199,8 +197,8 @@ pub struct InvoiceTracking {
     /// `Emails`.
     pub emails: Option<String>,
     /// `Metadata1` to `Metadata6` and any column this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 static T_REF: Col = {

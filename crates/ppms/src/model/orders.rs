@@ -1,16 +1,14 @@
 //! Orders, services and prices: `createorder`, `getorders`, `getorderlines`, `getservices`,
 //! `getpriceslist`. Reconstructed shapes, no recording.
 
-use std::collections::BTreeMap;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{CoreFacilityId, OrderRef, ProjectId, ServiceId};
 use crate::parse::{
-    Col, Column, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Warning, parse_headerless,
-    parse_table_after, value,
+    Col, Column, Extra, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Warning,
+    parse_headerless, parse_table_after, value,
 };
 
 /// An order (`getorders`, whose header is on line 2, PPMS-Q16).
@@ -40,8 +38,8 @@ pub struct Order {
     /// `Invoiced`, as sent.
     pub invoiced: Option<String>,
     /// Every other column, by header name: the comments columns land here.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 impl Order {
@@ -209,8 +207,8 @@ pub struct OrderLine {
     /// Invoiced, as sent.
     pub invoiced: Option<String>,
     /// Columns this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 pub(crate) static ORDER_ID: Col = {
@@ -307,8 +305,8 @@ pub struct Service {
     /// `Active` (capitalised `True`/`False` on the wire, PPMS-Q13).
     pub active: bool,
     /// Columns this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 static S_NAME: Col = {
@@ -362,8 +360,8 @@ pub struct PriceListEntry {
     /// `maxDate` (JSON only).
     pub max_date: Option<NaiveDate>,
     /// Columns this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 impl PriceListEntry {

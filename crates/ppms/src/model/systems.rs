@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{Resolution, SystemId};
-use crate::parse::{Col, Column, FromRow, ParseError, RightLine, RowRef, value};
+use crate::parse::{Col, Column, Extra, FromRow, ParseError, RightLine, RowRef, value};
 
 /// A system (instrument) from `getsystems`. Booleans arrive capitalised (PPMS-Q13).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,8 +35,8 @@ pub struct System {
     /// `Autonomy Required After Hours`.
     pub autonomy_required_after_hours: bool,
     /// Columns this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 static CORE: Col = {

@@ -1,11 +1,9 @@
 //! Users: `getuser`, `getusers`, `newuser`, `upduser`, `auth`.
 
-use std::collections::BTreeMap;
-
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::parse::{Col, Column, FromRow, ParseError, RowRef};
+use crate::parse::{Col, Column, Extra, FromRow, ParseError, RowRef};
 
 /// The `active` tri-state filter of `getusers`, `getgroups` and `getgroupusers` (PPMS-Q37).
 ///
@@ -60,8 +58,8 @@ pub struct User {
     /// `active`.
     pub active: bool,
     /// Columns this version of the crate does not know (PPMS-Q15).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 impl User {
