@@ -53,9 +53,10 @@ impl Api2<'_> {
     pub async fn sessions(
         &self,
         day: NaiveDate,
-        core: CoreFacilityId,
+        core: impl Into<CoreFacilityId>,
         system: Option<SystemId>,
     ) -> Result<Vec<Api2Session>, Error> {
+        let core = core.into();
         let req = Self::request("GetSessionsList")
             .form("date", day.format("%Y-%m-%d").to_string())
             .form("filter", "day")
@@ -65,7 +66,8 @@ impl Api2<'_> {
     }
 
     /// `GetUsersList` (`filter=active`).
-    pub async fn users(&self, core: CoreFacilityId) -> Result<Vec<Api2User>, Error> {
+    pub async fn users(&self, core: impl Into<CoreFacilityId>) -> Result<Vec<Api2User>, Error> {
+        let core = core.into();
         let req = Self::request("GetUsersList")
             .form("coreid", core.to_string())
             .form("filter", "active");
@@ -78,7 +80,11 @@ impl Api2<'_> {
     }
 
     /// `GetPPMSAccounts` (`coreId`, spelt that way, plus `format=json` as one site needs).
-    pub async fn accounts(&self, core: CoreFacilityId) -> Result<Vec<Api2Account>, Error> {
+    pub async fn accounts(
+        &self,
+        core: impl Into<CoreFacilityId>,
+    ) -> Result<Vec<Api2Account>, Error> {
+        let core = core.into();
         let req = Self::request("GetPPMSAccounts")
             .form("coreId", core.to_string())
             .form("format", "json");
@@ -102,9 +108,10 @@ impl Api2<'_> {
     /// `SetSessionDelete`: deletes a session. The answer is undocumented and returned as text.
     pub async fn delete_session(
         &self,
-        core: CoreFacilityId,
+        core: impl Into<CoreFacilityId>,
         session_id: &str,
     ) -> Result<crate::RawResponse, Error> {
+        let core = core.into();
         let req = Self::request("SetSessionDelete")
             .form("coreid", core.to_string())
             .form("sessionid", session_id)

@@ -24,7 +24,7 @@ use crate::systems::Systems;
 use crate::users::Users;
 
 /// Progress of a bulk operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Progress {
     /// Items finished (successfully or not).
@@ -281,7 +281,7 @@ impl Systems<'_> {
 }
 
 /// A running-sheet entry with its system and user resolved (PPMS-Q27, PPMS-Q28).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct ResolvedEntry {
     /// The entry as sent.
@@ -299,10 +299,11 @@ impl Bookings<'_> {
     /// is fetched for a day without bookings. Ambiguity is reported, never guessed away.
     pub async fn running_sheet_resolved(
         &self,
-        core: CoreFacilityId,
+        core: impl Into<CoreFacilityId>,
         day: chrono::NaiveDate,
         opts: &BulkOptions,
     ) -> Result<Parsed<ResolvedEntry>, Error> {
+        let core = core.into();
         let sheet = self.running_sheet(core, day).await?;
         if sheet.is_empty() {
             return Ok(Parsed {

@@ -115,7 +115,8 @@ impl Orders<'_> {
     }
 
     /// `getorderlines`: the lines of one order; the header position varies (PPMS-Q17).
-    pub async fn lines(&self, order: OrderRef) -> Result<Parsed<OrderLine>, Error> {
+    pub async fn lines(&self, order: impl Into<OrderRef>) -> Result<Parsed<OrderLine>, Error> {
+        let order = order.into();
         let r = self
             .client
             .send(read("getorderlines").form("orderref", order.to_string()))

@@ -15,7 +15,7 @@ use crate::parse::{
 ///
 /// PUMAPI sends the minutes until the booking ends; the absolute end is computed from the
 /// moment the response was received (PPMS-Q25).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct CurrentBooking {
     /// The booking's user.
@@ -55,7 +55,7 @@ impl CurrentBooking {
 /// An absent next booking means "none within the server's horizon": a booking far in the
 /// future (about ten years in one report) is not returned either, so `None` does not prove
 /// that the system is free forever (PPMS-Q26).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpcomingBooking {
     /// The booking's user.
@@ -94,7 +94,7 @@ impl UpcomingBooking {
 ///
 /// `user_full_name` is `"<lname> <fname>"`, not a login (PPMS-Q27), and `system_name` is a
 /// system **name** (PPMS-Q28); see [`FullNameIndex`] and [`super::resolve_system`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct RunningSheetEntry {
     /// `Location`.

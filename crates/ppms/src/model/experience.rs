@@ -8,7 +8,7 @@ use super::SystemId;
 use crate::parse::{Col, Column, Extra, FromRow, ParseError, RowRef};
 
 /// A user's experience on a system (`getuserexp`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Experience {
     /// `login`.

@@ -9,7 +9,7 @@ use crate::parse::{Col, Column, Extra, FromRow, ParseError, RowRef};
 ///
 /// The data row has two more fields than the header (PPMS-Q14); current servers send 14
 /// columns where the 2014 document lists 11 (PPMS-Q15).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Group {
     /// `unitlogin`.

@@ -12,7 +12,7 @@ use crate::parse::{
 };
 
 /// One row of `getinvoice`: the total per account. The body has no header (PPMS-Q19).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct InvoiceAccountTotal {
     /// Column 1: the account number, unquoted.
@@ -93,7 +93,7 @@ fn is_invoice_header(record: &StringRecord) -> bool {
 
 /// The detail of an invoice (`getinvoicedetails`): preamble lines, then sections (sessions,
 /// trainings, ...) each with its own header (PPMS-Q18).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 #[non_exhaustive]
 pub struct InvoiceDetails {
     /// The lines before the first header (three in the known bodies), verbatim.
@@ -154,6 +154,16 @@ pub enum InvoiceTrackingFilter {
 }
 
 impl InvoiceTrackingFilter {
+    /// An English label for people (`To send`, `Sent`, `Paid`, `Unpaid`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ToSend => "To send",
+            Self::Sent => "Sent",
+            Self::Paid => "Paid",
+            Self::Unpaid => "Unpaid",
+        }
+    }
+
     /// The wire value.
     pub fn wire_value(self) -> &'static str {
         match self {
@@ -167,7 +177,7 @@ impl InvoiceTrackingFilter {
 
 /// One row of `getinvtracklist`. Columns are mapped by name from the document's list; all are
 /// kept as text because their formats are not recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct InvoiceTracking {
     /// `Invoice tracking ref.`

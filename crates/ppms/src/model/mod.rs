@@ -32,6 +32,7 @@ pub use orders::{
 pub use projects::{BillingCode, Project, parse_split_code};
 pub use systems::{
     Right, RightType, System, SystemRight, SystemRightsExt, UserRight, resolve_system,
+    systems_matching,
 };
 pub use users::{ActiveFilter, AuthOutcome, AuthRefusal, User, UserParams};
 
@@ -46,6 +47,13 @@ pub enum Resolution<T> {
     Unique(T),
     /// Several candidates matched; all of them, in input order.
     Ambiguous(Vec<T>),
+}
+
+impl<T> Default for Resolution<T> {
+    /// [`Resolution::NotFound`].
+    fn default() -> Self {
+        Self::NotFound
+    }
 }
 
 impl<T> Resolution<T> {

@@ -14,7 +14,7 @@ use crate::parse::{
 /// An order (`getorders`, whose header is on line 2, PPMS-Q16).
 ///
 /// Date columns are kept as sent (their format is not recorded); see [`Order::ordered_on`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Order {
     /// `Core facility ref.`
@@ -177,7 +177,7 @@ impl FromRow for Order {
 }
 
 /// One line of an order (`getorderlines`; the header position varies, PPMS-Q17).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct OrderLine {
     /// Core facility.
@@ -293,7 +293,7 @@ impl FromRow for OrderLine {
 }
 
 /// A service that can be ordered (`getservices`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Service {
     /// `Name`.
@@ -342,7 +342,7 @@ impl FromRow for Service {
 }
 
 /// A price-list entry (`getpriceslist`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct PriceListEntry {
     /// `priority`.

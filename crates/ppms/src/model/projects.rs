@@ -7,7 +7,7 @@ use super::ProjectId;
 use crate::parse::{Col, Column, Extra, FromRow, ParseError, RowRef, value};
 
 /// A project (`getprojects`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Project {
     /// `Core facility ref.`
@@ -110,7 +110,7 @@ impl FromRow for Project {
 
 /// A billing code row (`getbcodes`). Column names differ between sources (PPMS-Q15), so every
 /// column is matched with aliases and all of them are text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct BillingCode {
     /// `User`.

@@ -21,6 +21,15 @@ pub enum ActiveFilter {
 }
 
 impl ActiveFilter {
+    /// An English label for people (`All`, `Active`, `Inactive`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "All",
+            Self::Active => "Active",
+            Self::Inactive => "Inactive",
+        }
+    }
+
     /// The wire value of the `active` parameter, if one is sent.
     pub fn wire_value(self) -> Option<&'static str> {
         match self {
@@ -32,7 +41,7 @@ impl ActiveFilter {
 }
 
 /// A PPMS user (`getuser`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct User {
     /// `login`.
@@ -168,6 +177,17 @@ pub enum AuthRefusal {
     NoSystemRight,
     /// `notime`: outside the permitted time (inferred from the name).
     OutsidePermittedTime,
+}
+
+impl AuthRefusal {
+    /// An English label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::BadPassword => "Wrong password",
+            Self::NoSystemRight => "No right on the system",
+            Self::OutsidePermittedTime => "Outside the permitted time",
+        }
+    }
 }
 
 /// The answer to `auth` with a login and password.

@@ -109,7 +109,7 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 /// A non-fatal problem met while parsing, for example a row that was skipped (PPMS-Q44).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct Warning {
     /// The 1-based line of the body the warning is about.

@@ -4,7 +4,7 @@ use super::text::{content_lines, unquote};
 use super::{ParseError, Parsed, WarningSink};
 
 /// One rights line: the raw right letter and the value after the separator.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct RightLine {
     /// The 1-based line in the body.

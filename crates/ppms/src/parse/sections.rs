@@ -11,7 +11,7 @@ use super::table::{Fields, Header, RowRef, next_record, open, raw_line, record_l
 
 /// A header and the rows under it. The rows' fields are packed in one buffer (two
 /// allocations per section, not per row), so very large bodies parse quickly.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Section {
     line: u64,
     header: Header,

@@ -52,7 +52,7 @@ pub type Col = &'static Column;
 ///
 /// The names are packed into one buffer, so a header costs about its own text however many
 /// columns it has.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Header {
     /// The trimmed names, concatenated.
     text: String,
