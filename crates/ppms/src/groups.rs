@@ -4,8 +4,10 @@ use billing_http_core::Request;
 
 use crate::client::{Client, RawResponse, read, write};
 use crate::error::Error;
-use crate::model::{ActiveFilter, Group, GroupParams};
+use crate::model::{ActiveFilter, Group};
 use crate::users::with_active;
+
+pub use crate::model::GroupParams;
 
 /// Group calls; see [`Client::groups`].
 #[derive(Debug, Clone, Copy)]

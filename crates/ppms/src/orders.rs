@@ -4,10 +4,11 @@
 use crate::client::{Client, read, write};
 use crate::error::Error;
 use crate::model::{
-    CoreFacilityId, NewOrder, Order, OrderLine, OrderRef, PriceListEntry, Service, check_marker,
-    marker_in,
+    CoreFacilityId, Order, OrderLine, OrderRef, PriceListEntry, Service, check_marker, marker_in,
 };
 use crate::parse::{Parsed, token};
+
+pub use crate::model::{CompletionDate, InitialOrderState, NewOrder};
 
 /// Order calls; see [`Client::orders`].
 #[derive(Debug, Clone, Copy)]

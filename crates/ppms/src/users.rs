@@ -5,8 +5,10 @@ use billing_http_core::{ExposeSecret, OptionalExt, Request, SecretString, Value}
 use crate::cache::Fetched;
 use crate::client::{Client, RawResponse, read, write};
 use crate::error::Error;
-use crate::model::{ActiveFilter, AuthOutcome, User, UserParams};
+use crate::model::{ActiveFilter, AuthOutcome, User};
 use crate::parse::token;
+
+pub use crate::model::UserParams;
 
 /// User calls; see [`Client::users`].
 #[derive(Debug, Clone, Copy)]

@@ -22,9 +22,7 @@ async fn sandbox(users: usize) -> Sandbox {
 async fn every_active_users_email_in_bulk() -> Result<(), ppms::Error> {
     let sb = sandbox(120).await;
     // exactly as the README builds it
-    let client = ppms::Client::builder(sb.url())
-        .api_key("my-key")
-        .build()?;
+    let client = ppms::Client::builder(sb.url()).api_key("my-key").build()?;
     let (emails, details) = client
         .users()
         .active_emails(&ppms::BulkOptions::default())
@@ -148,7 +146,11 @@ fn from_env_names_the_missing_variable() {
             for (case, url, key) in [
                 ("no-url", None, Some("k")),
                 ("no-key", Some("https://ppms.example.org/site/"), None),
-                ("complete", Some("https://ppms.example.org/site/"), Some("k")),
+                (
+                    "complete",
+                    Some("https://ppms.example.org/site/"),
+                    Some("k"),
+                ),
             ] {
                 let mut child = std::process::Command::new(std::env::current_exe().unwrap());
                 child

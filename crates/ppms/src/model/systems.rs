@@ -189,6 +189,12 @@ impl Right {
         }
     }
 
+    /// The wire letter (`A`, `N`, `S`, `D`, or the unknown text as sent); see
+    /// [`Right::label`] for people.
+    pub fn as_str(&self) -> &str {
+        self.letter()
+    }
+
     /// The wire letter (`A`, `N`, `S`, `D`, or the unknown text as sent).
     pub fn letter(&self) -> &str {
         match self {
@@ -238,6 +244,14 @@ pub enum RightType {
     Superuser,
     /// `D`: deactivated.
     Deactivated,
+}
+
+impl std::str::FromStr for Right {
+    type Err = std::convert::Infallible;
+    /// Reads a letter as [`Right::from_letter`] does; unknown letters are kept.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_letter(s))
+    }
 }
 
 impl fmt::Display for Right {
@@ -466,6 +480,9 @@ mod tests {
         assert_eq!(Right::from_letter("Z").label(), "Z");
         assert_eq!(Right::from_letter("S").label(), "Superuser");
         assert_eq!(Right::from_letter("n").to_string(), "N");
+        for r in ["A", "N", "S", "D", "Q"] {
+            assert_eq!(r.parse::<Right>().unwrap().as_str(), r, "round trip");
+        }
         assert_eq!(RightType::Deactivated.label(), "Deactivated");
     }
 

@@ -25,6 +25,8 @@ pub(crate) struct ExtraLayout {
     /// The positions of the columns the model reads (a handful); every other header column is
     /// unknown to it.
     known: Vec<usize>,
+    /// True when the header has a column the model does not read.
+    any_unknown: bool,
 }
 
 /// Adds the non-empty fields beyond a header of `width` columns to `out`, under positional
@@ -43,13 +45,20 @@ pub(crate) fn surplus<'a>(
 }
 
 impl ExtraLayout {
-    pub(crate) fn new(header: Arc<Header>, known: Vec<usize>) -> Self {
-        Self { header, known }
+    pub(crate) fn new(header: Arc<Header>, mut known: Vec<usize>) -> Self {
+        known.sort_unstable();
+        known.dedup();
+        let any_unknown = known.len() < header.len();
+        Self {
+            header,
+            known,
+            any_unknown,
+        }
     }
 
     /// The positions of the header columns the model does not read.
     fn unknown(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.header.len()).filter(|i| !self.known.contains(i))
+        (0..self.header.len()).filter(|i| self.known.binary_search(i).is_err())
     }
 
     /// True when the fields (read by `field`, cleaned) hold a non-empty unknown or surplus
@@ -60,7 +69,8 @@ impl ExtraLayout {
         field: impl Fn(usize) -> Option<&'a str>,
     ) -> bool {
         let non_empty = |i: usize| field(i).is_some_and(|v| !v.is_empty());
-        self.unknown().any(non_empty) || (self.header.len()..len).any(non_empty)
+        (self.any_unknown && self.unknown().any(non_empty))
+            || (self.header.len()..len).any(non_empty)
     }
 
     /// The non-empty unknown and surplus cells of a row, entity-decoded.
