@@ -422,7 +422,10 @@ fn many_columns_body() -> String {
     body
 }
 
-const MEMORY_CASES: [(&str, fn() -> String); 3] = [
+/// A memory case: its name and the body it parses.
+type MemoryCase = (&'static str, fn() -> String);
+
+const MEMORY_CASES: [MemoryCase; 3] = [
     (
         "getsystems, 30,000 rows x 1,000 unknown columns",
         wide_systems_body,

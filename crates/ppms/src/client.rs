@@ -669,7 +669,7 @@ impl Client {
     }
 
     /// A builder from the environment, for further settings: `PPMS_URL` and `PPMS_API_KEY`
-    /// (required), `PPMS_API2_KEY` and `PPMS_API2_URL` (optional; see [`env`]). A missing or
+    /// (required), `PPMS_API2_KEY` and `PPMS_API2_URL` (optional; see [`mod@env`]). A missing or
     /// empty required variable is an error whose `core().and_then(|e| e.missing_env_var())`
     /// names it and whose [`Error::is_invalid_input`] is true.
     pub fn builder_from_env() -> Result<ClientBuilder, Error> {

@@ -40,7 +40,7 @@ pub fn parse_rights(body: &str) -> Result<Vec<RightLine>, ParseError> {
         .collect()
 }
 
-/// Like [`parse_rights`], but a malformed line is skipped and reported as a [`Warning`]
+/// Like [`parse_rights`], but a malformed line is skipped and reported as a [`super::Warning`]
 /// (the lenient mode recommended for PPMS-Q33).
 pub fn parse_rights_lenient(body: &str) -> Parsed<RightLine> {
     let mut out = Parsed::default();
