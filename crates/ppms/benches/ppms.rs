@@ -24,8 +24,10 @@
 //!
 //! (c) the fault campaign's bodies (issue 16): 30,000 `getsystems` rows × 1,000 unknown
 //! columns (61 MB), and one header and row of 16 M columns (64 MB); plus the 50 MB body of (b).
-//! Peak RSS (`VmHWM`, reset through `/proc/self/clear_refs` before each parse, Linux only)
-//! above the process's RSS before the body was built, as a multiple of the body size.
+//! Also a short first row followed by 60 MB of blank lines, and 3 M rows of 20 bytes (shorter
+//! than the model they become). Peak RSS (`VmHWM`, reset through `/proc/self/clear_refs` before
+//! each parse, Linux only) above the process's RSS before the body was built, as a multiple of
+//! the body size; each case in a process of its own.
 
 use std::time::{Duration, Instant};
 
@@ -422,16 +424,34 @@ fn many_columns_body() -> String {
     body
 }
 
+/// A short first row, then 60 MB of blank lines (tempts a parser to reserve rows for nothing).
+fn blank_lines_body() -> String {
+    let mut body = String::from("System id,Name\r\n1,a\r\n");
+    body.push_str(&"\r\n".repeat(30 * 1024 * 1024));
+    body
+}
+
+/// 3 M rows of 20 bytes: rows much shorter than their model (a `System` is about 120 bytes).
+fn tiny_rows_body() -> String {
+    let mut body = String::from("System id,Name,Active\r\n");
+    for i in 0..3_000_000u32 {
+        body.push_str(&format!("{:>7},n,True\r\n", i));
+    }
+    body
+}
+
 /// A memory case: its name and the body it parses.
 type MemoryCase = (&'static str, fn() -> String);
 
-const MEMORY_CASES: [MemoryCase; 3] = [
+const MEMORY_CASES: [MemoryCase; 5] = [
     (
         "getsystems, 30,000 rows x 1,000 unknown columns",
         wide_systems_body,
     ),
     ("a header and a row of 16 M columns", many_columns_body),
     ("getsystems of (b), no unknown columns", systems_body),
+    ("a short first row, then blank lines", blank_lines_body),
+    ("3 M rows of 20 bytes", tiny_rows_body),
 ];
 
 /// (c) Peak memory of parsing wide bodies, as a multiple of the body. Each case runs in a

@@ -653,13 +653,14 @@ fn read_rows<T: FromRow>(
         let end = usize::try_from(rdr.position().byte()).unwrap_or(usize::MAX);
         if !reserved {
             // The first row's length predicts the row count; reserving once avoids regrowing
-            // (and copying) a large Vec. The reservation never takes more memory than the rest
-            // of the body, whatever the first row looks like.
+            // (and copying) a large Vec. The reservation never takes more than twice the rest of
+            // the body, whatever the first row looks like (a short first row followed by blank
+            // lines would otherwise reserve millions of rows for nothing).
             reserved = true;
             let rest = body.len().saturating_sub(offset);
             let row_len = record.as_slice().len() + record.len() + 2;
             let by_rows = rest / row_len.max(8);
-            let by_memory = rest / std::mem::size_of::<T>().max(1);
+            let by_memory = 2 * rest / std::mem::size_of::<T>().max(1);
             out.items.reserve(by_rows.min(by_memory));
         }
         let row = RowRef {
