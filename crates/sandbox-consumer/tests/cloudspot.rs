@@ -12,11 +12,8 @@ async fn lists_articles_and_finds_one_by_id() -> Result<(), Box<dyn std::error::
 
     let articles = client.articles().list().await?;
     assert!(!articles.is_empty());
-    let first = articles[0]
-        .id
-        .clone()
-        .ok_or("the first article has an id")?;
-    assert_eq!(client.articles().get(first.clone()).await?.id, Some(first));
+    let first = articles[0].id.ok_or("the first article has an id")?;
+    assert_eq!(client.articles().get(first).await?.id, Some(first));
     // An unknown id: Cloudspot's empty list, a not-found error.
     let missing = client.articles().get(424242).await.err();
     assert!(missing.is_some_and(|e| e.is_not_found()));

@@ -52,7 +52,7 @@ pub enum ModeArg {
 #[derive(Clone, Debug, clap::Args)]
 #[non_exhaustive]
 pub struct Args {
-    /// Vendor to serve: ppms, pax8, cloudspot, or all (each under /<vendor>/ on one port).
+    /// Vendor to serve: ppms, pax8, cloudspot, or all (each under /VENDOR/ on one port).
     #[arg(long, default_value = "all")]
     pub vendor: Vendors,
     /// Address to listen on (0.0.0.0 in a container).
@@ -61,7 +61,7 @@ pub struct Args {
     /// Port (0: an ephemeral one, printed at start).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// Serve DIR/<vendor>/*.json instead of the embedded recordings; an error when DIR holds
+    /// Serve DIR/VENDOR/*.json instead of the embedded recordings; an error when DIR holds
     /// none for a vendor.
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
