@@ -178,7 +178,12 @@ impl Recordings {
 
     /// `sandbox: no recorded interaction matches …; nearest is … (differs in: …)`.
     pub(crate) fn explain_miss(&self, key: &MatchKey) -> String {
-        match self.entries.iter().min_by_key(|e| e.key.distance(key)) {
+        // Among equally near recordings, the one stable mode prefers (not a fault cassette).
+        match self
+            .entries
+            .iter()
+            .min_by_key(|e| (e.key.distance(key), e.rank))
+        {
             Some(nearest) => format!(
                 "sandbox: no recorded interaction matches {}; nearest is {} (differs in: {})",
                 key.describe(),
@@ -288,5 +293,22 @@ mod tests {
         );
         assert!(miss.contains("differs in: query id"), "{miss}");
         assert!(!miss.contains("apikey"), "secret field named: {miss}");
+    }
+
+    #[test]
+    fn the_nearest_recording_of_a_miss_is_not_a_fault_when_a_success_is_as_near() {
+        let r = Recordings::new(
+            vec![
+                cassette("items_bad_gateway", 502, "bad gateway", "text/plain"),
+                cassette("items_list", 200, "ok", "text/plain"),
+            ],
+            ScrubConfig::new(),
+            Mode::Stable,
+        );
+        let miss = r
+            .answer(&r.key(&get("k").with_query("id", "7")))
+            .err()
+            .unwrap_or_default();
+        assert!(miss.contains("nearest is v/items_list #0"), "{miss}");
     }
 }
