@@ -1,7 +1,8 @@
 //! Bulk helpers for PUMAPI's N+1 patterns (PPMS-Q34): one `getuser` per login, one
 //! `getsysrights` per system. Requests run with bounded concurrency (never unbounded) and go
-//! through the client's rate limiter; results stream as they arrive, one failure does not abort
-//! the batch, and collected results are sorted for a deterministic order.
+//! through the client's limiter, if one is set (none by default); results stream as they
+//! arrive, one failure does not abort the batch, and collected results are sorted for a
+//! deterministic order.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -39,7 +40,8 @@ type ProgressFn = dyn Fn(Progress) + Send + Sync;
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct BulkOptions {
-    /// Requests in flight at most (default: the client's, 8 unless configured; at least 1).
+    /// Requests in flight at most (default: the client's, [`crate::DEFAULT_BULK_CONCURRENCY`]
+    /// = 16 unless configured; at least 1).
     pub concurrency: Option<usize>,
     /// Called after each item with done/total.
     pub progress: Option<Arc<ProgressFn>>,

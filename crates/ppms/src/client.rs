@@ -415,7 +415,7 @@ pub(crate) struct Inner {
 }
 
 /// A PPMS client: PUMAPI, plus API2 when an API2 key is configured. Cheap to clone; clones
-/// share the connection pool, the rate limiter and the user cache.
+/// share the connection pool, the limiter or back-off gate and the user cache.
 ///
 /// The calls are grouped by area: [`Client::users`], [`Client::groups`], [`Client::systems`],
 /// [`Client::bookings`], [`Client::projects`], [`Client::orders`], [`Client::invoices`],
