@@ -393,8 +393,10 @@ fn page_key(http: &billing_http_core::Client, request: &Request) -> String {
         .unwrap_or_else(|_| format!("{}?{:?}", request.path, request.query))
 }
 
-/// The request for a `next` link: only on the base URL's origin and under its path (the
-/// token header must never travel to another host, CS-Q14), with the same headers.
+/// The request for a `next` link: only on the base URL's origin (the token header must never
+/// travel to another host, CS-Q14) and only to the **same resource path** as the previous page
+/// (`artikels/` pages never continue into `klanten/`, which would be decoded as articles; issue
+/// 16), with the same headers and the link's own query.
 pub(crate) fn next_request(
     base: &Url,
     previous: &Request,
@@ -409,6 +411,12 @@ pub(crate) fn next_request(
     let Some(rel) = url.path().strip_prefix(base.path()) else {
         return Err("next link points outside the api base path; not followed".into());
     };
+    if rel != previous.path.trim_start_matches('/') {
+        return Err(format!(
+            "next link points to another resource than {}; not followed",
+            previous.path
+        ));
+    }
     let mut request = Request::get(rel.to_owned(), previous.operation.clone());
     request.headers = previous.headers.clone();
     for (k, v) in url.query_pairs() {
@@ -473,6 +481,20 @@ mod tests {
         );
         assert!(next_request(&base(), &prev(), "http://erp.example.org/api/v1/artikels/").is_err());
         assert!(next_request(&base(), &prev(), "https://erp.example.org/other/").is_err());
+    }
+
+    #[test]
+    fn next_link_to_another_resource_under_the_base_is_refused() {
+        for other in [
+            "klanten/",
+            "/api/v1/klanten/?page=2",
+            "https://erp.example.org/api/v1/artikels/../categories/",
+            "artikels/2/",
+            "artikels",
+        ] {
+            let err = next_request(&base(), &prev(), other).unwrap_err();
+            assert!(err.contains("another resource"), "{other}: {err}");
+        }
     }
 
     #[test]
