@@ -469,12 +469,13 @@ async fn pax8_tour(_args: &TourArgs) -> anyhow::Result<()> {
 
 async fn cloudspot_tour(_args: &TourArgs) -> anyhow::Result<()> {
     let mut _sandbox = None;
-    let client = match cloudspot::Client::builder_from_env() {
-        Some(builder) => {
+    let client = match cloudspot::Client::from_env() {
+        Ok(client) => {
             heading("Cloudspot ERP", "live: CLOUDSPOT_TOKEN, read-only");
-            builder.build()?
+            client
         }
-        None => {
+        Err(e) if e.core().and_then(|c| c.missing_env_var()).is_none() => return Err(e.into()),
+        Err(_) => {
             let sb = Sandbox::builder("cloudspot")
                 .scrub_config(cloudspot::recording::scrub_config())
                 .cassette("cloudspot/artikels_list.json")?

@@ -26,7 +26,7 @@
 //! match client.articles().get(125).await {
 //!     Ok(a) => println!("found {:?}", a.name),
 //!     Err(e) if e.is_not_found() => println!("no article 125"),
-//!     Err(e) if e.is_unauthorized() => println!("token lacks the products right: {e}"),
+//!     Err(e) if e.is_auth() => println!("token lacks the products right: {e}"),
 //!     Err(e) => return Err(e),
 //! }
 //! # Ok(())
@@ -79,6 +79,33 @@ pub mod recording;
 #[cfg(feature = "legacy-user-auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
 pub mod user;
+
+// One dependency (docs/conventions.md §2): every type the builder, the calls and the errors
+// take, so a program needs only `cloudspot`.
+pub use billing_http_core::clock::Clock;
+pub use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
+pub use billing_http_core::retry::RetryPolicy;
+pub use billing_http_core::transport::Transport;
+pub use billing_http_core::{
+    Error as CoreError, ErrorKind as CoreErrorKind, ExposeSecret, OptionalExt, SdkError,
+    SecretString, StatusCode,
+};
+// Token stores for the legacy `UserClient`'s session tokens.
+#[cfg(feature = "legacy-user-auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
+pub use billing_http_core::auth::store::{FileStore, MemoryStore, TokenStore};
+// the OS keyring token store
+#[cfg(feature = "token-store-keyring")]
+#[cfg_attr(docsrs, doc(cfg(feature = "token-store-keyring")))]
+pub use billing_http_core::auth::store::keyring::KeyringStore;
+// the encrypted-file token store
+#[cfg(feature = "token-store-encrypted")]
+#[cfg_attr(docsrs, doc(cfg(feature = "token-store-encrypted")))]
+pub use billing_http_core::auth::store::encrypted::{EncryptedFileStore, EncryptionKey};
+// the Redis token store
+#[cfg(feature = "token-store-redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "token-store-redis")))]
+pub use billing_http_core::auth::store::redis::RedisStore;
 
 pub use articles::{Articles, find_article_by_sku};
 pub use categories::Categories;
