@@ -86,10 +86,12 @@ pub use billing_http_core::clock::Clock;
 pub use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
 pub use billing_http_core::retry::RetryPolicy;
 pub use billing_http_core::transport::Transport;
+// prices and stock are decimals: `cloudspot::Decimal::ZERO` to sum them
 pub use billing_http_core::{
     Error as CoreError, ErrorKind as CoreErrorKind, ExposeSecret, OptionalExt, SdkError,
     SecretString, StatusCode,
 };
+pub use rust_decimal::Decimal;
 // Token stores for the legacy `UserClient`'s session tokens.
 #[cfg(feature = "legacy-user-auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
