@@ -10,6 +10,7 @@
 
 mod check;
 mod record;
+mod report;
 mod tour;
 mod vendors;
 
