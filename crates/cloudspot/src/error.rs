@@ -471,10 +471,11 @@ impl Error {
         }
     }
 
-    /// A request that is not idempotent failed after it may have reached the server. Every
-    /// Cloudspot data call is a read, so this is `false` for them; the only POST is the legacy
-    /// sign-in, which creates no lasting object, and a refused sign-in
-    /// (`Error::BadCredentials`) is a definite answer.
+    /// A request that is not idempotent failed after it may have reached the server (the
+    /// runtime's flag, see [`CoreError::is_outcome_unknown`](crate::CoreError::is_outcome_unknown)).
+    /// Every Cloudspot data call is a read, so this is always `false` for them; the only POST
+    /// is the legacy sign-in, which creates no lasting object: `true` only when it failed in
+    /// flight, `false` when it was refused (`Error::BadCredentials`, a definite answer).
     pub fn is_outcome_unknown(&self) -> bool {
         match self {
             #[cfg(feature = "legacy-user-auth")]
