@@ -25,12 +25,18 @@ async fn erp() -> Result<Sandbox, Box<dyn std::error::Error>> {
     Ok(b.start().await?)
 }
 
-#[tokio::test]
-async fn articles_with_stock_and_price() -> TestResult {
+/// A client as the README builds it, at the sandbox (kept alive by the returned handle).
+async fn client() -> Result<(Sandbox, Client), Box<dyn std::error::Error>> {
     let erp = erp().await?;
     let client = Client::builder("my-company-token")
         .base_url(erp.url())
         .build()?;
+    Ok((erp, client))
+}
+
+#[tokio::test]
+async fn articles_with_stock_and_price() -> TestResult {
+    let (_erp, client) = client().await?;
 
     let articles = client.articles().list().await?;
     let mut lines = Vec::new();
@@ -52,10 +58,7 @@ async fn articles_with_stock_and_price() -> TestResult {
 
 #[tokio::test]
 async fn customers_and_one_by_number() -> TestResult {
-    let erp = erp().await?;
-    let client = Client::builder("my-company-token")
-        .base_url(erp.url())
-        .build()?;
+    let (_erp, client) = client().await?;
 
     let customers = client.customers().list().await?;
     assert_eq!(customers.len(), 6);
@@ -69,10 +72,7 @@ async fn customers_and_one_by_number() -> TestResult {
 
 #[tokio::test]
 async fn get_found_and_not_found_then_optional() -> TestResult {
-    let erp = erp().await?;
-    let client = Client::builder("my-company-token")
-        .base_url(erp.url())
-        .build()?;
+    let (_erp, client) = client().await?;
 
     let category = client.categories().get(1).await?;
     assert_eq!(category.name.as_deref(), Some("Auto"));
