@@ -11,6 +11,7 @@
 
 mod check;
 mod record;
+mod report;
 mod tour;
 mod vendors;
 
