@@ -7,8 +7,8 @@
 //!
 //! A relay on a SQLite file (WAL, `synchronous = FULL` by default: every acknowledged line is
 //! fsynced) in a temporary folder next to the target directory, with `--tenants` PPMS tenants
-//! against the PPMS stand-in answering after `--latency-ms`. `--clients` concurrent HTTP
-//! clients submit `--lines` distinct lines (phase 1), then the same lines again (phase 2,
+//! against the workspace's PPMS sandbox (its stateful `createorder`), answering after
+//! `--latency-ms`. `--clients` concurrent HTTP clients submit `--lines` distinct lines (phase 1), then the same lines again (phase 2,
 //! duplicates). Printed: lines per second and p50/p99 latency of each phase, and the time
 //! from the first submit until every line is `completed`, with the bound of one line in flight
 //! per tenant (lines × latency ÷ tenants). The workers push while phase 1 runs, as in
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use billing_relay::Relay;
 use billing_relay::config::Config;
-use billing_relay::standin::PpmsErp;
+use billing_sandbox::{Sandbox, Vendor};
 use clap::Parser;
 
 #[derive(Parser, Debug)]
@@ -34,7 +34,7 @@ struct Args {
     /// PPMS tenants the lines are spread over.
     #[arg(long, default_value_t = 10)]
     tenants: usize,
-    /// Latency of the PPMS stand-in.
+    /// Latency of the PPMS sandbox.
     #[arg(long, default_value_t = 10)]
     latency_ms: u64,
     /// `full` or `normal`.
@@ -164,10 +164,11 @@ async fn run(args: Args) {
     std::fs::create_dir_all(&base).expect("target dir");
     let dir = tempfile::tempdir_in(&base).expect("temp dir");
     let db = dir.path().join("bench.db");
-    let ppms = PpmsErp::start("bench-ppms-key")
+    let ppms = Sandbox::stable(Vendor::Ppms)
+        .latency(Duration::from_millis(args.latency_ms))
+        .start()
         .await
-        .expect("ppms stand-in");
-    ppms.set_latency(Duration::from_millis(args.latency_ms));
+        .expect("ppms sandbox");
     let key_file = dir.path().join("ppms.key");
     std::fs::write(&key_file, "bench-ppms-key").expect("key file");
     #[cfg(unix)]
@@ -227,11 +228,11 @@ async fn run(args: Args) {
     let bound =
         Duration::from_millis(args.latency_ms) * (args.lines as u32) / (args.tenants.max(1) as u32);
     println!(
-        "end-to-end  all {} completed {:>6.2} s after the first submit (bound with one line in flight per tenant: {:.2} s); ppms orders {}",
+        "end-to-end  all {} completed {:>6.2} s after the first submit (bound with one line in flight per tenant: {:.2} s); createorder requests {}",
         total,
         e2e.as_secs_f64(),
         bound.as_secs_f64(),
-        ppms.total_orders()
+        ppms.count("POST /pumapi/ createorder")
     );
     relay.shutdown(Duration::from_secs(5)).await;
 }

@@ -1,5 +1,6 @@
 //! The relay section of the tour: the order relay in-process on a temporary SQLite file, with a
-//! PPMS tenant and a generic-HTTP tenant against stand-in ERPs (`billing_relay::standin`).
+//! PPMS tenant on the workspace sandbox and a generic-HTTP tenant on a stand-in ERP
+//! (`billing_relay::standin`).
 //! Always offline: it submits lines, shows resends and conflicts, the status table converging,
 //! and a line settled by crash recovery.
 
@@ -8,12 +9,14 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use billing_relay::Relay;
 use billing_relay::config::Config;
-use billing_relay::standin::{HttpErp, PpmsErp};
+use billing_relay::standin::HttpErp;
+use billing_sandbox::{Sandbox, Vendor};
 
-use super::{Table, heading, step};
+use crate::report::{NONE, Table, count, duration, heading, note, step};
 
 const KEY: &str = "rk_tour_dispenser_key_0123456789";
 const PPMS_KEY: &str = "tour-ppms-key";
+const CREATEORDER: &str = "POST /pumapi/ createorder";
 const GARAGE_TOKEN: &str = "tour-garage-token";
 
 struct Tour {
@@ -61,7 +64,7 @@ fn line(id: &str, case: &str, product: &str, amount: &str) -> String {
 fn text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => "-".to_owned(),
+        serde_json::Value::Null => NONE.to_owned(),
         other => other.to_string(),
     }
 }
@@ -80,9 +83,11 @@ fn private_file(dir: &std::path::Path, name: &str, value: &str) -> anyhow::Resul
 /// The relay tour.
 pub async fn tour(lines: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let ppms = PpmsErp::start(PPMS_KEY).await?;
+    let ppms = Sandbox::stable(Vendor::Ppms)
+        .latency(Duration::from_millis(3))
+        .start()
+        .await?;
     let garage = HttpErp::start(false).await?;
-    ppms.set_latency(Duration::from_millis(3));
     garage.set_latency(Duration::from_millis(3));
     garage.set_token(Some(GARAGE_TOKEN));
     let db = dir.path().join("relay.db");
@@ -127,18 +132,16 @@ secret = {{ file = "{garage_token}" }}
     heading(
         "Order relay",
         &format!(
-            "offline: relay {} · SQLite {} · stand-in ERPs",
+            "offline: relay {} · SQLite {} · PPMS sandbox, HTTP ERP stand-in",
             relay.url(),
             db.display()
         ),
     );
-    println!(
-        "  tenant `facility` pushes to a PPMS stand-in (createorder, unique id as a staff-comment marker)"
+    note(
+        "tenant `facility` pushes to the PPMS sandbox (createorder, unique id as a staff-comment marker)",
     );
-    println!(
-        "  tenant `garage` pushes to a generic-HTTP ERP stand-in (Idempotency-Key, lookup URL)"
-    );
-    println!("  credentials come from 0600 files; the configuration only names them");
+    note("tenant `garage` pushes to a generic-HTTP ERP stand-in (Idempotency-Key, lookup URL)");
+    note("credentials come from 0600 files; the configuration only names them");
     let tour = Tour {
         http: reqwest::Client::new(),
         url: relay.url(),
@@ -174,10 +177,11 @@ secret = {{ file = "{garage_token}" }}
             }
         }
     }
-    println!(
-        "  {accepted} accepted (202) in {:.2?}, each committed to SQLite before its answer",
-        started.elapsed()
-    );
+    note(&format!(
+        "{} accepted (202) in {}, each committed to SQLite before its answer",
+        count(accepted as u64),
+        duration(started.elapsed())
+    ));
 
     step("The same line again, a changed amount, a refused body, a double-encoded body");
     let mut t = Table::new(&["request", "status", "code / status"]);
@@ -240,7 +244,7 @@ secret = {{ file = "{garage_token}" }}
             let c = relay.store().counts(tenant).await?;
             done += c.completed + c.failed;
             t.row(vec![
-                format!("{:.2?}", started.elapsed()),
+                duration(started.elapsed()),
                 tenant.into(),
                 c.received.to_string(),
                 c.processing.to_string(),
@@ -255,24 +259,24 @@ secret = {{ file = "{garage_token}" }}
     }
     t.print();
     let unmapped = tour.status("facility", "D-X3").await?;
-    println!(
-        "  D-X3: {} / {} ({})",
+    note(&format!(
+        "D-X3: {} / {} ({})",
         text(&unmapped["status"]),
         text(&unmapped["reason_code"]),
         text(&unmapped["reason"])
-    );
-    println!(
-        "  the ERPs hold {} ppms orders and {} garage lines, {} duplicates",
-        ppms.total_orders(),
+    ));
+    note(&format!(
+        "createorder sent {} times; the garage ERP holds {} lines, {} duplicates",
+        ppms.count(CREATEORDER),
         garage.distinct_lines(),
         garage.duplicates()
-    );
+    ));
     let sample = tour.status("facility", &ids[0].1).await?;
-    println!(
-        "  GET {}: {}",
+    note(&format!(
+        "GET {}: {}",
         format_args!("/v1/tenants/facility/order-lines/{}", ids[0].1),
         sample
-    );
+    ));
 
     step("Crash recovery: the relay dies between claim and ERP confirmation, then restarts");
     garage.set_hold(true);
@@ -283,15 +287,15 @@ secret = {{ file = "{garage_token}" }}
     tokio::time::timeout(Duration::from_secs(30), garage.wait_held(1))
         .await
         .context("the push never reached the garage stand-in")?;
-    println!(
-        "  the garage ERP has committed D-CRASH and holds its answer; the relay's record says {}",
+    note(&format!(
+        "the garage ERP has committed D-CRASH and holds its answer; the relay's record says {}",
         text(&tour.status("garage", "D-CRASH").await?["status"])
-    );
+    ));
     relay.abort().await;
     garage.set_hold(false);
     garage.release();
-    println!(
-        "  relay stopped at once (no settlement, the lease stays behind); restarting on the same file…"
+    note(
+        "relay stopped at once (no settlement, the lease stays behind); restarting on the same file…",
     );
     let relay = Relay::builder(config).start().await?;
     let tour = Tour {
@@ -306,14 +310,14 @@ secret = {{ file = "{garage_token}" }}
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    println!(
-        "  crash recovery asked the ERP (GET lookup_url): D-CRASH is {} with reference {}, pushed {} time(s), held {} time(s)",
+    note(&format!(
+        "crash recovery asked the ERP (GET lookup_url): D-CRASH is {} with reference {}, pushed {} time(s), held {} time(s)",
         text(&settled["status"]),
         text(&settled["erp_reference"]),
         garage.pushes("D-CRASH"),
         garage.held("D-CRASH")
-    );
+    ));
     relay.shutdown(Duration::from_secs(5)).await;
-    println!("  more: docs/relay.md (run it, configure tenants, the API with curl, operations)");
+    note("more: docs/relay.md (run it, configure tenants, the API with curl, operations)");
     Ok(())
 }

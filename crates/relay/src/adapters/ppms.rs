@@ -8,8 +8,9 @@
 //!   exact decimal.
 //! * **Idempotency.** PPMS has no idempotency key (PPMS-Q38), so the unique id travels as a
 //!   marker in the staff comment (`scomments`, or the tenant's `staff_comment_field`,
-//!   PPMS-Q40): `[relay <tenant>/<unique id>]`, both parts percent-encoded so that one marker
-//!   is never part of another (`A1` inside `A12`, or an id holding `]`).
+//!   PPMS-Q40): one token, `relay/<tenant>/<unique id>` (percent-encoded) or a hash of both
+//!   when that would be longer than the crate allows (see [`marker`]); the crate finds whole
+//!   tokens only, so `A1` is never found in an order marked for `A12`.
 //! * **Checking** (`can_check_existing`): the crate's `orders().find_by_marker(..)`, which
 //!   reads `getorders`. It lists every order of the site, so it is run only after an uncertain
 //!   push or in crash recovery, never before each push.
@@ -121,15 +122,29 @@ impl PpmsAdapter {
     }
 }
 
-/// The marker carried in the staff comment: `[relay <tenant>/<unique id>]`, both parts
-/// percent-encoded (only `A-Z a-z 0-9 - _ .` stay as they are), so no marker contains another.
+/// The marker carried in the staff comment: one token for the crate's marker lookup
+/// (`ppms::check_marker`: at most 100 characters, no whitespace or separators).
+///
+/// * `relay/<tenant>/<unique id>` with the unique id percent-encoded (only `A-Z a-z 0-9 - _ .`
+///   stay as they are), when that fits in 100 characters — readable in PPMS;
+/// * else `relay#` and 40 hex digits of the SHA-256 of tenant and unique id. The short form
+///   never holds `#` (it is encoded), so the two forms never meet.
 pub fn marker(tenant: &str, unique_id: &str) -> String {
     const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'_')
         .remove(b'.');
     let enc = |s: &str| percent_encoding::utf8_percent_encode(s, SET).to_string();
-    format!("[relay {}/{}]", enc(tenant), enc(unique_id))
+    let readable = format!("relay/{}/{}", enc(tenant), enc(unique_id));
+    if readable.len() <= 100 {
+        return readable;
+    }
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(tenant.as_bytes());
+    h.update([0]);
+    h.update(unique_id.as_bytes());
+    format!("relay#{}", &hex::encode(h.finalize())[..40])
 }
 
 impl Adapter for PpmsAdapter {
@@ -179,16 +194,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ppms_q38_no_marker_is_part_of_another() {
-        let ids = ["A1", "A12", "A1]", "x] [relay t/A1", "a b", "A%31"];
+    fn ppms_q38_markers_are_valid_tokens_and_never_found_for_another_line() {
+        let long = "x".repeat(128);
+        let long2 = format!("{}y", "x".repeat(127));
+        let ids = [
+            "A1",
+            "A12",
+            "A1]",
+            "x] [relay t/A1",
+            "a b",
+            "A%31",
+            "#1",
+            &long,
+            &long2,
+        ];
         for a in ids {
+            let m = marker("t", a);
+            assert!(ppms::check_marker(&m).is_ok(), "{m}");
             for b in ids {
                 if a != b {
-                    assert!(!marker("t", b).contains(&marker("t", a)), "{a} in {b}");
+                    assert!(!ppms::marker_in(&marker("t", b), &m), "{a} found as {b}");
                 }
             }
+            assert!(!ppms::marker_in(&marker("t-2", a), &m));
         }
-        assert!(!marker("t-2", "A1").contains(&marker("t", "A1")));
-        assert_eq!(marker("ws-a", "A 1/2"), "[relay ws-a/A%201%2F2]");
+        assert_eq!(marker("ws-a", "A 1/2"), "relay/ws-a/A%201%2F2");
+        assert!(marker("t", &long).starts_with("relay#"));
     }
 }
