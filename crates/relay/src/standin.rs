@@ -1,14 +1,15 @@
-//! Stand-in ERPs on `127.0.0.1`, for the tests, the tour and the benchmark: real HTTP servers
-//! that keep what they are sent, so a test can count pushes and see duplicates.
+//! Stand-in ERPs on `127.0.0.1`, for the tests and the tour: real HTTP servers that keep what
+//! they are sent, so a test can count pushes and see duplicates.
 //!
 //! * [`HttpErp`] speaks the generic HTTP adapter's protocol (reference §11): `POST /lines`,
 //!   `GET /lines/{unique_id}`; it can honour `Idempotency-Key` or not, and require a bearer
 //!   token.
 //! * [`PpmsErp`] speaks the two PUMAPI actions the PPMS adapter uses: `createorder` (answers the
 //!   new order's number) and `getorders` (the header on line 2, PPMS-Q16, with a staff comments
-//!   column), checking the `apikey`. The workspace sandbox (`billing-sandbox`) replays
-//!   recordings and cannot hold an order created during a test; once it can (issue 17), this
-//!   stand-in can give way to it.
+//!   column), checking the `apikey`. The PPMS adapter's own tests, the tour and the benchmark
+//!   use the workspace sandbox (`billing-sandbox`, whose synthetic PPMS orders are stateful);
+//!   this stand-in covers the two things the sandbox does not do: hold a committed
+//!   `createorder` without answering (the crash test) and refuse a wrong key.
 //!
 //! Both can add latency, answer a given status instead of working, and **hold** a push: keep it
 //! (the ERP has committed the line) and not answer until released — the moment a crash between
