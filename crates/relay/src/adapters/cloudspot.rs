@@ -17,7 +17,8 @@
 //! There is no SKU filter in the API (CS-Q02), so the check lists `artikels/` once and keeps
 //! the SKUs for `refresh`. When Cloudspot cannot be reached, the last list is used; with no
 //! list at all the line waits (a transient failure), because pushing an unchecked line is
-//! what the tenant asked not to do.
+//! what the tenant asked not to do. A rejected token (`is_auth()`) pauses the tenant like
+//! rejected ERP credentials.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -103,6 +104,10 @@ impl CloudspotProducts {
                 *cache = Some((now, skus.clone()));
                 Ok(skus)
             }
+            Err(e) if e.is_auth() => Err(AdapterError::new(
+                Failure::Auth,
+                format!("product check: cloudspot refused the token: {e}"),
+            )),
             Err(e) => match cache.as_ref() {
                 Some((_, stale)) => {
                     tracing::warn!(error = %e, "cloudspot article list unavailable, using the last one");

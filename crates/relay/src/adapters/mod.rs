@@ -161,23 +161,19 @@ pub trait Adapter: Send + Sync + fmt::Debug {
     fn check<'a>(&'a self, line: PushLine<'a>) -> BoxFuture<'a, Result<Found, AdapterError>>;
 }
 
-/// Classifies an SDK error by the predicates every vendor crate shares (docs/conventions.md
-/// §3): `is_auth()` pauses, `is_outcome_unknown()` is uncertain, a refusal before sending or a
-/// retryable failure is transient. `None` for what the caller must classify itself (a
-/// definite refusal by the ERP).
-pub fn classify_sdk(
-    is_auth: bool,
-    is_outcome_unknown: bool,
-    is_retryable: bool,
-    may_have_reached_server: bool,
-    retry_after: Option<Duration>,
-) -> Option<Failure> {
-    if is_auth {
+/// Classifies an SDK error by the predicates every vendor crate shares (`SdkError`,
+/// docs/conventions.md §3): `is_auth()` pauses, `is_outcome_unknown()` is uncertain, a retryable
+/// failure or one that provably never left is transient. `None` for what the caller must
+/// classify itself (a definite refusal by the ERP).
+pub fn classify_sdk(e: &impl billing_http_core::SdkError) -> Option<Failure> {
+    if e.is_auth() {
         Some(Failure::Auth)
-    } else if is_outcome_unknown {
+    } else if e.is_outcome_unknown() {
         Some(Failure::Uncertain)
-    } else if is_retryable || !may_have_reached_server {
-        Some(Failure::Transient { retry_after })
+    } else if e.is_retryable() || !e.may_have_reached_server() {
+        Some(Failure::Transient {
+            retry_after: e.retry_after(),
+        })
     } else {
         None
     }

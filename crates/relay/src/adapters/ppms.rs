@@ -101,14 +101,7 @@ impl PpmsAdapter {
     }
 
     fn classify(&self, e: &ppms::Error) -> AdapterError {
-        let sdk = classify_sdk(
-            e.is_auth(),
-            e.is_outcome_unknown(),
-            e.is_retryable(),
-            e.may_have_reached_server(),
-            None,
-        );
-        let failure = match (sdk, e) {
+        let failure = match (classify_sdk(e), e) {
             (Some(f), _) => f,
             (None, ppms::Error::InvalidUser { .. }) if self.case_is == CaseTarget::Login => {
                 Failure::Permanent(ReasonCode::InvalidCase)
