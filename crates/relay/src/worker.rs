@@ -219,7 +219,8 @@ async fn slot_loop(ctx: &WorkerContext, slot: u32) {
                 ctx.notify.notify_waiters();
                 continue;
             }
-            wait(ctx, &mut stop, ctx.integration.settings.outage.probe_every).await;
+            let probe = ctx.now().plus(ctx.integration.settings.outage.probe_every);
+            wait_until(ctx, &mut stop, probe).await;
             continue;
         }
         let lease = Lease {
@@ -257,22 +258,39 @@ async fn slot_loop(ctx: &WorkerContext, slot: u32) {
                     0 => next_recovery.since(now),
                     _ => idle,
                 };
-                wait(ctx, &mut stop, until_due.min(idle).min(until_recovery)).await;
+                let wake = now.plus(until_due.min(idle).min(until_recovery));
+                wait_until(ctx, &mut stop, wake).await;
             }
             Err(e) => {
                 tracing::error!(tenant = %ctx.tenant, error = %e, "cannot claim");
-                wait(ctx, &mut stop, Duration::from_secs(1)).await;
+                let retry = ctx.now().plus(Duration::from_secs(1));
+                wait_until(ctx, &mut stop, retry).await;
             }
         }
     }
 }
 
-/// Waits for a new line, a settlement, the clock or a stop request.
-async fn wait(ctx: &WorkerContext, stop: &mut watch::Receiver<bool>, d: Duration) {
-    tokio::select! {
-        _ = ctx.notify.notified() => {}
-        _ = ctx.clock.sleep(d) => {}
-        _ = stop.changed() => {}
+/// Waits for a new line, a settlement, a stop request, or the clock to reach `target`.
+///
+/// The clock only knows relative sleeps, so a sleep created just after time moved would end
+/// late by that much (with an injected clock moved by a test, possibly never). Hence the
+/// second reading: when time moved between reading it and creating the sleep, read again.
+async fn wait_until(ctx: &WorkerContext, stop: &mut watch::Receiver<bool>, target: Millis) {
+    loop {
+        let now = ctx.now();
+        if now >= target {
+            return;
+        }
+        let sleep = ctx.clock.sleep(target.since(now));
+        if ctx.now() != now {
+            continue;
+        }
+        tokio::select! {
+            _ = ctx.notify.notified() => {}
+            _ = sleep => {}
+            _ = stop.changed() => {}
+        }
+        return;
     }
 }
 
