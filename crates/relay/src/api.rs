@@ -45,38 +45,40 @@ impl Client {
     }
 }
 
-/// Ingest credentials, kept as SHA-256 hashes only.
+/// Bearer keys, kept as SHA-256 hashes only, each naming what it admits (an ingest client, an
+/// operator).
 ///
 /// Keys are long random tokens (`relay gen-key`: 256 bits), so a fast hash is the right tool: a
 /// slow password hash protects guessable secrets, and these are not guessable. A presented key
 /// is hashed and looked up; the hash map is keyed by the digest, so what a timing difference
 /// could reveal is about the digest of the presented key, which does not help forge another.
-#[derive(Debug, Default)]
-pub struct IngestKeys {
-    by_hash: HashMap<[u8; 32], Arc<Client>>,
+#[derive(Debug)]
+pub struct KeySet<T> {
+    by_hash: HashMap<[u8; 32], Arc<T>>,
 }
 
-impl IngestKeys {
-    /// The keys of the configuration.
-    pub fn from_config(config: &IngestConfig) -> Self {
-        let mut by_hash = HashMap::new();
-        for (name, c) in &config.clients {
-            let client = Arc::new(Client {
-                name: name.clone(),
-                all_tenants: c.tenants.iter().any(|t| t == "*"),
-                tenants: c.tenants.clone(),
-            });
-            for h in &c.sha256 {
-                let mut digest = [0u8; 32];
-                if hex::decode_to_slice(h, &mut digest).is_ok() {
-                    by_hash.insert(digest, client.clone());
-                }
+impl<T> Default for KeySet<T> {
+    fn default() -> Self {
+        KeySet {
+            by_hash: HashMap::new(),
+        }
+    }
+}
+
+impl<T> KeySet<T> {
+    /// Admits every key whose hex SHA-256 is in `hashes` as `who` (malformed hashes, refused
+    /// by the configuration's validation, are skipped).
+    pub fn insert(&mut self, hashes: &[String], who: Arc<T>) {
+        for h in hashes {
+            let mut digest = [0u8; 32];
+            if hex::decode_to_slice(h, &mut digest).is_ok() {
+                self.by_hash.insert(digest, who.clone());
             }
         }
-        IngestKeys { by_hash }
     }
 
-    fn client(&self, headers: &HeaderMap) -> Option<Arc<Client>> {
+    /// Who the request's `Authorization: Bearer <key>` admits, if anyone.
+    pub fn admit(&self, headers: &HeaderMap) -> Option<Arc<T>> {
         let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
         let (scheme, key) = value.split_once(' ')?;
         if !scheme.eq_ignore_ascii_case("bearer") || key.trim().is_empty() {
@@ -87,7 +89,65 @@ impl IngestKeys {
     }
 }
 
-/// The hex SHA-256 of an ingest key, as the configuration holds it.
+/// Ingest credentials: the keys of the dispensing systems (see [`KeySet`]).
+#[derive(Debug, Default)]
+pub struct IngestKeys(KeySet<Client>);
+
+impl IngestKeys {
+    /// The keys of the configuration.
+    pub fn from_config(config: &IngestConfig) -> Self {
+        let mut keys = KeySet::default();
+        for (name, c) in &config.clients {
+            let client = Arc::new(Client {
+                name: name.clone(),
+                all_tenants: c.tenants.iter().any(|t| t == "*"),
+                tenants: c.tenants.clone(),
+            });
+            keys.insert(&c.sha256, client);
+        }
+        IngestKeys(keys)
+    }
+
+    fn client(&self, headers: &HeaderMap) -> Option<Arc<Client>> {
+        self.0.admit(headers)
+    }
+}
+
+/// Every configured tenant (active or not) and its worker's wake-up; a reload can add one.
+#[derive(Debug, Default)]
+pub struct Registry {
+    tenants: std::sync::RwLock<HashMap<String, Arc<Notify>>>,
+}
+
+impl Registry {
+    /// A registry of these tenants.
+    pub fn new(tenants: HashMap<String, Arc<Notify>>) -> Self {
+        Registry {
+            tenants: std::sync::RwLock::new(tenants),
+        }
+    }
+
+    /// The tenant's wake-up, if it is configured.
+    pub fn get(&self, tenant: &str) -> Option<Arc<Notify>> {
+        self.tenants
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(tenant)
+            .cloned()
+    }
+
+    /// The tenant's wake-up, adding the tenant if it is new.
+    pub fn get_or_add(&self, tenant: &str) -> Arc<Notify> {
+        self.tenants
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(tenant.to_owned())
+            .or_default()
+            .clone()
+    }
+}
+
+/// The hex SHA-256 of a key (ingest or operator), as the configuration holds it.
 pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.trim().as_bytes()))
 }
@@ -102,7 +162,7 @@ pub struct AppState {
     /// Ingest credentials.
     pub keys: Arc<IngestKeys>,
     /// Every configured tenant (active or not) and its worker's wake-up.
-    pub tenants: Arc<HashMap<String, Arc<Notify>>>,
+    pub tenants: Arc<Registry>,
     /// Size limits.
     pub limits: Limits,
 }
@@ -131,7 +191,7 @@ struct ErrorBody {
     field: Option<String>,
 }
 
-fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> Response {
+pub(crate) fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> Response {
     (
         status,
         axum::Json(ErrorBody {
@@ -155,11 +215,11 @@ fn invalid(e: Invalid) -> Response {
         .into_response()
 }
 
-async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
 
-async fn method_not_allowed() -> Response {
+pub(crate) async fn method_not_allowed() -> Response {
     error(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
@@ -168,17 +228,18 @@ async fn method_not_allowed() -> Response {
 }
 
 fn unauthorized() -> Response {
-    let mut r = error(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "a valid ingest key is required (authorization: bearer <key>)",
-    );
+    unauthorized_as("a valid ingest key is required (authorization: bearer <key>)")
+}
+
+/// 401 `unauthorized` with `WWW-Authenticate: Bearer`.
+pub(crate) fn unauthorized_as(message: &'static str) -> Response {
+    let mut r = error(StatusCode::UNAUTHORIZED, "unauthorized", message);
     r.headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     r
 }
 
-fn store_unavailable() -> Response {
+pub(crate) fn store_unavailable() -> Response {
     let mut r = error(
         StatusCode::SERVICE_UNAVAILABLE,
         "store_unavailable",
@@ -219,7 +280,7 @@ fn admit(state: &AppState, headers: &HeaderMap, tenant: &str) -> Result<Arc<Clie
     if !client.allows(tenant) {
         return Err(Refusal::Forbidden);
     }
-    if !state.tenants.contains_key(tenant) {
+    if state.tenants.get(tenant).is_none() {
         return Err(Refusal::UnknownTenant);
     }
     Ok(client)

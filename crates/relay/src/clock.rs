@@ -24,6 +24,26 @@ pub fn now(clock: &dyn Clock) -> Millis {
     Millis::from_system(clock.system_now())
 }
 
+/// Sleeps until the clock reads `target` (at once if it already does).
+///
+/// The clock only knows relative sleeps, so a sleep created just after time moved would end
+/// late by that much (with an injected clock moved by a test, possibly never). Hence the
+/// second reading: when time moved between reading it and creating the sleep, read again; and
+/// when the sleep ends early by the clock's reading, sleep the rest.
+pub async fn sleep_until(clock: &dyn Clock, target: Millis) {
+    loop {
+        let now = now(clock);
+        if now >= target {
+            return;
+        }
+        let sleep = clock.sleep(target.since(now));
+        if self::now(clock) != now {
+            continue;
+        }
+        sleep.await;
+    }
+}
+
 /// A clock moved by the test (see the [module docs](self)). Clones share one time line.
 #[derive(Clone)]
 pub struct SteppedClock {

@@ -4,8 +4,11 @@
 //! listen = "127.0.0.1:8080"
 //!
 //! [database]
-//! url = "sqlite:///var/lib/relay/relay.db"   # created on first start
+//! url = "sqlite:///var/lib/relay/relay.db"   # created on first start; or postgres://…
 //! synchronous = "full"                       # or "normal" (see docs/relay.md)
+//!
+//! [operators.alice]                          # the management API's credential
+//! sha256 = ["<hex of the key>"]
 //!
 //! [ingest.clients.hall-1]                    # one dispensing system
 //! sha256 = ["<hex of the key>"]              # `relay gen-key`; two during a rotation
@@ -80,9 +83,15 @@ pub struct Config {
     /// Ingest credentials.
     #[serde(default)]
     pub ingest: IngestConfig,
+    /// Operator credentials for the management API, by name.
+    #[serde(default)]
+    pub operators: BTreeMap<String, OperatorConfig>,
     /// Lease timing of claimed lines.
     #[serde(default)]
     pub leases: LeaseConfig,
+    /// Retention of finished lines.
+    #[serde(default)]
+    pub retention: RetentionConfig,
     /// The tenants, by name (the name is the `{tenant}` of the API paths).
     #[serde(default)]
     pub tenants: BTreeMap<String, TenantConfig>,
@@ -97,18 +106,71 @@ fn default_listen() -> SocketAddr {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct DatabaseConfig {
-    /// `sqlite://path/to/relay.db` (created if missing). Postgres comes with issue 12.
+    /// `sqlite://path/to/relay.db` (created if missing; one relay process per file) or
+    /// `postgres://user@host/db` (shared by any number of relay nodes).
     pub url: String,
     /// SQLite's sync mode (default `full`: every acknowledged line survives a power loss).
     #[serde(default)]
     pub synchronous: Synchronous,
-    /// Read-only connections for status queries (default 4).
+    /// SQLite: read-only connections for status queries (default 4).
     #[serde(default = "default_readers")]
     pub read_connections: u32,
+    /// Postgres: the schema of the relay's tables, created if missing (default: the role's
+    /// `search_path`).
+    #[serde(default)]
+    pub schema: Option<String>,
+    /// Postgres: connections of this node's pool (default 10).
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
 }
 
 fn default_readers() -> u32 {
     4
+}
+
+fn default_max_connections() -> u32 {
+    10
+}
+
+impl DatabaseConfig {
+    /// `true` for a Postgres URL.
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres://") || self.url.starts_with("postgresql://")
+    }
+}
+
+/// Operator credentials (reference §9, §10): one entry per operator or tool, separate from the
+/// ingest keys; the name is what the audit log records as "who".
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct OperatorConfig {
+    /// Hex SHA-256 of each valid bearer key: one, or two while a key is rotated.
+    pub sha256: Vec<String>,
+}
+
+/// How long records of finished lines are kept (reference §7).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct RetentionConfig {
+    /// `completed` and `failed` records are deleted this long after their last change (default
+    /// 90 days). De-duplication works only while a record exists: this must be longer than the
+    /// dispensing side may resend a line, or a late resend is accepted (and pushed) again.
+    #[serde(with = "humantime_serde")]
+    pub keep: Duration,
+    /// How often the purge runs (default 1 h).
+    #[serde(with = "humantime_serde")]
+    pub purge_every: Duration,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            keep: Duration::from_secs(90 * 24 * 3600),
+            purge_every: Duration::from_secs(3600),
+        }
+    }
 }
 
 /// Ingest credentials: one entry per dispensing system.
@@ -422,11 +484,28 @@ impl Config {
     /// Checks what the types cannot: names, required sections, URLs, hashes, ranges.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut problems = Vec::new();
-        if !self.database.url.starts_with("sqlite:") {
+        if !self.database.url.starts_with("sqlite:") && !self.database.is_postgres() {
             problems.push(format!(
-                "database.url: only sqlite:// is supported (postgres comes with relay part 2), got scheme {:?}",
+                "database.url: sqlite://PATH or postgres://…, got scheme {:?}",
                 self.database.url.split(':').next().unwrap_or_default()
             ));
+        }
+        if let Some(schema) = &self.database.schema
+            && !crate::store::postgres::valid_schema(schema)
+        {
+            problems.push("database.schema: a lower-case name of a-z, 0-9 and `_`".into());
+        }
+        for (name, o) in &self.operators {
+            problems.extend(key_hash_problems(&format!("operators.{name}"), &o.sha256));
+        }
+        if self.retention.keep < Duration::from_secs(3600) {
+            problems.push(
+                "retention.keep: at least 1h (and longer than the dispensing side may resend)"
+                    .into(),
+            );
+        }
+        if self.retention.purge_every.is_zero() {
+            problems.push("retention.purge_every: must be positive".into());
         }
         let mut env_names: BTreeMap<String, &str> = BTreeMap::new();
         for (name, t) in &self.tenants {
@@ -443,17 +522,7 @@ impl Config {
         }
         for (name, c) in &self.ingest.clients {
             let at = format!("ingest.clients.{name}");
-            if c.sha256.is_empty() || c.sha256.len() > 2 {
-                problems.push(format!("{at}.sha256: one key hash, or two while rotating"));
-            }
-            if c.sha256
-                .iter()
-                .any(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
-            {
-                problems.push(format!(
-                    "{at}.sha256: each entry is 64 hex digits (`relay hash-key`)"
-                ));
-            }
+            problems.extend(key_hash_problems(&at, &c.sha256));
             for t in &c.tenants {
                 if t != "*" && !self.tenants.contains_key(t) {
                     problems.push(format!("{at}.tenants: unknown tenant `{t}`"));
@@ -558,6 +627,23 @@ impl TenantConfig {
         }
         p
     }
+}
+
+/// The rules of a key's hashes (ingest clients and operators alike).
+fn key_hash_problems(at: &str, hashes: &[String]) -> Vec<String> {
+    let mut p = Vec::new();
+    if hashes.is_empty() || hashes.len() > 2 {
+        p.push(format!("{at}.sha256: one key hash, or two while rotating"));
+    }
+    if hashes
+        .iter()
+        .any(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        p.push(format!(
+            "{at}.sha256: each entry is 64 hex digits (`relay hash-key`)"
+        ));
+    }
+    p
 }
 
 fn check_url(problems: &mut Vec<String>, at: &str, raw: &str) {

@@ -28,6 +28,14 @@ impl Millis {
         )
     }
 
+    /// This instant minus `d`, saturating.
+    pub fn minus(self, d: std::time::Duration) -> Self {
+        Millis(
+            self.0
+                .saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        )
+    }
+
     /// The time from `earlier` to `self` (zero if `earlier` is later).
     pub fn since(self, earlier: Millis) -> std::time::Duration {
         std::time::Duration::from_millis(
@@ -277,6 +285,11 @@ pub struct LineRecord {
     pub updated_at: Millis,
     /// When the ERP confirmed it.
     pub completed_at: Option<Millis>,
+    /// When an operator archived the `failed` line (out of the queue, still a record).
+    pub archived_at: Option<Millis>,
+    /// When the line last entered the queue: its acceptance, or an operator's retry. The retry
+    /// budget's maximum age counts from here.
+    pub queued_at: Millis,
 }
 
 impl LineRecord {
@@ -331,8 +344,10 @@ pub struct StatusCounts {
     pub processing: u64,
     /// `completed`.
     pub completed: u64,
-    /// `failed`.
+    /// `failed`, not archived.
     pub failed: u64,
+    /// `failed` and archived by an operator (kept for status and de-duplication).
+    pub archived: u64,
 }
 
 impl StatusCounts {
@@ -348,7 +363,7 @@ impl StatusCounts {
 
     /// All lines.
     pub fn total(&self) -> u64 {
-        self.received + self.processing + self.completed + self.failed
+        self.received + self.processing + self.completed + self.failed + self.archived
     }
 }
 

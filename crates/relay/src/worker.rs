@@ -56,6 +56,8 @@ pub enum WorkerState {
     Running,
     /// Degraded: paused with a cause.
     Paused(PauseCause),
+    /// Stopped by an operator (the stop persists across restarts, on every node).
+    StoppedByOperator,
     /// Restarting after a panic.
     Restarting,
     /// The integration is inactive: lines are held in `received`.
@@ -271,26 +273,11 @@ async fn slot_loop(ctx: &WorkerContext, slot: u32) {
 }
 
 /// Waits for a new line, a settlement, a stop request, or the clock to reach `target`.
-///
-/// The clock only knows relative sleeps, so a sleep created just after time moved would end
-/// late by that much (with an injected clock moved by a test, possibly never). Hence the
-/// second reading: when time moved between reading it and creating the sleep, read again.
 async fn wait_until(ctx: &WorkerContext, stop: &mut watch::Receiver<bool>, target: Millis) {
-    loop {
-        let now = ctx.now();
-        if now >= target {
-            return;
-        }
-        let sleep = ctx.clock.sleep(target.since(now));
-        if ctx.now() != now {
-            continue;
-        }
-        tokio::select! {
-            _ = ctx.notify.notified() => {}
-            _ = sleep => {}
-            _ = stop.changed() => {}
-        }
-        return;
+    tokio::select! {
+        _ = ctx.notify.notified() => {}
+        _ = crate::clock::sleep_until(ctx.clock.as_ref(), target) => {}
+        _ = stop.changed() => {}
     }
 }
 
@@ -553,7 +540,7 @@ fn transient(
         };
     }
     let exhausted = line.attempts >= settings.retry.max_attempts
-        || now.since(line.received_at) >= settings.retry.max_age;
+        || now.since(line.queued_at) >= settings.retry.max_age;
     if exhausted {
         return if check_first {
             outcome_unknown(&format!(
