@@ -158,6 +158,7 @@ impl Companies {
     /// idempotency key, so a retry could create a duplicate. Without primary contacts for
     /// Admin, Billing and Technical the company stays `Inactive` (PAX8-Q37).
     pub async fn create(&self, company: &NewCompany) -> Result<Company, Error> {
+        company.validate().map_err(Error::InvalidRequest)?;
         let req = Endpoint::CreateCompany
             .request(&[])
             .json_body(company)
@@ -175,11 +176,7 @@ impl Companies {
     /// E04: `PATCH` with only the fields that are set (PAX8-Q10). An empty update returns
     /// [`Error::InvalidRequest`] without any HTTP call.
     pub async fn update(&self, id: &CompanyId, update: &CompanyUpdate) -> Result<Company, Error> {
-        if update.is_empty() {
-            return Err(Error::InvalidRequest(
-                "a company update needs at least one field".into(),
-            ));
-        }
+        update.validate().map_err(Error::InvalidRequest)?;
         let req = Endpoint::UpdateCompany
             .request(&[id.as_str()])
             .json_body(update)

@@ -364,7 +364,9 @@ fn pax8_q25_line_item_rules() {
     assert_eq!(numbers, vec![Some(1), Some(2)]);
     let v = serde_json::to_value(&prepared).unwrap();
     for line in v["lineItems"].as_array().unwrap() {
-        assert!(line.get("companyId").is_none() && line.get("subscriptionId").is_none());
+        // the spec's `CreateLineItem.required` lists companyId (PAX8-Q25)
+        assert_eq!(line["companyId"], json!("c1"));
+        assert!(line.get("subscriptionId").is_none());
         assert!(line.get("lineItemNumber").is_some());
     }
     let dangling = CreateOrder::new("c1")
