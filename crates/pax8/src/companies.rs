@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::pagination::Paginator;
 use crate::paths::Endpoint;
-use crate::query::{opt, paging, setters};
+use crate::query::{opt, paging, setters, sort};
 
 /// Query of `GET /companies` (E01). Every field is optional; `None` is not sent.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,6 +25,9 @@ pub struct ListCompanies {
     pub size: Option<u32>,
     /// Sort, sent as one `field,direction` value (PAX8-Q31).
     pub sort: Option<Sort<CompanySortField>>,
+    /// A raw `sort` value sent verbatim instead of [`Self::sort`] (an escape hatch for values
+    /// the typed sort cannot express).
+    pub sort_raw: Option<String>,
     /// City filter.
     pub city: Option<String>,
     /// Country filter.
@@ -50,6 +53,8 @@ setters!(ListCompanies {
     size: u32,
     /// Sets the sort.
     sort: Sort<CompanySortField>,
+    /// Sends a raw `sort` value verbatim (wins over `sort`).
+    sort_raw: String,
     /// Filters by city.
     city: String,
     /// Filters by country.
@@ -77,7 +82,7 @@ impl ListCompanies {
     /// The request for one page.
     pub fn request(&self, page: u32, size: u32) -> Request {
         let r = paging(Endpoint::ListCompanies.request(&[]), page, size);
-        let r = opt(r, "sort", self.sort.as_ref());
+        let r = sort(r, self.sort.as_ref(), self.sort_raw.as_ref());
         let r = opt(r, "city", self.city.as_ref());
         let r = opt(r, "country", self.country.as_ref());
         let r = opt(r, "stateOrProvince", self.state_or_province.as_ref());

@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::pagination::Paginator;
 use crate::paths::Endpoint;
-use crate::query::{opt, paging, setters};
+use crate::query::{opt, paging, setters, sort};
 
 /// Query of `GET /invoices` (E23). Dates are sent as `YYYY-MM-DD`, amounts as plain decimals.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,6 +25,9 @@ pub struct ListInvoices {
     pub size: Option<u32>,
     /// Sort.
     pub sort: Option<Sort<InvoiceSortField>>,
+    /// A raw `sort` value sent verbatim instead of [`Self::sort`] (an escape hatch for values
+    /// the typed sort cannot express).
+    pub sort_raw: Option<String>,
     /// Status filter (`Nothing Due` has a space).
     pub status: Option<InvoiceStatus>,
     /// Exact invoice date.
@@ -52,6 +55,8 @@ setters!(ListInvoices {
     size: u32,
     /// Sets the sort.
     sort: Sort<InvoiceSortField>,
+    /// Sends a raw `sort` value verbatim (wins over `sort`).
+    sort_raw: String,
     /// Filters by status.
     status: InvoiceStatus,
     /// Filters by invoice date.
@@ -82,7 +87,7 @@ impl ListInvoices {
     pub fn request(&self, page: u32, size: u32) -> Request {
         let date = |d: &Option<NaiveDate>| d.map(format_date);
         let r = paging(Endpoint::ListInvoices.request(&[]), page, size);
-        let r = opt(r, "sort", self.sort.as_ref());
+        let r = sort(r, self.sort.as_ref(), self.sort_raw.as_ref());
         let r = opt(r, "status", self.status.as_ref());
         let r = opt(r, "invoiceDate", date(&self.invoice_date).as_ref());
         let r = opt(

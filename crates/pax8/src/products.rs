@@ -11,7 +11,7 @@ use crate::model::{
 };
 use crate::pagination::Paginator;
 use crate::paths::Endpoint;
-use crate::query::{opt, paging, setters};
+use crate::query::{opt, paging, setters, sort};
 
 /// Query of `GET /products` (E10).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,6 +23,9 @@ pub struct ListProducts {
     pub size: Option<u32>,
     /// Sort (`name` or `vendor`).
     pub sort: Option<Sort<ProductSortField>>,
+    /// A raw `sort` value sent verbatim instead of [`Self::sort`] (an escape hatch for values
+    /// the typed sort cannot express).
+    pub sort_raw: Option<String>,
     /// Free-text search over name, vendor, SKU or id.
     pub search: Option<String>,
     /// Vendor name filter.
@@ -36,6 +39,8 @@ setters!(ListProducts {
     size: u32,
     /// Sets the sort.
     sort: Sort<ProductSortField>,
+    /// Sends a raw `sort` value verbatim (wins over `sort`).
+    sort_raw: String,
     /// Searches name, vendor, SKU or id.
     search: String,
     /// Filters by vendor name.
@@ -51,7 +56,7 @@ impl ListProducts {
     /// The request for one page.
     pub fn request(&self, page: u32, size: u32) -> Request {
         let r = paging(Endpoint::ListProducts.request(&[]), page, size);
-        let r = opt(r, "sort", self.sort.as_ref());
+        let r = sort(r, self.sort.as_ref(), self.sort_raw.as_ref());
         let r = opt(r, "search", self.search.as_ref());
         opt(r, "vendorName", self.vendor_name.as_ref())
     }

@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::pagination::Paginator;
 use crate::paths::Endpoint;
-use crate::query::{opt, paging, setters};
+use crate::query::{opt, paging, setters, sort};
 
 /// Query of `GET /subscriptions` (E18).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,6 +25,9 @@ pub struct ListSubscriptions {
     pub size: Option<u32>,
     /// Sort.
     pub sort: Option<Sort<SubscriptionSortField>>,
+    /// A raw `sort` value sent verbatim instead of [`Self::sort`] (an escape hatch for values
+    /// the typed sort cannot express).
+    pub sort_raw: Option<String>,
     /// Status filter.
     pub status: Option<SubscriptionStatus>,
     /// Billing term filter.
@@ -42,6 +45,8 @@ setters!(ListSubscriptions {
     size: u32,
     /// Sets the sort.
     sort: Sort<SubscriptionSortField>,
+    /// Sends a raw `sort` value verbatim (wins over `sort`).
+    sort_raw: String,
     /// Filters by status.
     status: SubscriptionStatus,
     /// Filters by billing term.
@@ -61,7 +66,7 @@ impl ListSubscriptions {
     /// The request for one page.
     pub fn request(&self, page: u32, size: u32) -> Request {
         let r = paging(Endpoint::ListSubscriptions.request(&[]), page, size);
-        let r = opt(r, "sort", self.sort.as_ref());
+        let r = sort(r, self.sort.as_ref(), self.sort_raw.as_ref());
         let r = opt(r, "status", self.status.as_ref());
         let r = opt(r, "billingTerm", self.billing_term.as_ref());
         let r = opt(r, "companyId", self.company_id.as_ref());
@@ -79,6 +84,9 @@ pub struct ListUsageSummaries {
     pub size: Option<u32>,
     /// Sort.
     pub sort: Option<Sort<UsageSummarySortField>>,
+    /// A raw `sort` value sent verbatim instead of [`Self::sort`] (an escape hatch for values
+    /// the typed sort cannot express).
+    pub sort_raw: Option<String>,
     /// Resource group filter.
     pub resource_group: Option<String>,
     /// Company filter.
@@ -92,6 +100,8 @@ setters!(ListUsageSummaries {
     size: u32,
     /// Sets the sort.
     sort: Sort<UsageSummarySortField>,
+    /// Sends a raw `sort` value verbatim (wins over `sort`).
+    sort_raw: String,
     /// Filters by resource group.
     resource_group: String,
     /// Filters by company.
@@ -111,7 +121,7 @@ impl ListUsageSummaries {
             page,
             size,
         );
-        let r = opt(r, "sort", self.sort.as_ref());
+        let r = sort(r, self.sort.as_ref(), self.sort_raw.as_ref());
         let r = opt(r, "resourceGroup", self.resource_group.as_ref());
         opt(r, "companyId", self.company_id.as_ref())
     }

@@ -16,8 +16,9 @@ use pax8::invoices::{ListDraftItems, ListInvoices};
 use pax8::model::*;
 use pax8::orders::ListOrders;
 use pax8::paths::Endpoint;
+use pax8::products::ListProducts;
 use pax8::products::PricingQuery;
-use pax8::subscriptions::ListSubscriptions;
+use pax8::subscriptions::{ListSubscriptions, ListUsageSummaries};
 use pax8::usage_summaries::ListUsageLines;
 use serde_json::json;
 use support::*;
@@ -669,27 +670,149 @@ async fn pax8_q28_validation_errors_keep_details_through_the_client() {
     assert!(err.to_string().contains("Quantity cannot be decreased"));
 }
 
-#[tokio::test]
-async fn pax8_q31_sort_syntax() {
+/// The raw query string of one list call made by `call` against an empty page at `path`.
+async fn query_of<F, Fut>(path: &str, call: F) -> String
+where
+    F: FnOnce(pax8::Client) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let fake = Fake::new();
     fake.on(
         "GET",
-        "/v1/companies",
+        &format!("/v1{path}"),
         vec![json_reply(200, page(json!([]), 200, 0, 0, 0))],
     );
     let (c, _) = client(&fake);
-    c.companies()
-        .list(&ListCompanies::new().sort(Sort::desc(CompanySortField::Name)))
-        .await
-        .unwrap();
-    let call = &fake.api_calls()[0];
-    assert_eq!(call.q("sort"), Some("name,desc"));
-    let sorting: Vec<_> = call
-        .query
-        .iter()
-        .filter(|(k, _)| k.to_ascii_lowercase().contains("sort"))
-        .collect();
-    assert_eq!(sorting.len(), 1, "no separate direction parameter");
+    call(c).await;
+    let calls = fake.api_calls();
+    assert_eq!(calls.len(), 1);
+    calls[0].raw_query.clone()
+}
+
+#[tokio::test]
+async fn pax8_q31_companies_sort_is_the_bare_field_or_field_desc() {
+    let list = |q: ListCompanies| {
+        move |c: pax8::Client| async move {
+            c.companies().list(&q).await.unwrap();
+        }
+    };
+    let asc = ListCompanies::new().sort(Sort::asc(CompanySortField::Name));
+    let desc = ListCompanies::new().sort(Sort::desc(CompanySortField::StateOrProvince));
+    let raw = ListCompanies::new()
+        .sort(Sort::asc(CompanySortField::Name))
+        .sort_raw("city,asc");
+    assert_eq!(
+        query_of("/companies", list(asc)).await,
+        "page=0&size=200&sort=name"
+    );
+    assert_eq!(
+        query_of("/companies", list(desc)).await,
+        "page=0&size=200&sort=stateOrProvince%2Cdesc"
+    );
+    assert_eq!(
+        query_of("/companies", list(raw)).await,
+        "page=0&size=200&sort=city%2Casc"
+    );
+}
+
+#[tokio::test]
+async fn pax8_q31_products_sort_is_the_bare_field_or_field_desc() {
+    let list = |q: ListProducts| {
+        move |c: pax8::Client| async move {
+            c.products().list(&q).await.unwrap();
+        }
+    };
+    let asc = ListProducts::new().sort(Sort::asc(ProductSortField::Vendor));
+    let desc = ListProducts::new().sort(Sort::desc(ProductSortField::Name));
+    let raw = ListProducts::new().sort_raw("vendorName,asc");
+    assert_eq!(
+        query_of("/products", list(asc)).await,
+        "page=0&size=200&sort=vendor"
+    );
+    assert_eq!(
+        query_of("/products", list(desc)).await,
+        "page=0&size=200&sort=name%2Cdesc"
+    );
+    assert_eq!(
+        query_of("/products", list(raw)).await,
+        "page=0&size=200&sort=vendorName%2Casc"
+    );
+}
+
+#[tokio::test]
+async fn pax8_q31_invoices_sort_is_the_bare_field_or_field_desc() {
+    let list = |q: ListInvoices| {
+        move |c: pax8::Client| async move {
+            c.invoices().list(&q).await.unwrap();
+        }
+    };
+    let asc = ListInvoices::new().sort(Sort::asc(InvoiceSortField::CarriedBalance));
+    let desc = ListInvoices::new().sort(Sort::desc(InvoiceSortField::InvoiceDate));
+    let raw = ListInvoices::new().sort_raw("invoiceDate,asc");
+    assert_eq!(
+        query_of("/invoices", list(asc)).await,
+        "page=0&size=200&sort=carriedBalance"
+    );
+    assert_eq!(
+        query_of("/invoices", list(desc)).await,
+        "page=0&size=200&sort=invoiceDate%2Cdesc"
+    );
+    assert_eq!(
+        query_of("/invoices", list(raw)).await,
+        "page=0&size=200&sort=invoiceDate%2Casc"
+    );
+}
+
+#[tokio::test]
+async fn pax8_q31_usage_summaries_sort_is_the_bare_field_or_field_desc() {
+    let list = |q: ListUsageSummaries| {
+        move |c: pax8::Client| async move {
+            c.subscriptions()
+                .usage_summaries(&"s1".into(), &q)
+                .await
+                .unwrap();
+        }
+    };
+    let path = "/subscriptions/s1/usage-summaries";
+    let asc = ListUsageSummaries::new().sort(Sort::asc(UsageSummarySortField::PartnerTotal));
+    let desc = ListUsageSummaries::new().sort(Sort::desc(UsageSummarySortField::ResourceGroup));
+    let raw = ListUsageSummaries::new().sort_raw("currentCharges,asc");
+    assert_eq!(
+        query_of(path, list(asc)).await,
+        "page=0&size=200&sort=partnerTotal"
+    );
+    assert_eq!(
+        query_of(path, list(desc)).await,
+        "page=0&size=200&sort=resourceGroup%2Cdesc"
+    );
+    assert_eq!(
+        query_of(path, list(raw)).await,
+        "page=0&size=200&sort=currentCharges%2Casc"
+    );
+}
+
+#[tokio::test]
+async fn pax8_q31_subscriptions_sort_keeps_field_and_direction() {
+    let list = |q: ListSubscriptions| {
+        move |c: pax8::Client| async move {
+            c.subscriptions().list(&q).await.unwrap();
+        }
+    };
+    let asc = ListSubscriptions::new().sort(Sort::asc(SubscriptionSortField::Price));
+    let desc = ListSubscriptions::new().sort(Sort::desc(SubscriptionSortField::CreatedDate));
+    let raw = ListSubscriptions::new().sort_raw("price");
+    assert_eq!(
+        query_of("/subscriptions", list(asc)).await,
+        "page=0&size=200&sort=price%2Casc"
+    );
+    assert_eq!(
+        query_of("/subscriptions", list(desc)).await,
+        "page=0&size=200&sort=createdDate%2Cdesc"
+    );
+    assert_eq!(
+        query_of("/subscriptions", list(raw)).await,
+        "page=0&size=200&sort=price"
+    );
 }
 
 #[tokio::test]

@@ -48,7 +48,7 @@ pub use enums::{
     BillingTerm, CompanySortField, CompanyStatus, ContactKind, DraftMonth, InvoiceChargeType,
     InvoiceItemTerm, InvoiceItemType, InvoiceRateType, InvoiceSortField, InvoiceStatus, OrderedBy,
     PricingType, ProductSortField, ProvisioningValueType, RateChargeType, Sort, SortDirection,
-    SubscriptionSortField, SubscriptionStatus, UsageSummarySortField,
+    SortField, SubscriptionSortField, SubscriptionStatus, UsageSummarySortField,
 };
 pub use ids::{
     CommitmentId, CompanyId, ContactId, InvoiceId, InvoiceItemId, LineItemId, OrderId, ProductId,
