@@ -102,18 +102,46 @@ impl TokenEndpoint {
 pub struct TokenResponse {
     /// The bearer token.
     pub access_token: SecretString,
-    /// Lifetime in seconds (86400 in practice).
-    #[serde(default, deserialize_with = "crate::model::de::opt_u64")]
+    /// Lifetime in whole seconds (86400 in practice). Read leniently, never a decode error
+    /// (issue 16): a positive number or numeric string is rounded up and saturates at
+    /// `u64::MAX`; zero, negative, non-numeric or missing values are `None`, which
+    /// [`TokenResponse::lifetime`] turns into the documented 24 h.
+    #[serde(default, deserialize_with = "lenient_seconds")]
     pub expires_in: Option<u64>,
     /// `Bearer` (compared case-insensitively).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::de::lenient_opt_string")]
     pub token_type: Option<String>,
     /// Scope, when sent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::de::lenient_opt_string")]
     pub scope: Option<String>,
-    /// Absolute expiry, when sent.
-    #[serde(default)]
+    /// Absolute expiry, when sent (a value that is not a string is ignored).
+    #[serde(default, deserialize_with = "lenient_datetime")]
     pub expires_at: Option<crate::model::Pax8DateTime>,
+}
+
+/// `expires_in` from any JSON value: see [`TokenResponse::expires_in`].
+fn lenient_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?.unwrap_or_default();
+    let text = match &v {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => s.trim().to_owned(),
+        _ => return Ok(None),
+    };
+    let secs: f64 = match text.parse() {
+        Ok(f) => f,
+        Err(_) => return Ok(None),
+    };
+    // NaN and non-positive values mean "not given"; `as` saturates at u64::MAX
+    Ok((secs > 0.0).then(|| secs.ceil() as u64))
+}
+
+fn lenient_datetime<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<crate::model::Pax8DateTime>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::String(s)) => Some(crate::model::Pax8DateTime::parse(s)),
+        _ => None,
+    })
 }
 
 impl fmt::Debug for TokenResponse {
@@ -128,8 +156,9 @@ impl fmt::Debug for TokenResponse {
 }
 
 impl TokenResponse {
-    /// Lifetime to use: `expires_in` (or 24 h when missing or zero), shortened by `expires_at`
-    /// when that is earlier, and clamped to 24 h (§2.4).
+    /// Lifetime to use: `expires_in` (or 24 h when missing, zero, negative or unreadable),
+    /// shortened by `expires_at` when that is earlier, and clamped to 24 h (§2.4). Never
+    /// overflows, whatever the server sent.
     pub fn lifetime(&self, now: SystemTime) -> Duration {
         let mut life = match self.expires_in {
             Some(s) if s > 0 => Duration::from_secs(s),
@@ -232,7 +261,14 @@ impl Pax8TokenSource {
     /// Calls the token endpoint once (the retry policy still applies to transient failures).
     pub async fn fetch_token(&self) -> Result<TokenResponse, billing_http_core::Error> {
         let resp = self.http.execute(self.request()).await?;
-        let token: TokenResponse = resp.json()?;
+        // no body snippet in this error: a token response holds a secret
+        let token: TokenResponse = serde_json::from_slice(&resp.body).map_err(|_| {
+            resp.tag(billing_http_core::Error::decode(
+                "the token response is not a json object with an access_token string",
+                b"",
+                None,
+            ))
+        })?;
         if let Some(tt) = &token.token_type
             && !tt.eq_ignore_ascii_case("bearer")
         {

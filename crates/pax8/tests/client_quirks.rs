@@ -1605,3 +1605,39 @@ async fn base_url_with_or_without_trailing_slash_gives_the_same_urls_and_json_he
         assert!(call.header("authorization").unwrap().starts_with("Bearer "));
     }
 }
+
+#[tokio::test]
+async fn expires_in_out_of_range_never_breaks_auth() {
+    let day = Duration::from_secs(86_400);
+    let cases: Vec<(serde_json::Value, Duration)> = vec![
+        (json!(-5), day),
+        (json!(0), day),
+        (json!(-0.5), day),
+        (serde_json::from_str("1e30").unwrap(), day),
+        (serde_json::from_str("1e400").unwrap(), day),
+        (serde_json::from_str("18446744073709551616").unwrap(), day),
+        (json!("soon"), day),
+        (json!(null), day),
+        (json!({"seconds": 60}), day),
+        (json!([3600]), day),
+        (json!("3600"), secs(3600)),
+        (json!(3600.5), secs(3601)),
+        (json!(86_400), day),
+        (json!(172_800), day),
+    ];
+    let now = std::time::SystemTime::UNIX_EPOCH + secs(2_000_000_000);
+    for (expires_in, lifetime) in cases {
+        let body = json!({"access_token": "tok-1", "token_type": "Bearer", "expires_in": expires_in});
+        let token: pax8::auth::TokenResponse = serde_json::from_value(body.clone())
+            .unwrap_or_else(|e| panic!("{expires_in}: {e}"));
+        assert_eq!(token.lifetime(now), lifetime, "{expires_in}");
+
+        let fake = Fake::with_company_c1();
+        fake.on("POST", "/oauth/token", vec![json_reply(200, body)]);
+        let (c, _) = client(&fake);
+        c.companies()
+            .get(&"c1".into())
+            .await
+            .unwrap_or_else(|e| panic!("{expires_in}: {e}"));
+    }
+}
