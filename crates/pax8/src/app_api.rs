@@ -32,7 +32,7 @@ impl Client {
     /// The Microsoft tenant id of a company, from the undocumented app API (unstable).
     pub async fn ms_tenant_id(&self, company: &CompanyId) -> Result<MsTenant, Error> {
         let req = Request::get(
-            format!("companies/{}/msTenantId", seg(company)),
+            format!("companies/{}/msTenantId", seg(company)?),
             "app.ms_tenant_id",
         );
         self.send_json_on(Api::App, req, Write::Read).await

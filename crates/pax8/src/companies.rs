@@ -81,7 +81,7 @@ impl ListCompanies {
 
     /// The request for one page.
     pub fn request(&self, page: u32, size: u32) -> Request {
-        let r = paging(Endpoint::ListCompanies.request(&[]), page, size);
+        let r = paging(Endpoint::ListCompanies.collection(), page, size);
         let r = sort(r, self.sort.as_ref(), self.sort_raw.as_ref());
         let r = opt(r, "city", self.city.as_ref());
         let r = opt(r, "country", self.country.as_ref());
@@ -154,7 +154,7 @@ impl Companies {
     pub fn list_all(&self, query: ListCompanies) -> Paginator<Company> {
         let (page, size) = (query.page, query.size);
         Paginator::new(self.client.clone(), page, size, move |p, s| {
-            query.request(p, s)
+            Ok(query.request(p, s))
         })
     }
 
@@ -165,7 +165,7 @@ impl Companies {
     pub async fn create(&self, company: &NewCompany) -> Result<Company, Error> {
         company.validate().map_err(Error::InvalidRequest)?;
         let req = Endpoint::CreateCompany
-            .request(&[])
+            .collection()
             .json_body(company)
             .map_err(|e| Error::InvalidRequest(format!("cannot encode company: {e}")))?;
         self.client.send_json(req, Write::OptIn).await
@@ -174,7 +174,7 @@ impl Companies {
     /// E03: one company.
     pub async fn get(&self, id: &CompanyId) -> Result<Company, Error> {
         self.client
-            .send_json(Endpoint::GetCompany.request(&[id.as_str()]), Write::Read)
+            .send_json(Endpoint::GetCompany.request(&[id.as_str()])?, Write::Read)
             .await
     }
 
@@ -183,7 +183,7 @@ impl Companies {
     pub async fn update(&self, id: &CompanyId, update: &CompanyUpdate) -> Result<Company, Error> {
         update.validate().map_err(Error::InvalidRequest)?;
         let req = Endpoint::UpdateCompany
-            .request(&[id.as_str()])
+            .request(&[id.as_str()])?
             .json_body(update)
             .map_err(|e| Error::InvalidRequest(format!("cannot encode update: {e}")))?;
         self.client.send_json(req, Write::OptIn).await
@@ -206,12 +206,12 @@ pub struct Contacts {
 }
 
 impl Contacts {
-    fn list_request(&self, page: u32, size: u32) -> Request {
-        paging(
-            Endpoint::ListContacts.request(&[self.company.as_str()]),
+    fn list_request(&self, page: u32, size: u32) -> Result<Request, Error> {
+        Ok(paging(
+            Endpoint::ListContacts.request(&[self.company.as_str()])?,
             page,
             size,
-        )
+        ))
     }
 
     /// E06: one page of contacts (newest first).
@@ -219,7 +219,7 @@ impl Contacts {
         let size = crate::client::clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
             .send_json(
-                self.list_request(query.page.unwrap_or(0), size),
+                self.list_request(query.page.unwrap_or(0), size)?,
                 Write::Read,
             )
             .await
@@ -236,7 +236,7 @@ impl Contacts {
     /// E05: creates a contact (200, PAX8-Q53). The body has no `companyId` (PAX8-Q09).
     pub async fn create(&self, contact: &ContactInput) -> Result<Contact, Error> {
         let req = Endpoint::CreateContact
-            .request(&[self.company.as_str()])
+            .request(&[self.company.as_str()])?
             .json_body(contact)
             .map_err(|e| Error::InvalidRequest(format!("cannot encode contact: {e}")))?;
         self.client.send_json(req, Write::OptIn).await
@@ -246,7 +246,7 @@ impl Contacts {
     pub async fn get(&self, id: &ContactId) -> Result<Contact, Error> {
         self.client
             .send_json(
-                Endpoint::GetContact.request(&[self.company.as_str(), id.as_str()]),
+                Endpoint::GetContact.request(&[self.company.as_str(), id.as_str()])?,
                 Write::Read,
             )
             .await
@@ -256,7 +256,7 @@ impl Contacts {
     /// `types`) are probably reset (PAX8-Q11).
     pub async fn replace(&self, id: &ContactId, contact: &ContactInput) -> Result<Contact, Error> {
         let req = Endpoint::ReplaceContact
-            .request(&[self.company.as_str(), id.as_str()])
+            .request(&[self.company.as_str(), id.as_str()])?
             .json_body(contact)
             .map_err(|e| Error::InvalidRequest(format!("cannot encode contact: {e}")))?;
         self.client.send_json(req, Write::OptIn).await
@@ -280,7 +280,7 @@ impl Contacts {
     pub async fn delete(&self, id: &ContactId) -> Result<(), Error> {
         self.client
             .send_empty(
-                Endpoint::DeleteContact.request(&[self.company.as_str(), id.as_str()]),
+                Endpoint::DeleteContact.request(&[self.company.as_str(), id.as_str()])?,
                 Write::OptIn,
             )
             .await

@@ -86,7 +86,7 @@ impl ListInvoices {
     /// The request for one page.
     pub fn request(&self, page: u32, size: u32) -> Request {
         let date = |d: &Option<NaiveDate>| d.map(format_date);
-        let r = paging(Endpoint::ListInvoices.request(&[]), page, size);
+        let r = paging(Endpoint::ListInvoices.collection(), page, size);
         let r = sort(r, self.sort.as_ref(), self.sort_raw.as_ref());
         let r = opt(r, "status", self.status.as_ref());
         let r = opt(r, "invoiceDate", date(&self.invoice_date).as_ref());
@@ -162,7 +162,7 @@ impl ListDraftItems {
 
     /// The request for one page of `month`.
     pub fn request(&self, month: DraftMonth, page: u32, size: u32) -> Request {
-        let r = paging(Endpoint::DraftItems.request(&[]), page, size)
+        let r = paging(Endpoint::DraftItems.collection(), page, size)
             .query("monthOffset", month.month_offset().to_string());
         opt(r, "companyId", self.company_id.as_ref())
     }
@@ -183,8 +183,12 @@ impl Client {
     }
 }
 
-fn items_request(id: &InvoiceId, page: u32, size: u32) -> Request {
-    paging(Endpoint::InvoiceItems.request(&[id.as_str()]), page, size)
+fn items_request(id: &InvoiceId, page: u32, size: u32) -> Result<Request, Error> {
+    Ok(paging(
+        Endpoint::InvoiceItems.request(&[id.as_str()])?,
+        page,
+        size,
+    ))
 }
 
 impl Invoices {
@@ -200,14 +204,14 @@ impl Invoices {
     pub fn list_all(&self, query: ListInvoices) -> Paginator<Invoice> {
         let (page, size) = (query.page, query.size);
         Paginator::new(self.client.clone(), page, size, move |p, s| {
-            query.request(p, s)
+            Ok(query.request(p, s))
         })
     }
 
     /// E24: one invoice (a single object despite its copy-pasted description, PAX8-Q30).
     pub async fn get(&self, id: &InvoiceId) -> Result<Invoice, Error> {
         self.client
-            .send_json(Endpoint::GetInvoice.request(&[id.as_str()]), Write::Read)
+            .send_json(Endpoint::GetInvoice.request(&[id.as_str()])?, Write::Read)
             .await
     }
 
@@ -220,7 +224,7 @@ impl Invoices {
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
             .send_json(
-                items_request(id, query.page.unwrap_or(0), size),
+                items_request(id, query.page.unwrap_or(0), size)?,
                 Write::Read,
             )
             .await
@@ -259,7 +263,7 @@ impl Invoices {
     ) -> Paginator<InvoiceItem> {
         let (page, size) = (query.page, query.size);
         Paginator::new(self.client.clone(), page, size, move |p, s| {
-            query.request(month, p, s)
+            Ok(query.request(month, p, s))
         })
     }
 }

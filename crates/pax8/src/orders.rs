@@ -88,7 +88,7 @@ impl ListOrders {
 
     /// The request for one page. No implicit sort is sent.
     pub fn request(&self, page: u32, size: u32) -> Request {
-        let r = paging(Endpoint::ListOrders.request(&[]), page, size);
+        let r = paging(Endpoint::ListOrders.collection(), page, size);
         let r = opt(r, "companyId", self.company_id.as_ref());
         opt(r, "sort", self.sort_raw.as_ref())
     }
@@ -111,7 +111,7 @@ impl Client {
 
 fn order_request(order: &CreateOrder, mock: bool) -> Result<Request, Error> {
     let prepared = order.prepared().map_err(Error::InvalidRequest)?;
-    let mut req = Endpoint::CreateOrder.request(&[]);
+    let mut req = Endpoint::CreateOrder.collection();
     if mock {
         req = req.query("isMock", "true");
     }
@@ -133,7 +133,7 @@ impl Orders {
     pub fn list_all(&self, query: ListOrders) -> Paginator<Order> {
         let (page, size) = (query.page, query.size);
         Paginator::new(self.client.clone(), page, size, move |p, s| {
-            query.request(p, s)
+            Ok(query.request(p, s))
         })
     }
 
@@ -161,7 +161,7 @@ impl Orders {
     /// E17: one order (not supported for scheduled orders, PAX8-Q41).
     pub async fn get(&self, id: &OrderId) -> Result<Order, Error> {
         self.client
-            .send_json(Endpoint::GetOrder.request(&[id.as_str()]), Write::Read)
+            .send_json(Endpoint::GetOrder.request(&[id.as_str()])?, Write::Read)
             .await
     }
 }

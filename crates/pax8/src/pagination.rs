@@ -28,7 +28,7 @@ use crate::client::{Api, Client, Write, clamp_page_size, decode};
 use crate::error::Error;
 use crate::model::{Page, PageInfo};
 
-type Builder = Arc<dyn Fn(u32, u32) -> Request + Send + Sync>;
+type Builder = Arc<dyn Fn(u32, u32) -> Result<Request, Error> + Send + Sync>;
 
 /// A lazy walk over the pages of one list call. See the [module docs](self).
 pub struct Paginator<T> {
@@ -80,7 +80,7 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         client: Client,
         start_page: Option<u32>,
         size: Option<u32>,
-        build: impl Fn(u32, u32) -> Request + Send + Sync + 'static,
+        build: impl Fn(u32, u32) -> Result<Request, Error> + Send + Sync + 'static,
     ) -> Self {
         Self::new_on(Api::V1, client, start_page, size, build)
     }
@@ -90,7 +90,7 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         client: Client,
         start_page: Option<u32>,
         size: Option<u32>,
-        build: impl Fn(u32, u32) -> Request + Send + Sync + 'static,
+        build: impl Fn(u32, u32) -> Result<Request, Error> + Send + Sync + 'static,
     ) -> Self {
         let size = clamp_page_size(size.unwrap_or_else(|| client.page_size()));
         let first = start_page.unwrap_or(0);
@@ -124,7 +124,7 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
     }
 
     /// The request for page `index` (for request-shape tests).
-    pub fn request_for(&self, index: u32) -> Request {
+    pub fn request_for(&self, index: u32) -> Result<Request, Error> {
         (self.build)(index, self.size)
     }
 
@@ -340,7 +340,7 @@ async fn fetch_page<T: DeserializeOwned>(
     size: u32,
     is_first: bool,
 ) -> Result<Option<Page<T>>, Error> {
-    let req = build(index, size);
+    let req = build(index, size)?;
     let method: Method = req.method.clone();
     let path = req.path.clone();
     match client.send_on(api, req, Write::Read).await {

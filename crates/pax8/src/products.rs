@@ -55,7 +55,7 @@ impl ListProducts {
 
     /// The request for one page.
     pub fn request(&self, page: u32, size: u32) -> Request {
-        let r = paging(Endpoint::ListProducts.request(&[]), page, size);
+        let r = paging(Endpoint::ListProducts.collection(), page, size);
         let r = sort(r, self.sort.as_ref(), self.sort_raw.as_ref());
         let r = opt(r, "search", self.search.as_ref());
         opt(r, "vendorName", self.vendor_name.as_ref())
@@ -103,14 +103,14 @@ impl Products {
     pub fn list_all(&self, query: ListProducts) -> Paginator<Product> {
         let (page, size) = (query.page, query.size);
         Paginator::new(self.client.clone(), page, size, move |p, s| {
-            query.request(p, s)
+            Ok(query.request(p, s))
         })
     }
 
     /// E11: one product with its long description.
     pub async fn get(&self, id: &ProductId) -> Result<ProductDetail, Error> {
         self.client
-            .send_json(Endpoint::GetProduct.request(&[id.as_str()]), Write::Read)
+            .send_json(Endpoint::GetProduct.request(&[id.as_str()])?, Write::Read)
             .await
     }
 
@@ -123,7 +123,7 @@ impl Products {
         let page: Page<ProvisioningDetail> = self
             .client
             .send_json(
-                Endpoint::ProvisionDetails.request(&[id.as_str()]),
+                Endpoint::ProvisionDetails.request(&[id.as_str()])?,
                 Write::Read,
             )
             .await?;
@@ -133,7 +133,7 @@ impl Products {
     /// E13: commitment terms and prerequisite products (a plain object, PAX8-Q30).
     pub async fn dependencies(&self, id: &ProductId) -> Result<Dependencies, Error> {
         self.client
-            .send_json(Endpoint::Dependencies.request(&[id.as_str()]), Write::Read)
+            .send_json(Endpoint::Dependencies.request(&[id.as_str()])?, Write::Read)
             .await
     }
 
@@ -144,7 +144,7 @@ impl Products {
         query: &PricingQuery,
     ) -> Result<Vec<Pricing>, Error> {
         let req = opt(
-            Endpoint::Pricing.request(&[id.as_str()]),
+            Endpoint::Pricing.request(&[id.as_str()])?,
             "companyId",
             query.company_id.as_ref(),
         );

@@ -65,7 +65,7 @@ impl ListSubscriptions {
 
     /// The request for one page.
     pub fn request(&self, page: u32, size: u32) -> Request {
-        let r = paging(Endpoint::ListSubscriptions.request(&[]), page, size);
+        let r = paging(Endpoint::ListSubscriptions.collection(), page, size);
         let r = sort(r, self.sort.as_ref(), self.sort_raw.as_ref());
         let r = opt(r, "status", self.status.as_ref());
         let r = opt(r, "billingTerm", self.billing_term.as_ref());
@@ -114,16 +114,22 @@ impl ListUsageSummaries {
         Self::default()
     }
 
-    /// The request for one page of `subscription`'s summaries.
-    pub fn request(&self, subscription: &SubscriptionId, page: u32, size: u32) -> Request {
+    /// The request for one page of `subscription`'s summaries (an id that would change the
+    /// path's shape is refused).
+    pub fn request(
+        &self,
+        subscription: &SubscriptionId,
+        page: u32,
+        size: u32,
+    ) -> Result<Request, Error> {
         let r = paging(
-            Endpoint::UsageSummaries.request(&[subscription.as_str()]),
+            Endpoint::UsageSummaries.request(&[subscription.as_str()])?,
             page,
             size,
         );
         let r = sort(r, self.sort.as_ref(), self.sort_raw.as_ref());
         let r = opt(r, "resourceGroup", self.resource_group.as_ref());
-        opt(r, "companyId", self.company_id.as_ref())
+        Ok(opt(r, "companyId", self.company_id.as_ref()))
     }
 }
 
@@ -143,12 +149,15 @@ impl Client {
 }
 
 /// The `DELETE /subscriptions/{id}` request for a cancel date (PAX8-Q24).
-pub fn cancel_request(id: &SubscriptionId, cancel_date: Option<DateTime<FixedOffset>>) -> Request {
-    let req = Endpoint::CancelSubscription.request(&[id.as_str()]);
-    match cancel_date {
+pub fn cancel_request(
+    id: &SubscriptionId,
+    cancel_date: Option<DateTime<FixedOffset>>,
+) -> Result<Request, Error> {
+    let req = Endpoint::CancelSubscription.request(&[id.as_str()])?;
+    Ok(match cancel_date {
         Some(at) => req.query("cancelDate", format_datetime(&at)),
         None => req,
-    }
+    })
 }
 
 impl Subscriptions {
@@ -165,7 +174,7 @@ impl Subscriptions {
     pub fn list_all(&self, query: ListSubscriptions) -> Paginator<Subscription> {
         let (page, size) = (query.page, query.size);
         Paginator::new(self.client.clone(), page, size, move |p, s| {
-            query.request(p, s)
+            Ok(query.request(p, s))
         })
     }
 
@@ -173,7 +182,7 @@ impl Subscriptions {
     pub async fn get(&self, id: &SubscriptionId) -> Result<Subscription, Error> {
         self.client
             .send_json(
-                Endpoint::GetSubscription.request(&[id.as_str()]),
+                Endpoint::GetSubscription.request(&[id.as_str()])?,
                 Write::Read,
             )
             .await
@@ -190,7 +199,7 @@ impl Subscriptions {
     ) -> Result<Subscription, Error> {
         update.validate().map_err(Error::InvalidRequest)?;
         let req = Endpoint::UpdateSubscription
-            .request(&[id.as_str()])
+            .request(&[id.as_str()])?
             .json_body(update)
             .map_err(|e| Error::InvalidRequest(format!("cannot encode update: {e}")))?;
         self.client.send_json(req, Write::OptIn).await
@@ -204,7 +213,7 @@ impl Subscriptions {
         cancel_date: Option<DateTime<FixedOffset>>,
     ) -> Result<(), Error> {
         self.client
-            .send_empty(cancel_request(id, cancel_date), Write::OptIn)
+            .send_empty(cancel_request(id, cancel_date)?, Write::OptIn)
             .await
     }
 
@@ -221,7 +230,7 @@ impl Subscriptions {
         let page: Page<Subscription> = self
             .client
             .send_json(
-                Endpoint::SubscriptionHistory.request(&[id.as_str()]),
+                Endpoint::SubscriptionHistory.request(&[id.as_str()])?,
                 Write::Read,
             )
             .await?;
@@ -237,7 +246,7 @@ impl Subscriptions {
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
             .send_json(
-                query.request(id, query.page.unwrap_or(0), size),
+                query.request(id, query.page.unwrap_or(0), size)?,
                 Write::Read,
             )
             .await

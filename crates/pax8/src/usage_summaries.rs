@@ -56,10 +56,10 @@ impl ListUsageLines {
         usage_date: NaiveDate,
         page: u32,
         size: u32,
-    ) -> Request {
-        let r = paging(Endpoint::UsageLines.request(&[id.as_str()]), page, size)
+    ) -> Result<Request, Error> {
+        let r = paging(Endpoint::UsageLines.request(&[id.as_str()])?, page, size)
             .query("usageDate", format_date(usage_date));
-        opt(r, "productId", self.product_id.as_ref())
+        Ok(opt(r, "productId", self.product_id.as_ref()))
     }
 }
 
@@ -83,7 +83,7 @@ impl UsageSummaries {
     pub async fn get(&self, id: &UsageSummaryId) -> Result<UsageSummary, Error> {
         self.client
             .send_json(
-                Endpoint::GetUsageSummary.request(&[id.as_str()]),
+                Endpoint::GetUsageSummary.request(&[id.as_str()])?,
                 Write::Read,
             )
             .await
@@ -99,7 +99,7 @@ impl UsageSummaries {
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
             .send_json(
-                query.request(id, usage_date, query.page.unwrap_or(0), size),
+                query.request(id, usage_date, query.page.unwrap_or(0), size)?,
                 Write::Read,
             )
             .await

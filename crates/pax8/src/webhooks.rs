@@ -678,9 +678,9 @@ setters!(ListWebhookLogs {
 
 impl ListWebhookLogs {
     /// The request for one page of `webhook`'s logs.
-    pub fn request(&self, webhook: &str, page: u32, size: u32) -> Request {
+    pub fn request(&self, webhook: &str, page: u32, size: u32) -> Result<Request, Error> {
         let r = paging(
-            Request::get(format!("webhooks/{}/logs", seg(webhook)), "webhooks.logs"),
+            Request::get(format!("webhooks/{}/logs", seg(webhook)?), "webhooks.logs"),
             page,
             size,
         );
@@ -688,7 +688,7 @@ impl ListWebhookLogs {
         let r = opt(r, "status", self.status.as_ref());
         let r = opt(r, "startDate", self.start_date.as_ref());
         let r = opt(r, "endDate", self.end_date.as_ref());
-        opt(r, "sort", self.sort.as_ref())
+        Ok(opt(r, "sort", self.sort.as_ref()))
     }
 }
 
@@ -743,7 +743,7 @@ impl Webhooks {
             self.client.clone(),
             page,
             size,
-            move |p, s| query.request(p, s),
+            move |p, s| Ok(query.request(p, s)),
         )
     }
 
@@ -766,7 +766,7 @@ impl Webhooks {
     /// W04: one webhook.
     pub async fn get(&self, id: &str) -> Result<Webhook, Error> {
         self.json(
-            Request::get(format!("webhooks/{}", seg(id)), "webhooks.get"),
+            Request::get(format!("webhooks/{}", seg(id)?), "webhooks.get"),
             Write::Read,
         )
         .await
@@ -775,7 +775,7 @@ impl Webhooks {
     /// W05: deletes a webhook (204).
     pub async fn delete(&self, id: &str) -> Result<(), Error> {
         self.empty(
-            Request::delete(format!("webhooks/{}", seg(id)), "webhooks.delete"),
+            Request::delete(format!("webhooks/{}", seg(id)?), "webhooks.delete"),
             Write::OptIn,
         )
         .await
@@ -789,7 +789,7 @@ impl Webhooks {
     ) -> Result<Webhook, Error> {
         let req = body(
             Request::post(
-                format!("webhooks/{}/configuration", seg(id)),
+                format!("webhooks/{}/configuration", seg(id)?),
                 "webhooks.configure",
             ),
             config,
@@ -799,15 +799,18 @@ impl Webhooks {
 
     /// W07: activates or deactivates.
     pub async fn set_active(&self, id: &str, active: bool) -> Result<Webhook, Error> {
-        let req = Request::post(format!("webhooks/{}/status", seg(id)), "webhooks.status")
+        let req = Request::post(format!("webhooks/{}/status", seg(id)?), "webhooks.status")
             .json(serde_json::json!({ "active": active }));
         self.json(req, Write::OptIn).await
     }
 
     /// W08: adds a topic.
     pub async fn add_topic(&self, id: &str, topic: &WebhookTopic) -> Result<Webhook, Error> {
-        let req = Request::post(format!("webhooks/{}/topics", seg(id)), "webhooks.add_topic")
-            .json(serde_json::json!({ "topic": topic.topic, "filters": topic.filters }));
+        let req = Request::post(
+            format!("webhooks/{}/topics", seg(id)?),
+            "webhooks.add_topic",
+        )
+        .json(serde_json::json!({ "topic": topic.topic, "filters": topic.filters }));
         self.json(req, Write::OptIn).await
     }
 
@@ -819,7 +822,7 @@ impl Webhooks {
     ) -> Result<Webhook, Error> {
         let req = Request::new(
             Method::PUT,
-            format!("webhooks/{}/topics", seg(id)),
+            format!("webhooks/{}/topics", seg(id)?),
             "webhooks.replace_topics",
         )
         .json(serde_json::json!({ "webhookTopics": topics }));
@@ -830,7 +833,7 @@ impl Webhooks {
     pub async fn delete_topic(&self, id: &str, topic_id: &str) -> Result<(), Error> {
         self.empty(
             Request::delete(
-                format!("webhooks/{}/topics/{}", seg(id), seg(topic_id)),
+                format!("webhooks/{}/topics/{}", seg(id)?, seg(topic_id)?),
                 "webhooks.delete_topic",
             ),
             Write::OptIn,
@@ -848,8 +851,8 @@ impl Webhooks {
         let req = Request::post(
             format!(
                 "webhooks/{}/topics/{}/configuration",
-                seg(id),
-                seg(topic_id)
+                seg(id)?,
+                seg(topic_id)?
             ),
             "webhooks.configure_topic",
         )
@@ -860,7 +863,7 @@ impl Webhooks {
     /// W12: sends a test delivery for `topic` (the topic name).
     pub async fn test(&self, id: &str, topic: &str) -> Result<WebhookTest, Error> {
         let req = Request::post(
-            format!("webhooks/{}/topics/{}/test", seg(id), seg(topic)),
+            format!("webhooks/{}/topics/{}/test", seg(id)?, seg(topic)?),
             "webhooks.test",
         );
         self.json(req, Write::Read).await
@@ -874,7 +877,7 @@ impl Webhooks {
     ) -> Result<Page<WebhookLog>, Error> {
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.json(
-            query.request(webhook_id, query.page.unwrap_or(0), size),
+            query.request(webhook_id, query.page.unwrap_or(0), size)?,
             Write::Read,
         )
         .await
@@ -897,7 +900,7 @@ impl Webhooks {
     pub async fn log(&self, webhook_id: &str, log_id: &str) -> Result<WebhookLog, Error> {
         self.json(
             Request::get(
-                format!("webhooks/{}/logs/{}", seg(webhook_id), seg(log_id)),
+                format!("webhooks/{}/logs/{}", seg(webhook_id)?, seg(log_id)?),
                 "webhooks.log",
             ),
             Write::Read,
@@ -909,7 +912,7 @@ impl Webhooks {
     pub async fn retry_log(&self, webhook_id: &str, log_id: &str) -> Result<(), Error> {
         self.empty(
             Request::post(
-                format!("webhooks/{}/logs/{}/retry", seg(webhook_id), seg(log_id)),
+                format!("webhooks/{}/logs/{}/retry", seg(webhook_id)?, seg(log_id)?),
                 "webhooks.retry",
             ),
             Write::OptIn,

@@ -136,7 +136,7 @@ fn pax8_q07_paths_are_pinned() {
         assert_eq!(endpoint.template(), template, "{endpoint:?}");
     }
     assert_eq!(
-        Endpoint::GetContact.path(&["c 1", "k/2"]),
+        Endpoint::GetContact.path(&["c 1", "k/2"]).unwrap(),
         "/companies/c%201/contacts/k%2F2"
     );
 }
@@ -1627,9 +1627,10 @@ async fn expires_in_out_of_range_never_breaks_auth() {
     ];
     let now = std::time::SystemTime::UNIX_EPOCH + secs(2_000_000_000);
     for (expires_in, lifetime) in cases {
-        let body = json!({"access_token": "tok-1", "token_type": "Bearer", "expires_in": expires_in});
-        let token: pax8::auth::TokenResponse = serde_json::from_value(body.clone())
-            .unwrap_or_else(|e| panic!("{expires_in}: {e}"));
+        let body =
+            json!({"access_token": "tok-1", "token_type": "Bearer", "expires_in": expires_in});
+        let token: pax8::auth::TokenResponse =
+            serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{expires_in}: {e}"));
         assert_eq!(token.lifetime(now), lifetime, "{expires_in}");
 
         let fake = Fake::with_company_c1();

@@ -235,7 +235,7 @@ fn pax8_q17_ids_are_strings() {
     let id = ProductId::from("ABCDEFG-zzzz");
     assert_eq!(id.to_string(), "ABCDEFG-zzzz", "no change of case");
     assert_eq!(
-        pax8::paths::Endpoint::GetProduct.path(&["a/b c"]),
+        pax8::paths::Endpoint::GetProduct.path(&["a/b c"]).unwrap(),
         "/products/a%2Fb%20c",
         "ids are percent-encoded in paths"
     );

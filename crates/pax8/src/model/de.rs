@@ -57,10 +57,12 @@ pub(crate) fn lenient_opt_string<'de, D>(d: D) -> Result<Option<String>, D::Erro
 where
     D: Deserializer<'de>,
 {
-    Ok(match Option::<Value>::deserialize(d)?.unwrap_or(Value::Null) {
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    })
+    Ok(
+        match Option::<Value>::deserialize(d)?.unwrap_or(Value::Null) {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        },
+    )
 }
