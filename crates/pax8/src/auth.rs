@@ -294,23 +294,45 @@ impl TokenSource for Pax8TokenSource {
     }
 }
 
-/// The bearer auth of a real `POST /orders`: a 401 drops the token (so the caller's own retry
-/// uses a fresh one) but the order is **not** re-sent (PAX8-Q14, §2.6).
+/// The bearer auth of the API clients: tokens from the cache, and a failure to obtain one
+/// reported as such (`no token could be obtained, the request was not sent`, never as an HTTP
+/// error of the API call, and never outcome-unknown, issue 16). For a real `POST /orders`
+/// (`replay_on_401 == false`) a 401 drops the token (so the caller's own retry uses a fresh
+/// one) but the order is **not** re-sent (PAX8-Q14, §2.6).
 #[derive(Debug, Clone)]
-pub(crate) struct NoReplayOn401(pub(crate) TokenCache);
+pub(crate) struct TokenAuth {
+    tokens: TokenCache,
+    token_url: String,
+    replay_on_401: bool,
+}
 
-impl Auth for NoReplayOn401 {
+impl TokenAuth {
+    pub(crate) fn new(tokens: TokenCache, token_url: &str, replay_on_401: bool) -> Self {
+        Self {
+            tokens,
+            token_url: token_url.to_owned(),
+            replay_on_401,
+        }
+    }
+}
+
+impl Auth for TokenAuth {
     fn authorize<'a>(
         &'a self,
         request: &'a mut Request,
     ) -> BoxFuture<'a, Result<AuthTicket, billing_http_core::Error>> {
-        self.0.authorize(request)
+        Box::pin(async move {
+            self.tokens
+                .authorize(request)
+                .await
+                .map_err(|e| crate::error::token_failure(&self.token_url, e))
+        })
     }
 
     fn unauthorized(&self, ticket: AuthTicket) -> BoxFuture<'_, bool> {
         Box::pin(async move {
-            let _ = self.0.unauthorized(ticket).await;
-            false
+            let dropped = self.tokens.unauthorized(ticket).await;
+            dropped && self.replay_on_401
         })
     }
 }

@@ -4,7 +4,7 @@ use billing_http_core::Request;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::client::{Client, Write, clamp_page_size};
+use crate::client::{Api, Client, Write, clamp_page_size};
 use crate::error::Error;
 use crate::model::datetime::format_date;
 use crate::model::{
@@ -193,10 +193,10 @@ fn items_request(id: &InvoiceId, page: u32, size: u32) -> Result<Request, Error>
 
 impl Invoices {
     /// E23: one page of invoices.
-    pub async fn list(&self, query: &ListInvoices) -> Result<Page<Invoice>, Error> {
+    pub async fn list(&self, query: ListInvoices) -> Result<Page<Invoice>, Error> {
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
-            .send_json(query.request(query.page.unwrap_or(0), size), Write::Read)
+            .send_page(Api::V1, query.request(query.page.unwrap_or(0), size))
             .await
     }
 
@@ -209,7 +209,8 @@ impl Invoices {
     }
 
     /// E24: one invoice (a single object despite its copy-pasted description, PAX8-Q30).
-    pub async fn get(&self, id: &InvoiceId) -> Result<Invoice, Error> {
+    pub async fn get(&self, id: impl Into<InvoiceId>) -> Result<Invoice, Error> {
+        let id = id.into();
         self.client
             .send_json(Endpoint::GetInvoice.request(&[id.as_str()])?, Write::Read)
             .await
@@ -218,21 +219,23 @@ impl Invoices {
     /// E25: one page of an invoice's items.
     pub async fn items(
         &self,
-        id: &InvoiceId,
-        query: &ListInvoiceItems,
+        id: impl Into<InvoiceId>,
+        query: ListInvoiceItems,
     ) -> Result<Page<InvoiceItem>, Error> {
+        let id = id.into();
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
-            .send_json(
-                items_request(id, query.page.unwrap_or(0), size)?,
-                Write::Read,
-            )
+            .send_page(Api::V1, items_request(&id, query.page.unwrap_or(0), size)?)
             .await
     }
 
     /// E25: a lazy walk over an invoice's items.
-    pub fn items_all(&self, id: &InvoiceId, query: ListInvoiceItems) -> Paginator<InvoiceItem> {
-        let id = id.clone();
+    pub fn items_all(
+        &self,
+        id: impl Into<InvoiceId>,
+        query: ListInvoiceItems,
+    ) -> Paginator<InvoiceItem> {
+        let id = id.into();
         Paginator::new(self.client.clone(), query.page, query.size, move |p, s| {
             items_request(&id, p, s)
         })
@@ -243,14 +246,11 @@ impl Invoices {
     pub async fn draft_items(
         &self,
         month: DraftMonth,
-        query: &ListDraftItems,
+        query: ListDraftItems,
     ) -> Result<Page<InvoiceItem>, Error> {
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
-            .send_json(
-                query.request(month, query.page.unwrap_or(0), size),
-                Write::Read,
-            )
+            .send_page(Api::V1, query.request(month, query.page.unwrap_or(0), size))
             .await
     }
 

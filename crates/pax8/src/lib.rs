@@ -105,7 +105,54 @@ pub mod usage_summaries;
 pub mod webhooks;
 
 pub use auth::TokenEndpoint;
-pub use billing_http_core::auth::store::TokenStore;
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use pagination::Paginator;
+
+// The calls' queries and request bodies, next to the client (rustc suggests these paths).
+pub use companies::{Companies, Contacts, ListCompanies, ListContacts};
+pub use invoices::{Invoices, ListDraftItems, ListInvoiceItems, ListInvoices};
+pub use orders::{ListOrders, Orders};
+pub use products::{ListProducts, PricingQuery, Products};
+pub use subscriptions::{ListSubscriptions, ListUsageSummaries, Subscriptions};
+pub use usage_summaries::{ListUsageLines, UsageSummaries};
+#[cfg(feature = "webhooks")]
+pub use webhooks::{
+    CreateWebhook, ListTopicDefinitions, ListWebhookLogs, ListWebhooks, WebhookId, WebhookLogId,
+    WebhookTopicId, Webhooks,
+};
+
+// The models, ids and enums (also under `pax8::model`).
+pub use model::{
+    Address, BillingTerm, Commitment, CommitmentId, CommitmentTerm, Company, CompanyId,
+    CompanySortField, CompanyStatus, CompanyUpdate, Contact, ContactId, ContactInput,
+    ContactKind, ContactType, CreateLineItem, CreateOrder, Dependencies, DraftMonth,
+    InvalidItem, Invoice, InvoiceChargeType, InvoiceId, InvoiceItem, InvoiceItemId,
+    InvoiceItemTerm, InvoiceItemType, InvoiceRateType, InvoiceSortField, InvoiceStatus,
+    LineItem, LineItemId, Model, NewCompany, Order, OrderId, OrderedBy, Page, PageInfo,
+    Pax8DateTime, Pricing, PricingType, Product, ProductDependency, ProductDetail, ProductId,
+    ProductSortField, ProvisioningDetail, ProvisioningValue, ProvisioningValueType, Rate,
+    RateChargeType, Sort, SortDirection, SortField, Subscription, SubscriptionId,
+    SubscriptionSortField, SubscriptionStatus, SubscriptionUpdate, UsageLine, UsageSummary,
+    UsageSummaryId, UsageSummarySortField, UserId,
+};
+
+// Everything a builder, a call or an error takes, so that this crate is the only dependency
+// (docs/conventions.md §2).
+pub use billing_http_core::auth::store::{FileStore, MemoryStore, TokenStore};
+#[cfg(feature = "token-store-encrypted")]
+#[cfg_attr(docsrs, doc(cfg(feature = "token-store-encrypted")))]
+pub use billing_http_core::auth::store::encrypted::{EncryptedFileStore, EncryptionKey};
+#[cfg(feature = "token-store-keyring")]
+#[cfg_attr(docsrs, doc(cfg(feature = "token-store-keyring")))]
+pub use billing_http_core::auth::store::keyring::KeyringStore;
+#[cfg(feature = "token-store-redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "token-store-redis")))]
+pub use billing_http_core::auth::store::redis::RedisStore;
+pub use billing_http_core::clock::Clock;
+pub use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
+pub use billing_http_core::retry::RetryPolicy;
+pub use billing_http_core::{
+    Error as CoreError, ErrorKind as CoreErrorKind, ExposeSecret, OptionalExt, SdkError,
+    SecretString, StatusCode, Transport,
+};

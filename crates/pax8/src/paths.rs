@@ -16,16 +16,21 @@ use crate::error::Error;
 /// (`DELETE /subscriptions/..` would become `DELETE /`), whether written plainly or
 /// percent-encoded.
 pub fn seg(id: impl AsRef<str>) -> Result<String, Error> {
-    let id = id.as_ref();
+    seg_in("", id.as_ref())
+}
+
+/// [`seg`] for `operation` (named in the error).
+fn seg_in(operation: &str, id: &str) -> Result<String, Error> {
     if matches!(id, "" | "." | "..") {
         let shown = if id.is_empty() {
             "an empty id"
         } else {
             "a dot segment"
         };
-        return Err(Error::InvalidRequest(format!(
-            "{shown} ({id:?}) cannot be used as a path segment"
-        )));
+        return Err(Error::invalid_input(
+            operation,
+            format!("{shown} ({id:?}) cannot be used as a path segment"),
+        ));
     }
     let mut out = String::with_capacity(id.len());
     for b in id.bytes() {
@@ -225,21 +230,21 @@ impl Endpoint {
             out.push('/');
             if part.starts_with('{') {
                 let Some(id) = ids.next() else {
-                    return Err(Error::InvalidRequest(format!(
-                        "{} needs an id for {part}",
-                        self.operation()
-                    )));
+                    return Err(Error::invalid_input(
+                        self.operation(),
+                        format!("an id is missing for {part}"),
+                    ));
                 };
-                out.push_str(&seg(id)?);
+                out.push_str(&seg_in(self.operation(), id)?);
             } else {
                 out.push_str(part);
             }
         }
         if ids.next().is_some() {
-            return Err(Error::InvalidRequest(format!(
-                "{} takes fewer ids",
-                self.operation()
-            )));
+            return Err(Error::invalid_input(
+                self.operation(),
+                "too many ids for this path",
+            ));
         }
         Ok(out)
     }

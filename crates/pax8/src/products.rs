@@ -3,7 +3,7 @@
 
 use billing_http_core::Request;
 
-use crate::client::{Client, Write, clamp_page_size};
+use crate::client::{Api, Client, Write, clamp_page_size};
 use crate::error::Error;
 use crate::model::{
     CompanyId, Dependencies, Page, Pricing, Product, ProductDetail, ProductId, ProductSortField,
@@ -75,6 +75,13 @@ setters!(PricingQuery {
     company_id: CompanyId,
 });
 
+impl PricingQuery {
+    /// The partner's own pricing (no company).
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
 /// Product calls. Get one with [`Client::products`].
 #[derive(Debug, Clone)]
 pub struct Products {
@@ -92,10 +99,10 @@ impl Client {
 
 impl Products {
     /// E10: one page of products.
-    pub async fn list(&self, query: &ListProducts) -> Result<Page<Product>, Error> {
+    pub async fn list(&self, query: ListProducts) -> Result<Page<Product>, Error> {
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
-            .send_json(query.request(query.page.unwrap_or(0), size), Write::Read)
+            .send_page(Api::V1, query.request(query.page.unwrap_or(0), size))
             .await
     }
 
@@ -108,30 +115,27 @@ impl Products {
     }
 
     /// E11: one product with its long description.
-    pub async fn get(&self, id: &ProductId) -> Result<ProductDetail, Error> {
+    pub async fn get(&self, id: impl Into<ProductId>) -> Result<ProductDetail, Error> {
+        let id = id.into();
         self.client
             .send_json(Endpoint::GetProduct.request(&[id.as_str()])?, Write::Read)
             .await
     }
 
     /// E12: provisioning fields (content-only envelope, PAX8-Q30; path `provision-details`,
-    /// PAX8-Q08).
+    /// PAX8-Q08). Fields that could not be decoded at all are left out (with a warning).
     pub async fn provision_details(
         &self,
-        id: &ProductId,
+        id: impl Into<ProductId>,
     ) -> Result<Vec<ProvisioningDetail>, Error> {
-        let page: Page<ProvisioningDetail> = self
-            .client
-            .send_json(
-                Endpoint::ProvisionDetails.request(&[id.as_str()])?,
-                Write::Read,
-            )
-            .await?;
-        Ok(page.content)
+        let id = id.into();
+        let req = Endpoint::ProvisionDetails.request(&[id.as_str()])?;
+        Ok(content(self.client.send_page(Api::V1, req).await?))
     }
 
     /// E13: commitment terms and prerequisite products (a plain object, PAX8-Q30).
-    pub async fn dependencies(&self, id: &ProductId) -> Result<Dependencies, Error> {
+    pub async fn dependencies(&self, id: impl Into<ProductId>) -> Result<Dependencies, Error> {
+        let id = id.into();
         self.client
             .send_json(Endpoint::Dependencies.request(&[id.as_str()])?, Write::Read)
             .await
@@ -140,15 +144,24 @@ impl Products {
     /// E14: pricing options, optionally for one company (content-only envelope).
     pub async fn pricing(
         &self,
-        id: &ProductId,
-        query: &PricingQuery,
+        id: impl Into<ProductId>,
+        query: PricingQuery,
     ) -> Result<Vec<Pricing>, Error> {
+        let id = id.into();
         let req = opt(
             Endpoint::Pricing.request(&[id.as_str()])?,
             "companyId",
             query.company_id.as_ref(),
         );
-        let page: Page<Pricing> = self.client.send_json(req, Write::Read).await?;
-        Ok(page.content)
+        Ok(content(self.client.send_page(Api::V1, req).await?))
     }
+}
+
+/// The decoded items of a content-only answer; items that could not be decoded at all are
+/// logged and left out.
+pub(crate) fn content<T>(page: Page<T>) -> Vec<T> {
+    for bad in &page.invalid {
+        tracing::warn!(index = bad.index, reason = %bad.message, "pax8: an item could not be decoded");
+    }
+    page.content
 }

@@ -3,7 +3,8 @@
 use billing_http_core::Request;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use crate::client::{Client, Write, clamp_page_size};
+use crate::client::{Api, Client, Write, clamp_page_size, with_body};
+use crate::products::content;
 use crate::error::Error;
 use crate::model::datetime::format_datetime;
 use crate::model::{
@@ -163,10 +164,10 @@ pub fn cancel_request(
 impl Subscriptions {
     /// E18: one page of subscriptions. A 403 here can mean an invalid `companyId` filter rather
     /// than missing permission (PAX8-Q42).
-    pub async fn list(&self, query: &ListSubscriptions) -> Result<Page<Subscription>, Error> {
+    pub async fn list(&self, query: ListSubscriptions) -> Result<Page<Subscription>, Error> {
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
-            .send_json(query.request(query.page.unwrap_or(0), size), Write::Read)
+            .send_page(Api::V1, query.request(query.page.unwrap_or(0), size))
             .await
     }
 
@@ -179,7 +180,8 @@ impl Subscriptions {
     }
 
     /// E19: one subscription.
-    pub async fn get(&self, id: &SubscriptionId) -> Result<Subscription, Error> {
+    pub async fn get(&self, id: impl Into<SubscriptionId>) -> Result<Subscription, Error> {
+        let id = id.into();
         self.client
             .send_json(
                 Endpoint::GetSubscription.request(&[id.as_str()])?,
@@ -189,19 +191,22 @@ impl Subscriptions {
     }
 
     /// E20: partial update sending only the fields set (PAX8-Q12). At least one of quantity,
-    /// price, billing term and start date is required (checked here). Not retried on 5xx by
-    /// default: this call has answered 500 in the wild (PAX8-Q51). Not supported for
-    /// future-dated subscriptions (PAX8-Q41).
+    /// price, billing term and start date is required (checked here, as the spec's `anyOf`
+    /// requires, unless the update was built with [`SubscriptionUpdate::unchecked`]). Not
+    /// retried on 5xx by default: this call has answered 500 in the wild (PAX8-Q51). Not
+    /// supported for future-dated subscriptions (PAX8-Q41).
     pub async fn update(
         &self,
-        id: &SubscriptionId,
+        id: impl Into<SubscriptionId>,
         update: &SubscriptionUpdate,
     ) -> Result<Subscription, Error> {
-        update.validate().map_err(Error::InvalidRequest)?;
-        let req = Endpoint::UpdateSubscription
-            .request(&[id.as_str()])?
-            .json_body(update)
-            .map_err(|e| Error::InvalidRequest(format!("cannot encode update: {e}")))?;
+        let id = id.into();
+        let op = Endpoint::UpdateSubscription.operation();
+        update.validate().map_err(|m| Error::invalid_input(op, m))?;
+        let req = with_body(
+            Endpoint::UpdateSubscription.request(&[id.as_str()])?,
+            update,
+        )?;
         self.client.send_json(req, Write::OptIn).await
     }
 
@@ -209,16 +214,21 @@ impl Subscriptions {
     /// parameter is sent; the server's default is undocumented. Returns `Ok(())` on 204.
     pub async fn cancel(
         &self,
-        id: &SubscriptionId,
+        id: impl Into<SubscriptionId>,
         cancel_date: Option<DateTime<FixedOffset>>,
     ) -> Result<(), Error> {
+        let id = id.into();
         self.client
-            .send_empty(cancel_request(id, cancel_date)?, Write::OptIn)
+            .send_empty(cancel_request(&id, cancel_date)?, Write::OptIn)
             .await
     }
 
     /// E21 on a date: sends midnight UTC of `date`, as Pax8's own CLI does (PAX8-Q24).
-    pub async fn cancel_on(&self, id: &SubscriptionId, date: NaiveDate) -> Result<(), Error> {
+    pub async fn cancel_on(
+        &self,
+        id: impl Into<SubscriptionId>,
+        date: NaiveDate,
+    ) -> Result<(), Error> {
         let at = date
             .and_hms_opt(0, 0, 0)
             .map(|dt| dt.and_utc().fixed_offset());
@@ -226,40 +236,33 @@ impl Subscriptions {
     }
 
     /// E22: the history of a subscription (content-only envelope, PAX8-Q30).
-    pub async fn history(&self, id: &SubscriptionId) -> Result<Vec<Subscription>, Error> {
-        let page: Page<Subscription> = self
-            .client
-            .send_json(
-                Endpoint::SubscriptionHistory.request(&[id.as_str()])?,
-                Write::Read,
-            )
-            .await?;
-        Ok(page.content)
+    pub async fn history(&self, id: impl Into<SubscriptionId>) -> Result<Vec<Subscription>, Error> {
+        let id = id.into();
+        let req = Endpoint::SubscriptionHistory.request(&[id.as_str()])?;
+        Ok(content(self.client.send_page(Api::V1, req).await?))
     }
 
     /// E27: one page of a subscription's usage summaries.
     pub async fn usage_summaries(
         &self,
-        id: &SubscriptionId,
-        query: &ListUsageSummaries,
+        id: impl Into<SubscriptionId>,
+        query: ListUsageSummaries,
     ) -> Result<Page<UsageSummary>, Error> {
+        let id = id.into();
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
-            .send_json(
-                query.request(id, query.page.unwrap_or(0), size)?,
-                Write::Read,
-            )
+            .send_page(Api::V1, query.request(&id, query.page.unwrap_or(0), size)?)
             .await
     }
 
     /// E27: a lazy walk over a subscription's usage summaries.
     pub fn usage_summaries_all(
         &self,
-        id: &SubscriptionId,
+        id: impl Into<SubscriptionId>,
         query: ListUsageSummaries,
     ) -> Paginator<UsageSummary> {
         let (page, size) = (query.page, query.size);
-        let id = id.clone();
+        let id = id.into();
         Paginator::new(self.client.clone(), page, size, move |p, s| {
             query.request(&id, p, s)
         })

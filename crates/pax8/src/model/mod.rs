@@ -28,6 +28,7 @@
 //! [`ProvisioningValue`] and [`SubscriptionUpdate`].
 
 pub(crate) mod de;
+mod decode;
 
 mod company;
 mod contact;
@@ -56,10 +57,34 @@ pub use ids::{
 };
 pub use invoice::{Invoice, InvoiceItem};
 pub use order::{CreateLineItem, CreateOrder, LineItem, Order};
-pub use page::{Page, PageInfo};
+pub use decode::Model;
+pub(crate) use decode::{from_value, models};
+#[cfg(feature = "webhooks")]
+pub(crate) use ids::string_id;
+pub use page::{InvalidItem, Page, PageInfo};
 pub use product::{
     Commitment, Dependencies, Pricing, Product, ProductDependency, ProductDetail,
     ProvisioningDetail, ProvisioningValue, Rate,
 };
 pub use subscription::{CommitmentTerm, Subscription, SubscriptionUpdate};
 pub use usage::{UsageLine, UsageSummary};
+
+models!(
+    Company,
+    Contact,
+    Product,
+    ProvisioningDetail,
+    Dependencies,
+    Commitment,
+    ProductDependency,
+    Pricing,
+    Rate,
+    Order,
+    LineItem,
+    Subscription,
+    CommitmentTerm,
+    Invoice,
+    InvoiceItem,
+    UsageSummary,
+    UsageLine,
+);

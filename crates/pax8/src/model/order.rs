@@ -84,26 +84,26 @@ pub struct LineItem {
     /// Provisioning start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provision_start_date: Option<Pax8DateTime>,
-    /// Line number (usually absent on reads).
+    /// Line number (usually absent on reads; a `number` in the spec).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_u32"
+        deserialize_with = "de::opt_decimal"
     )]
-    pub line_item_number: Option<u32>,
+    pub line_item_number: Option<Decimal>,
     /// Billing term.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_term: Option<BillingTerm>,
     /// Parent subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_subscription_id: Option<SubscriptionId>,
-    /// Parent line number.
+    /// Parent line number (a `number` in the spec).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_u32"
+        deserialize_with = "de::opt_decimal"
     )]
-    pub parent_line_item_number: Option<u32>,
+    pub parent_line_item_number: Option<Decimal>,
     /// Quantity.
     #[serde(
         default,
