@@ -74,7 +74,7 @@ fn client_with_margin(
         .base_url(&base)
         .token_url(format!("{base}/token"))
         .transport(transport)
-        .requests_per_minute(per_minute)
+        .rate_limit(pax8::Quota::per_minute(per_minute))
         .rate_limit_margin(margin)
         .build()
         .unwrap()
@@ -121,10 +121,7 @@ async fn paginate() {
     // The client limiter is raised so that only the paginator is measured: at the default
     // 1000 calls/min, 226 calls take at least 13.5 s whatever the paginator does.
     let c = client(&sandbox, counting(), 1_000_000);
-    c.orders()
-        .list(&ListOrders::new().size(1u32))
-        .await
-        .unwrap(); // token + warm connection
+    c.orders().list(ListOrders::new().size(1u32)).await.unwrap(); // token + warm connection
     let pages = ORDERS.div_ceil(200) as u32;
     let median = |mut v: Vec<Duration>| {
         v.sort();

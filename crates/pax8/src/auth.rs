@@ -2,25 +2,31 @@
 //!
 //! # Why a hand-written token call instead of the `oauth2` crate
 //!
-//! The token request is a single `POST` to the token URL, and Pax8 deviates from what generic
-//! OAuth2 libraries send in three ways:
+//! What is hand-written is small: one `POST` with a JSON body and the decoding of its answer
+//! ([`Pax8TokenSource`]). Caching, single-flight refresh, refresh-ahead, the failure floor and
+//! the token stores are the workspace's shared `TokenCache`, not code of this crate. The
+//! `oauth2` crate was considered for the request itself and does not fit, for these reasons
+//! (checked against its documented API):
 //!
-//! 1. it needs a custom `audience` parameter (`https://api.pax8.com`, or `api://p8p.client` for
-//!    older set-ups, PAX8-Q26), which the `oauth2` crate's client-credentials request does not
-//!    model;
-//! 2. the body is JSON, not form-encoded, and errors come back in a JSON shape
-//!    (`{error, error_description}`, PAX8-Q27) that must be parsed into this crate's typed
-//!    [`Error::Auth`](crate::Error::Auth) next to the API's own error envelope;
-//! 3. token calls count against the same 1000-calls-per-minute budget as API calls (PAX8-Q46),
-//!    so they must go through the **same** transport, rate limiter and retry policy as every
-//!    other call. The `oauth2` crate brings its own HTTP client abstraction, which would bypass
-//!    the shared limiter, the retry loop, the sandbox/replay transports used in tests and the
-//!    tracing of `http-core`.
+//! 1. **The body.** Pax8 documents a JSON token request (`{"client_id", "client_secret",
+//!    "audience", "grant_type"}`, PAX8-Q26). The `oauth2` crate builds the RFC 6749 request,
+//!    which is form-encoded, and offers no way to choose the body's encoding; using it would
+//!    mean an HTTP-client adapter that parses its form body and re-encodes it as JSON, more
+//!    code than the request it replaces. (The `audience` parameter itself would not be a
+//!    reason: `add_extra_param` can send it.)
+//! 2. **The shared runtime.** Token calls count against the same 1000-calls-per-minute budget
+//!    as API calls (PAX8-Q46), so they must go through the client's rate limiter, retry policy,
+//!    transport (the sandbox and replay transports in tests) and tracing. `oauth2` sends through
+//!    its own HTTP-client trait, which would need a second adapter to reach that stack.
+//! 3. **Errors and caching.** `oauth2` neither caches nor refreshes tokens (the shared
+//!    `TokenCache` would still be needed), and its error types would have to be mapped onto
+//!    this crate's [`Error::Auth`](crate::Error::Auth) and [`Error::Token`](crate::Error::Token)
+//!    anyway.
 //!
-//! So the token call is an ordinary `billing_http_core::Request` sent through an `billing_http_core::Client`
-//! that shares the API client's transport and limiter. The client secret is added to the JSON
-//! body only at the auth stage of each attempt, so it never appears in the request value that
-//! is logged or kept in errors.
+//! So the token call is an ordinary `billing_http_core::Request` sent through an
+//! `billing_http_core::Client` that shares the API client's transport and limiter. The client
+//! secret is added to the JSON body only at the auth stage of each attempt, so it never appears
+//! in the request value that is logged or kept in errors.
 //!
 //! # Caching and refresh
 //!

@@ -74,8 +74,8 @@ pub fn default_retry_policy() -> RetryPolicy {
 /// The default client-side quota: the documented 1000 calls per minute less
 /// [`DEFAULT_RATE_LIMIT_MARGIN`], i.e. 960 per minute (token calls included, PAX8-Q46).
 pub fn default_quota() -> Quota {
-    let per_minute = (f64::from(DEFAULT_REQUESTS_PER_MINUTE) * (1.0 - DEFAULT_RATE_LIMIT_MARGIN))
-        .floor() as u32;
+    let per_minute =
+        (f64::from(DEFAULT_REQUESTS_PER_MINUTE) * (1.0 - DEFAULT_RATE_LIMIT_MARGIN)).floor() as u32;
     Quota::per_minute(per_minute.max(1))
 }
 

@@ -166,7 +166,9 @@ impl Companies {
     /// (PAX8-Q37). The body is checked against the spec first ([`NewCompany::validate`]).
     pub async fn create(&self, company: &NewCompany) -> Result<Company, Error> {
         let op = Endpoint::CreateCompany.operation();
-        company.validate().map_err(|m| Error::invalid_input(op, m))?;
+        company
+            .validate()
+            .map_err(|m| Error::invalid_input(op, m))?;
         let req = with_body(Endpoint::CreateCompany.collection(), company)?;
         self.client
             .send_create(req, Write::OptIn, |c: &Company| c.id.is_some())

@@ -347,7 +347,10 @@ impl fmt::Debug for ApiError {
             .field("method", &self.method)
             .field("path", &self.path)
             .field("operation", &self.operation)
-            .field("error_type", &self.api_body().and_then(|b| b.error_type.as_deref()))
+            .field(
+                "error_type",
+                &self.api_body().and_then(|b| b.error_type.as_deref()),
+            )
             .field("message", &self.message().map(|m| bounded(&m)))
             .field("retry_after", &self.retry_after)
             // the runtime's error holds the bounded body snippet (at most 512 bytes)
@@ -358,7 +361,13 @@ impl fmt::Debug for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "http {} on {} {}", self.status.as_u16(), self.method, self.path)?;
+        write!(
+            f,
+            "http {} on {} {}",
+            self.status.as_u16(),
+            self.method,
+            self.path
+        )?;
         if let Some(m) = self.message() {
             write!(f, ": {}", bounded(&m))?;
         }
@@ -460,13 +469,16 @@ impl std::error::Error for TokenFailure {
 /// Wraps a failure to obtain a token (from the token cache, before the API request is sent):
 /// same kind and `Retry-After`, marked as never sent, with the token call's error as source.
 pub(crate) fn token_failure(url: &str, e: billing_http_core::Error) -> billing_http_core::Error {
-    billing_http_core::Error::new(e.kind(), "no token could be obtained, the request was not sent")
-        .with_retry_after(e.retry_after())
-        .with_reached_server(false)
-        .with_source(TokenFailure {
-            url: url.to_owned(),
-            error: e,
-        })
+    billing_http_core::Error::new(
+        e.kind(),
+        "no token could be obtained, the request was not sent",
+    )
+    .with_retry_after(e.retry_after())
+    .with_reached_server(false)
+    .with_source(TokenFailure {
+        url: url.to_owned(),
+        error: e,
+    })
 }
 
 impl Error {
@@ -574,7 +586,12 @@ impl Error {
                 });
             let refused = token.kind() == ErrorKind::Auth
                 || matches!(status.map(|s| s.as_u16()), Some(400 | 401 | 403));
-            (status, oauth, refused, token.vendor_message().map(str::to_owned))
+            (
+                status,
+                oauth,
+                refused,
+                token.vendor_message().map(str::to_owned),
+            )
         };
         if !refused {
             return Error::Token(outer);
@@ -768,7 +785,11 @@ impl fmt::Display for Error {
                 source,
             } => {
                 write!(f, "pax8 ")?;
-                if let Some(op) = source.as_deref().map(|c| c.operation()).filter(|o| !o.is_empty()) {
+                if let Some(op) = source
+                    .as_deref()
+                    .map(|c| c.operation())
+                    .filter(|o| !o.is_empty())
+                {
                     write!(f, "{op}: ")?;
                 }
                 write!(f, "the token endpoint refused the credentials")?;
@@ -783,8 +804,8 @@ impl fmt::Display for Error {
             }
             Error::Token(e) => {
                 write!(f, "{e}")?;
-                if let Some(t) = std::error::Error::source(e)
-                    .and_then(|s| s.downcast_ref::<TokenFailure>())
+                if let Some(t) =
+                    std::error::Error::source(e).and_then(|s| s.downcast_ref::<TokenFailure>())
                 {
                     write!(f, ": {t}")?;
                 }
@@ -806,8 +827,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.core()
-            .map(|c| c as &(dyn std::error::Error + 'static))
+        self.core().map(|c| c as &(dyn std::error::Error + 'static))
     }
 }
 

@@ -110,7 +110,11 @@ impl Client {
 
 /// The order request: `orders.create`, or `orders.validate` with `isMock=true`.
 fn order_request(order: &CreateOrder, mock: bool) -> Result<Request, Error> {
-    let op = if mock { "orders.validate" } else { "orders.create" };
+    let op = if mock {
+        "orders.validate"
+    } else {
+        "orders.create"
+    };
     let prepared = order.prepared().map_err(|m| Error::invalid_input(op, m))?;
     let mut req = Endpoint::CreateOrder.collection();
     req.operation = op.into();

@@ -20,7 +20,8 @@
 //! - on a page that repeats the previous one (a server that ignores `page`): its items are not
 //!   yielded again, and the walk stops with a warning. If the totals still promise items the
 //!   next page is tried once first (a server numbering its `page` parameter from 1 answers
-//!   page 1 like page 0), and a second repeat in a row ends the walk;
+//!   page 1 like page 0), and a second repeat in a row ends the walk. The same content under a
+//!   `page.number` greater than the last one is data that happens to repeat, and is yielded;
 //! - on a 404 for a page after the first (not an error, PAX8-Q32).
 //!
 //! An item that cannot be decoded at all is yielded as an `Err` in its place and the walk goes
@@ -99,6 +100,8 @@ struct Walker<T> {
     /// Items received so far (decoded or not), repeats excluded.
     received: u64,
     last_fingerprint: Option<u64>,
+    /// The `page.number` the last page reported, if readable.
+    last_number: Option<u32>,
     repeats: u32,
     progress: Arc<Mutex<Progress>>,
     _t: PhantomData<fn() -> T>,
@@ -145,6 +148,7 @@ impl<T: Model + Send + 'static> Paginator<T> {
                 next: Some(start),
                 received: 0,
                 last_fingerprint: None,
+                last_number: None,
                 repeats: 0,
                 progress: progress.clone(),
                 _t: PhantomData,
@@ -197,7 +201,11 @@ impl<T: Model + Send + 'static> Paginator<T> {
             return Ok(None);
         };
         while let Some(index) = walker.next {
-            let Some(page) = walker.fetch(index).await.inspect_err(|_| walker.next = None)? else {
+            let Some(page) = walker
+                .fetch(index)
+                .await
+                .inspect_err(|_| walker.next = None)?
+            else {
                 walker.next = None;
                 break;
             };
@@ -328,8 +336,15 @@ fn invalid_item_error(operation: &str, bad: &crate::model::InvalidItem) -> Error
 impl<T: Model + Send + 'static> Walker<T> {
     /// Fetches page `index`; `Ok(None)` for a 404 after the first page.
     async fn fetch(&self, index: u32) -> Result<Option<Page<T>>, Error> {
-        fetch_page(&self.client, self.api, &self.build, index, self.size, index == self.start)
-            .await
+        fetch_page(
+            &self.client,
+            self.api,
+            &self.build,
+            index,
+            self.size,
+            index == self.start,
+        )
+        .await
     }
 
     /// Applies the rules of the module docs to the page answered for `index`: updates what
@@ -345,9 +360,17 @@ impl<T: Model + Send + 'static> Walker<T> {
             return Some(page);
         }
         let info = page.page;
-        let size = u64::from(info.and_then(|i| i.size).filter(|s| *s > 0).unwrap_or(self.size));
+        let size = u64::from(
+            info.and_then(|i| i.size)
+                .filter(|s| *s > 0)
+                .unwrap_or(self.size),
+        );
         let before = u64::from(self.start).saturating_mul(size);
-        if self.last_fingerprint == Some(page.fingerprint()) {
+        let number = info.and_then(|i| i.number);
+        // the same content under a page number that moved on is data that happens to repeat
+        let advanced = matches!((self.last_number, number), (Some(a), Some(b)) if b > a);
+        self.last_number = number;
+        if self.last_fingerprint == Some(page.fingerprint()) && !advanced {
             self.repeats += 1;
             let promised = info
                 .and_then(|i| i.total_elements)
@@ -360,7 +383,10 @@ impl<T: Model + Send + 'static> Walker<T> {
                 );
                 self.next = None;
             } else {
-                tracing::debug!(page = index, "pax8: a page repeats the previous one; trying the next");
+                tracing::debug!(
+                    page = index,
+                    "pax8: a page repeats the previous one; trying the next"
+                );
                 self.next = index.checked_add(1);
             }
             return None;
@@ -428,60 +454,63 @@ fn item_stream<T: Model + Send + 'static>(
     depth: usize,
 ) -> BoxStream<'static, Result<T, Error>> {
     let state = (walker, Phase::Sequential, VecDeque::new(), depth > 0);
-    stream::unfold(state, move |(mut w, mut phase, mut pending, mut plan)| async move {
-        loop {
-            if let Some(item) = pending.pop_front() {
-                return Some((item, (w, phase, pending, plan)));
-            }
-            let (index, result) = match &mut phase {
-                Phase::Done => return None,
-                Phase::Sequential => {
-                    let index = w.next?;
-                    (index, w.fetch(index).await)
+    stream::unfold(
+        state,
+        move |(mut w, mut phase, mut pending, mut plan)| async move {
+            loop {
+                if let Some(item) = pending.pop_front() {
+                    return Some((item, (w, phase, pending, plan)));
                 }
-                Phase::Planned(fetches) => match fetches.next().await {
-                    // the planned pages are done: go on one by one if the walk is not over
-                    None => {
-                        phase = Phase::Sequential;
-                        continue;
+                let (index, result) = match &mut phase {
+                    Phase::Done => return None,
+                    Phase::Sequential => {
+                        let index = w.next?;
+                        (index, w.fetch(index).await)
                     }
-                    Some((index, _)) if w.next != Some(index) => {
+                    Phase::Planned(fetches) => match fetches.next().await {
+                        // the planned pages are done: go on one by one if the walk is not over
+                        None => {
+                            phase = Phase::Sequential;
+                            continue;
+                        }
+                        Some((index, _)) if w.next != Some(index) => {
+                            phase = Phase::Done;
+                            continue;
+                        }
+                        Some(fetched) => fetched,
+                    },
+                };
+                let page = match result {
+                    Ok(Some(page)) => page,
+                    Ok(None) => {
+                        w.next = None;
                         phase = Phase::Done;
                         continue;
                     }
-                    Some(fetched) => fetched,
-                },
-            };
-            let page = match result {
-                Ok(Some(page)) => page,
-                Ok(None) => {
-                    w.next = None;
+                    Err(e) => {
+                        w.next = None;
+                        phase = Phase::Done;
+                        pending.push_back(Err(e));
+                        continue;
+                    }
+                };
+                let info = page.page;
+                if let Some(page) = w.accept(index, page) {
+                    pending.extend(w.items_of(page));
+                }
+                let Some(next) = w.next else {
                     phase = Phase::Done;
                     continue;
-                }
-                Err(e) => {
-                    w.next = None;
-                    phase = Phase::Done;
-                    pending.push_back(Err(e));
-                    continue;
-                }
-            };
-            let info = page.page;
-            if let Some(page) = w.accept(index, page) {
-                pending.extend(w.items_of(page));
-            }
-            let Some(next) = w.next else {
-                phase = Phase::Done;
-                continue;
-            };
-            if plan {
-                plan = false;
-                if let Some(end) = w.planned_end(info, next).filter(|end| *end > next) {
-                    phase = Phase::Planned(planned(&w, next, end, depth));
+                };
+                if plan {
+                    plan = false;
+                    if let Some(end) = w.planned_end(info, next).filter(|end| *end > next) {
+                        phase = Phase::Planned(planned(&w, next, end, depth));
+                    }
                 }
             }
-        }
-    })
+        },
+    )
     .boxed()
 }
 

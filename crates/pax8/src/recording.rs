@@ -171,7 +171,8 @@ async fn products(c: Client, _: NaiveDate) -> Outcomes {
     let mut out = Vec::new();
     let list = c
         .products()
-        .list(ListProducts::new()
+        .list(
+            ListProducts::new()
                 .search("Example")
                 .sort(Sort::asc(ProductSortField::Name)),
         )
@@ -272,7 +273,8 @@ async fn subscriptions(c: Client, date: NaiveDate) -> Outcomes {
     let mut out = Vec::new();
     let list = c
         .subscriptions()
-        .list(ListSubscriptions::new()
+        .list(
+            ListSubscriptions::new()
                 .status(SubscriptionStatus::Active)
                 .sort(Sort::desc(SubscriptionSortField::CreatedDate)),
         )

@@ -4,7 +4,6 @@ use billing_http_core::Request;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::client::{Api, Client, Write, clamp_page_size, with_body};
-use crate::products::content;
 use crate::error::Error;
 use crate::model::datetime::format_datetime;
 use crate::model::{
@@ -14,6 +13,7 @@ use crate::model::{
 };
 use crate::pagination::Paginator;
 use crate::paths::Endpoint;
+use crate::products::content;
 use crate::query::{opt, paging, setters, sort};
 
 /// Query of `GET /subscriptions` (E18).

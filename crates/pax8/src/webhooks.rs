@@ -727,11 +727,7 @@ impl Client {
 use crate::client::with_body as body;
 
 impl Webhooks {
-    async fn json<T: crate::model::Model>(
-        &self,
-        req: Request,
-        write: Write,
-    ) -> Result<T, Error> {
+    async fn json<T: crate::model::Model>(&self, req: Request, write: Write) -> Result<T, Error> {
         self.client.send_json_on(Api::Webhooks, req, write).await
     }
 
@@ -765,7 +761,10 @@ impl Webhooks {
     /// W02: creates a webhook (not retried automatically unless writes are opted in).
     pub async fn create(&self, webhook: &CreateWebhook) -> Result<Webhook, Error> {
         let req = body(Request::post("webhooks", "webhooks.create"), webhook)?;
-        let resp = self.client.send_on(Api::Webhooks, req, Write::OptIn).await?;
+        let resp = self
+            .client
+            .send_on(Api::Webhooks, req, Write::OptIn)
+            .await?;
         crate::client::decode(&resp)
     }
 
@@ -966,7 +965,11 @@ impl Webhooks {
         let (webhook_id, log_id) = (webhook_id.into(), log_id.into());
         self.empty(
             Request::post(
-                format!("webhooks/{}/logs/{}/retry", seg(&webhook_id)?, seg(&log_id)?),
+                format!(
+                    "webhooks/{}/logs/{}/retry",
+                    seg(&webhook_id)?,
+                    seg(&log_id)?
+                ),
                 "webhooks.retry",
             ),
             Write::OptIn,

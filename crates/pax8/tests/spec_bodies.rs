@@ -397,7 +397,10 @@ async fn new_company_with_a_country_name_is_refused_without_a_request() {
         "widgets.example",
     );
     let err = c.companies().create(&company).await.unwrap_err();
-    assert!(err.is_validation(), "{err}");
+    assert!(
+        err.is_invalid_input() && !err.may_have_reached_server(),
+        "{err}"
+    );
     assert!(
         fake.seen().is_empty(),
         "nothing sent, not even a token call"

@@ -45,22 +45,22 @@ mod usage;
 pub use company::{Address, Company, CompanyUpdate, NewCompany};
 pub use contact::{Contact, ContactInput, ContactType};
 pub use datetime::{ParsedDateTime, Pax8DateTime};
+pub use decode::Model;
+pub(crate) use decode::{from_value, models};
 pub use enums::{
     BillingTerm, CompanySortField, CompanyStatus, ContactKind, DraftMonth, InvoiceChargeType,
     InvoiceItemTerm, InvoiceItemType, InvoiceRateType, InvoiceSortField, InvoiceStatus, OrderedBy,
     PricingType, ProductSortField, ProvisioningValueType, RateChargeType, Sort, SortDirection,
     SortField, SubscriptionSortField, SubscriptionStatus, UsageSummarySortField,
 };
+#[cfg(feature = "webhooks")]
+pub(crate) use ids::string_id;
 pub use ids::{
     CommitmentId, CompanyId, ContactId, InvoiceId, InvoiceItemId, LineItemId, OrderId, ProductId,
     SubscriptionId, UsageSummaryId, UserId,
 };
 pub use invoice::{Invoice, InvoiceItem};
 pub use order::{CreateLineItem, CreateOrder, LineItem, Order};
-pub use decode::Model;
-pub(crate) use decode::{from_value, models};
-#[cfg(feature = "webhooks")]
-pub(crate) use ids::string_id;
 pub use page::{InvalidItem, Page, PageInfo};
 pub use product::{
     Commitment, Dependencies, Pricing, Product, ProductDependency, ProductDetail,

@@ -174,7 +174,10 @@ impl PageInfo {
             Value::Object(m) => m,
             _ => return Some(Self::default()),
         };
-        let whole = |key: &str| m.get(key).and_then(|v| super::de::u64_from_value(v).ok().flatten());
+        let whole = |key: &str| {
+            m.get(key)
+                .and_then(|v| super::de::u64_from_value(v).ok().flatten())
+        };
         Some(Self {
             size: whole("size").and_then(|n| u32::try_from(n).ok()),
             total_elements: whole("totalElements"),

@@ -199,7 +199,7 @@ pub fn client_with(fake: &Fake, clock: &ManualClock) -> pax8::ClientBuilder {
         })
         .transport(Arc::new(fake.clone()))
         .clock(Arc::new(clock.clone()))
-        .requests_per_minute(60_000)
+        .rate_limit(pax8::Quota::per_minute(60_000))
 }
 
 pub fn client(fake: &Fake) -> (pax8::Client, ManualClock) {
