@@ -281,7 +281,13 @@ impl<T: Model + Send + 'static> Paginator<T> {
             return Ok(keep.into_iter().rev().take(n).collect());
         };
         fail_on_invalid(&w.operation, &first)?;
-        let last = u32::try_from(last).unwrap_or(u32::MAX).max(start);
+        let mut last = u32::try_from(last).unwrap_or(u32::MAX).max(start);
+        if info.number.is_some_and(|n| n > start) {
+            // the first page says it is page 1: the server may read `page` from 1, so the last
+            // page may be one further (an extra request; a server that only labels its pages
+            // from 1 answers it with an empty page)
+            last = last.saturating_add(1);
+        }
         let mut out: Vec<T> = Vec::new();
         let mut seen = HashSet::from([first.fingerprint()]);
         let mut index = last;
