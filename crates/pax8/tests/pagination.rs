@@ -161,7 +161,11 @@ async fn a_server_ignoring_page_yields_its_page_once_and_stops() {
     let (seq, pre, asked) = walk(Server::IgnoresPage, 45).await;
     assert_eq!(seq, expected(10), "each distinct item once");
     assert_eq!(pre, expected(10));
-    assert_eq!(asked, [0, 1, 2], "one more try (totals promise items), then stop");
+    assert_eq!(
+        asked,
+        [0, 1, 2],
+        "one more try (totals promise items), then stop"
+    );
 }
 
 #[tokio::test]
@@ -183,10 +187,22 @@ async fn an_unreadable_page_block_never_fails_the_items_and_walks_to_the_empty_p
 async fn newest_works_whatever_the_server_reports() {
     for (server, total, want) in [
         (Server::Honest, 45, vec!["o00044", "o00043", "o00042"]),
-        (Server::NumbersFromOne, 45, vec!["o00044", "o00043", "o00042"]),
-        (Server::NumbersFromOne, 7, vec!["o00006", "o00005", "o00004"]),
+        (
+            Server::NumbersFromOne,
+            45,
+            vec!["o00044", "o00043", "o00042"],
+        ),
+        (
+            Server::NumbersFromOne,
+            7,
+            vec!["o00006", "o00005", "o00004"],
+        ),
         (Server::OddPageBlock, 45, vec!["o00044", "o00043", "o00042"]),
-        (Server::PageParamFromOne, 45, vec!["o00044", "o00043", "o00042"]),
+        (
+            Server::PageParamFromOne,
+            45,
+            vec!["o00044", "o00043", "o00042"],
+        ),
         // the server's one page is all there is
         (Server::IgnoresPage, 45, vec!["o00009", "o00008", "o00007"]),
     ] {
@@ -261,7 +277,11 @@ async fn an_item_that_cannot_be_decoded_fails_alone() {
     let errors: Vec<&pax8::Error> = items.iter().filter_map(|r| r.as_ref().err()).collect();
     assert_eq!(errors.len(), 1);
     assert!(errors[0].is_decode(), "{:?}", errors[0]);
-    assert!(errors[0].to_string().contains("content[1]"), "{}", errors[0]);
+    assert!(
+        errors[0].to_string().contains("content[1]"),
+        "{}",
+        errors[0]
+    );
 }
 
 /// Answers every API request with one body.

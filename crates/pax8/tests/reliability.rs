@@ -46,7 +46,11 @@ async fn orders_create_answered_unreadably_is_outcome_unknown() {
         assert!(err.is_outcome_unknown(), "{what}: {err:?}");
         assert!(err.may_have_reached_server(), "{what}");
         assert!(err.is_decode(), "{what}: {err:?}");
-        assert_eq!(fake.calls_to("POST", "/v1/orders"), 1, "{what}: never re-sent");
+        assert_eq!(
+            fake.calls_to("POST", "/v1/orders"),
+            1,
+            "{what}: never re-sent"
+        );
         let shown = err.to_string();
         assert!(shown.starts_with("pax8 orders.create: "), "{what}: {shown}");
     }
@@ -55,7 +59,11 @@ async fn orders_create_answered_unreadably_is_outcome_unknown() {
 #[tokio::test]
 async fn company_create_answered_unreadably_is_outcome_unknown() {
     let fake = Fake::new();
-    fake.on("POST", "/v1/companies", vec![raw_reply(200, "<html></html>")]);
+    fake.on(
+        "POST",
+        "/v1/companies",
+        vec![raw_reply(200, "<html></html>")],
+    );
     let (c, _) = client(&fake);
     let company = NewCompany::new(
         "Example Widgets",
@@ -75,7 +83,10 @@ async fn a_dry_run_answered_unreadably_is_not_outcome_unknown() {
     let (c, _) = client(&fake);
     let err = c.orders().validate(&order()).await.unwrap_err();
     assert!(err.is_decode() && !err.is_outcome_unknown(), "{err:?}");
-    assert!(err.to_string().starts_with("pax8 orders.validate: "), "{err}");
+    assert!(
+        err.to_string().starts_with("pax8 orders.validate: "),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -109,11 +120,17 @@ async fn token_failure_floor_says_no_token_and_nothing_was_sent() {
     assert!(matches!(first, Error::Token(_)), "{first:?}");
     assert!(!first.may_have_reached_server(), "{first:?}");
     assert!(!first.is_outcome_unknown());
-    assert!(first.is_retryable(), "a 500 of the token endpoint is worth retrying later");
+    assert!(
+        first.is_retryable(),
+        "a 500 of the token endpoint is worth retrying later"
+    );
     assert_eq!(first.status(), None, "the API call got no answer");
     let shown = first.to_string();
     assert!(shown.contains("no token could be obtained"), "{shown}");
-    assert!(shown.contains("POST https://login.pax8.test/oauth/token"), "{shown}");
+    assert!(
+        shown.contains("POST https://login.pax8.test/oauth/token"),
+        "{shown}"
+    );
     assert!(!shown.contains("GET"), "{shown}");
     assert_eq!(
         first.token_error().and_then(|e| e.status()),
@@ -129,9 +146,15 @@ async fn token_failure_floor_says_no_token_and_nothing_was_sent() {
     assert!(!err.is_outcome_unknown(), "the order never left: {err:?}");
     assert_eq!(err.status(), None);
     let shown = err.to_string();
-    assert!(shown.starts_with("pax8 orders.create: no token could be obtained"), "{shown}");
+    assert!(
+        shown.starts_with("pax8 orders.create: no token could be obtained"),
+        "{shown}"
+    );
     assert!(!shown.contains("on POST /orders"), "{shown}");
     assert_eq!(fake.calls_to("POST", "/v1/orders"), 0);
-    assert_eq!(fake.token_calls(), token_calls, "the floor asks no new token");
+    assert_eq!(
+        fake.token_calls(),
+        token_calls,
+        "the floor asks no new token"
+    );
 }
-
