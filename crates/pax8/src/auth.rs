@@ -162,6 +162,18 @@ impl fmt::Debug for TokenResponse {
 }
 
 impl TokenResponse {
+    /// A response carrying `access_token` and nothing else (for tests and custom token
+    /// sources); the lifetime is then the documented 24 h.
+    pub fn new(access_token: impl Into<String>) -> Self {
+        Self {
+            access_token: SecretString::from(access_token.into()),
+            expires_in: None,
+            token_type: None,
+            scope: None,
+            expires_at: None,
+        }
+    }
+
     /// Lifetime to use: `expires_in` (or 24 h when missing, zero, negative or unreadable),
     /// shortened by `expires_at` when that is earlier, and clamped to 24 h (§2.4). Never
     /// overflows, whatever the server sent.

@@ -131,9 +131,9 @@ fn split_token_url(raw: &str) -> Result<(String, String), Error> {
     Ok((base.to_string(), last.to_owned()))
 }
 
-/// A non-empty environment variable, or `None`.
+/// An environment variable that is set and valid UTF-8, or `None`.
 fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    std::env::var(name).ok()
 }
 
 /// Builds a [`Client`]. Every URL and limit is configurable (§1.2); the shared methods
@@ -463,16 +463,22 @@ impl Client {
 
     /// The builder of [`Client::from_env`], for further settings.
     pub fn builder_from_env() -> Result<ClientBuilder, Error> {
-        let missing = |var: &'static str| {
-            Error::Config(billing_http_core::Error::missing_env(var).with_vendor("pax8"))
+        Self::builder_from_vars(env_var)
+    }
+
+    /// [`Client::builder_from_env`] over any lookup of variables (empty values count as unset).
+    fn builder_from_vars(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, Error> {
+        let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let missing = |name: &'static str| {
+            Error::Config(billing_http_core::Error::missing_env(name).with_vendor("pax8"))
         };
-        let id = env_var(ENV_CLIENT_ID).ok_or_else(|| missing(ENV_CLIENT_ID))?;
-        let secret = env_var(ENV_CLIENT_SECRET).ok_or_else(|| missing(ENV_CLIENT_SECRET))?;
+        let id = var(ENV_CLIENT_ID).ok_or_else(|| missing(ENV_CLIENT_ID))?;
+        let secret = var(ENV_CLIENT_SECRET).ok_or_else(|| missing(ENV_CLIENT_SECRET))?;
         let mut b = Self::builder().credentials(id, secret);
-        if let Some(url) = env_var(ENV_BASE_URL) {
+        if let Some(url) = var(ENV_BASE_URL) {
             b = b.base_url(url);
         }
-        if let Some(url) = env_var(ENV_TOKEN_URL) {
+        if let Some(url) = var(ENV_TOKEN_URL) {
             b = b.token_url(url);
         }
         Ok(b)
@@ -670,5 +676,50 @@ pub(crate) fn decode_page<T: Model>(resp: &Response) -> Result<Page<T>, Error> {
     match json_of(resp)? {
         v @ (Value::Object(_) | Value::Array(_)) => Ok(Page::from_json(v)),
         _ => Err(decode_error(resp, "a page must be a json object", None)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: std::collections::HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn from_env_names_the_missing_variable() {
+        for (set, missing) in [
+            (vec![], ENV_CLIENT_ID),
+            (vec![(ENV_CLIENT_ID, "id")], ENV_CLIENT_SECRET),
+            (vec![(ENV_CLIENT_ID, "id"), (ENV_CLIENT_SECRET, " ")], ENV_CLIENT_SECRET),
+        ] {
+            let err = Client::builder_from_vars(vars(&set)).unwrap_err();
+            assert!(err.is_invalid_input(), "{err}");
+            assert_eq!(err.core().and_then(|e| e.missing_env_var()), Some(missing));
+            assert!(err.to_string().contains(missing), "{err}");
+        }
+    }
+
+    #[test]
+    fn from_env_reads_the_optional_urls() {
+        let b = Client::builder_from_vars(vars(&[
+            (ENV_CLIENT_ID, "id"),
+            (ENV_CLIENT_SECRET, "secret"),
+            (ENV_BASE_URL, "https://gateway.example/pax8/v1"),
+            (ENV_TOKEN_URL, "https://gateway.example/pax8/token"),
+        ]))
+        .unwrap();
+        assert_eq!(b.settings.base_url, "https://gateway.example/pax8/v1");
+        assert_eq!(
+            b.token_url.as_deref(),
+            Some("https://gateway.example/pax8/token")
+        );
+        let c = b.build().unwrap();
+        assert_eq!(c.http().base_url().as_str(), "https://gateway.example/pax8/v1/");
     }
 }

@@ -357,6 +357,14 @@ pub enum DraftMonth {
 }
 
 impl DraftMonth {
+    /// An English label for people (`Current month`, `Next month`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Current => "Current month",
+            Self::Next => "Next month",
+        }
+    }
+
     /// The `monthOffset` value sent on the wire.
     pub fn month_offset(self) -> u8 {
         match self {

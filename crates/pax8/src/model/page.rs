@@ -29,7 +29,7 @@ pub struct Page<T> {
 }
 
 /// An item of a page that could not be decoded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct InvalidItem {
     /// Index of the item in the page's `content` as sent.
