@@ -158,6 +158,9 @@ pub use billing_http_core::auth::store::keyring::KeyringStore;
 pub use billing_http_core::auth::store::redis::RedisStore;
 pub use billing_http_core::auth::store::{FileStore, MemoryStore, TokenStore};
 pub use billing_http_core::clock::Clock;
+// the value types the models and calls take: money, dates, date-times
+pub use chrono::{DateTime, FixedOffset, NaiveDate};
+pub use rust_decimal::Decimal;
 pub use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
 pub use billing_http_core::retry::RetryPolicy;
 pub use billing_http_core::{
