@@ -19,8 +19,7 @@ use billing_http_core::{HttpRequest, HttpResponse, Transport, TransportConfig};
 use billing_sandbox::{Sandbox, Synthetic};
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use pax8::companies::ListCompanies;
-use pax8::orders::ListOrders;
+use pax8::{ListCompanies, ListOrders};
 
 #[derive(Debug)]
 struct Counting {
@@ -69,13 +68,15 @@ fn client_with_margin(
     margin: f64,
 ) -> pax8::Client {
     let base = format!("{}/v1", sandbox.url().trim_end_matches('/'));
+    // the default limiter's shape (fixed timeline) at another quota and margin
+    let quota = ((f64::from(per_minute) * (1.0 - margin)).floor() as u32).max(1);
+    let limiter = pax8::GcraLimiter::new(pax8::Quota::per_minute(quota)).strict_spacing(false);
     pax8::Client::builder()
         .credentials("bench-client-id", "bench-client-secret")
         .base_url(&base)
         .token_url(format!("{base}/token"))
         .transport(transport)
-        .rate_limit(pax8::Quota::per_minute(per_minute))
-        .rate_limit_margin(margin)
+        .rate_limiter(Arc::new(limiter))
         .build()
         .unwrap()
 }
@@ -186,7 +187,7 @@ async fn throughput(margin: f64) {
             tokio::spawn(async move {
                 let q = ListCompanies::new().size(1u32);
                 while Instant::now() < deadline {
-                    let _ = c.companies().list(&q).await;
+                    let _ = c.companies().list(q.clone()).await;
                 }
             })
         })

@@ -680,6 +680,7 @@ pub(crate) fn decode_page<T: Model>(resp: &Response) -> Result<Page<T>, Error> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

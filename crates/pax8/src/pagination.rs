@@ -44,6 +44,9 @@ use crate::model::{Model, Page, PageInfo};
 
 type Builder = Arc<dyn Fn(u32, u32) -> Result<Request, Error> + Send + Sync>;
 
+/// Pages fetched ahead: the page index and what fetching it gave.
+type Fetched<T> = BoxStream<'static, (u32, Result<Option<Page<T>>, Error>)>;
+
 /// Progress of a walk, shared with the stream so that it can be read while streaming.
 #[derive(Debug, Clone, Copy, Default)]
 struct Progress {
@@ -450,7 +453,7 @@ enum Phase<T> {
     /// Fetching one page at a time.
     Sequential,
     /// Receiving the pages planned from the first page's totals, in order.
-    Planned(BoxStream<'static, (u32, Result<Option<Page<T>>, Error>)>),
+    Planned(Fetched<T>),
     Done,
 }
 
@@ -527,7 +530,7 @@ fn planned<T: Model + Send + 'static>(
     from: u32,
     to: u32,
     depth: usize,
-) -> BoxStream<'static, (u32, Result<Option<Page<T>>, Error>)> {
+) -> Fetched<T> {
     let (client, api, build, size) = (w.client.clone(), w.api, w.build.clone(), w.size);
     stream::iter(from..to)
         .map(move |index| {

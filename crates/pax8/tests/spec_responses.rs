@@ -358,7 +358,7 @@ fn value(kind: Kind, depth: u32) -> BoxedStrategy<Value> {
             .prop_map(|v| Value::String(v.to_owned()))
             .boxed(),
         Obj(name) => object(name, depth + 1),
-        Arr(item) if depth > 3 => Just(json!([])).boxed(),
+        Arr(_) if depth > 3 => Just(json!([])).boxed(),
         Arr(item) => prop::collection::vec(value(*item, depth + 1), 0..3)
             .prop_map(Value::Array)
             .boxed(),
