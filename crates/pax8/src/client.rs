@@ -325,6 +325,11 @@ impl ClientBuilder {
             RateLimit::VendorDefault => Some(Arc::new(
                 GcraLimiter::with_clock(default_quota(), clock.clone()).strict_spacing(false),
             )),
+            // no quota, but a 429's pause is still shared by all clones (docs/conventions.md)
+            RateLimit::Off => Some(Arc::new(GcraLimiter::with_clock(
+                Quota::per_second(u32::MAX).with_burst(u32::MAX),
+                clock.clone(),
+            ))),
             _ => s.limiter(None, clock.clone()),
         };
         let core = |base: &str| {

@@ -232,3 +232,30 @@ fn a_line_item_takes_what_is_required_and_builders_the_rest() {
     assert_eq!(line.quantity, 3);
     let _ = Error::is_invalid_input; // the predicates are inherent: no trait import needed
 }
+
+#[tokio::test]
+async fn without_a_quota_a_429_pause_is_still_shared_by_clones() {
+    let fake = Fake::new();
+    let mut limited = billing_http_core::HttpResponse::new(StatusCode::TOO_MANY_REQUESTS, "{}");
+    limited = limited.with_header("retry-after", "5");
+    fake.on(
+        "GET",
+        "/v1/companies/c1",
+        vec![Reply::Http(limited), json_reply(200, json!({"id": "c1"}))],
+    );
+    let clock = billing_http_core::clock::ManualClock::new();
+    let c = client_with(&fake, &clock)
+        .no_rate_limit()
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let err = c.companies().get("c1").await.unwrap_err();
+    assert!(err.is_rate_limited(), "{err:?}");
+    let before = clock.elapsed();
+    c.clone().companies().get("c1").await.unwrap();
+    assert!(
+        clock.elapsed() - before >= Duration::from_secs(5),
+        "the clone waited for the server's pause: {:?}",
+        clock.elapsed() - before
+    );
+}
