@@ -100,6 +100,42 @@ pub(crate) fn from_value<T: Model>(value: &Value) -> Result<T, Undecodable> {
     })
 }
 
+/// Decodes one item from its JSON text: straight into `T` when it fits (the common case, no
+/// intermediate `Value`), else through [`from_value`]'s repair. `Err` carries the item as a
+/// `Value` when it is JSON at all.
+pub(crate) fn from_text<T: Model>(text: &str) -> Result<T, (Undecodable, Value)> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    if let Ok(t) = serde_path_to_error::deserialize::<_, T>(&mut de) {
+        return Ok(t);
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        (
+            Undecodable {
+                path: String::new(),
+                message: format!("not json: {}", e.classify_text()),
+            },
+            Value::Null,
+        )
+    })?;
+    from_value::<T>(&value).map_err(|u| (u, value))
+}
+
+/// A short name for a JSON syntax problem (never the text itself).
+trait ClassifyText {
+    fn classify_text(&self) -> &'static str;
+}
+
+impl ClassifyText for serde_json::Error {
+    fn classify_text(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "i/o error",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "unexpected data",
+            serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
+
 /// The error's message without the offending value: serde quotes strings it rejects, and
 /// those may be personal data.
 fn message_of(e: &serde_json::Error) -> String {
@@ -152,6 +188,18 @@ fn take(value: &mut Value, segments: &[Segment]) -> Option<(String, Value)> {
         _ => return None,
     };
     Some((at, raw))
+}
+
+/// A stable fingerprint of a list of JSON texts (to recognise a page that repeats the previous
+/// one).
+pub(crate) fn fingerprint_texts<'a>(items: impl ExactSizeIterator<Item = &'a str>) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    h.write_usize(items.len());
+    for item in items {
+        h.write(item.as_bytes());
+        h.write_u8(0);
+    }
+    h.finish()
 }
 
 /// A stable fingerprint of a list of JSON values (to recognise a page that repeats the

@@ -4,7 +4,9 @@ use serde::de::{Deserialize, Deserializer};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
-use super::decode::{Model, fingerprint, from_value};
+use serde_json::value::RawValue;
+
+use super::decode::{Model, fingerprint, fingerprint_texts, from_text, from_value};
 
 /// One page of a list endpoint. `page` is `None` on the content-only endpoints
 /// (`provision-details`, `pricing`, `history`) and on any answer without a page block
@@ -107,6 +109,46 @@ impl<T: Model> Page<T> {
             }
         }
         out
+    }
+}
+
+impl<T: Model> Page<T> {
+    /// Builds a page from the JSON text of an answer, like [`Page::from_json`] but decoding
+    /// each item straight from its text when it fits (no intermediate `Value` for a
+    /// well-formed page); this is what the client does. `None` when the text is not a JSON
+    /// object.
+    pub fn from_slice(body: &[u8]) -> Option<Self> {
+        #[derive(serde::Deserialize)]
+        struct Wire<'a> {
+            #[serde(borrow, default)]
+            content: Option<&'a RawValue>,
+            #[serde(default)]
+            page: Option<Value>,
+        }
+        let wire: Wire<'_> = serde_json::from_slice(body).ok()?;
+        let items: Vec<&RawValue> = match wire.content {
+            None => Vec::new(),
+            Some(c) if c.get() == "null" => Vec::new(),
+            Some(c) => serde_json::from_str(c.get()).unwrap_or_else(|_| vec![c]),
+        };
+        let mut out = Page {
+            content: Vec::with_capacity(items.len()),
+            page: wire.page.and_then(PageInfo::from_json),
+            invalid: Vec::new(),
+            fingerprint: fingerprint_texts(items.iter().map(|r| r.get())),
+        };
+        for (index, raw) in items.into_iter().enumerate() {
+            match from_text::<T>(raw.get()) {
+                Ok(t) => out.content.push(t),
+                Err((u, raw)) => out.invalid.push(InvalidItem {
+                    index,
+                    path: u.path,
+                    message: u.message,
+                    raw,
+                }),
+            }
+        }
+        Some(out)
     }
 }
 
