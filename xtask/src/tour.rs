@@ -453,7 +453,7 @@ async fn pax8_tour(_args: &TourArgs) -> anyhow::Result<()> {
                     opt(l.line_item_number),
                     opt(l.product_id.as_ref().map(|p| p.as_str())),
                     opt(l.quantity),
-                    opt(l.billing_term.as_ref().map(|b| b.as_str())),
+                    opt(l.billing_term.as_ref().map(|b| b.label())),
                 ]);
             }
             table.print();

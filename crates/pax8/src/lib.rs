@@ -159,11 +159,11 @@ pub use billing_http_core::auth::store::redis::RedisStore;
 pub use billing_http_core::auth::store::{FileStore, MemoryStore, TokenStore};
 pub use billing_http_core::clock::Clock;
 // the value types the models and calls take: money, dates, date-times
-pub use chrono::{DateTime, FixedOffset, NaiveDate};
-pub use rust_decimal::Decimal;
 pub use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
 pub use billing_http_core::retry::RetryPolicy;
 pub use billing_http_core::{
     Error as CoreError, ErrorKind as CoreErrorKind, ExposeSecret, OptionalExt, SdkError,
     SecretString, StatusCode, Transport,
 };
+pub use chrono::{DateTime, FixedOffset, NaiveDate};
+pub use rust_decimal::Decimal;

@@ -62,7 +62,10 @@ async fn build_refuses_credentials_that_would_break_every_request() {
         assert!(fake.seen().is_empty());
     }
     let err = pax8::Client::builder().build().unwrap_err();
-    assert!(err.is_invalid_input() && err.to_string().contains("client id"), "{err}");
+    assert!(
+        err.is_invalid_input() && err.to_string().contains("client id"),
+        "{err}"
+    );
     let err = pax8::Client::builder()
         .credentials("id", "secret")
         .base_url("http://api.pax8.example/v1")
@@ -73,8 +76,7 @@ async fn build_refuses_credentials_that_would_break_every_request() {
 
 /// A client whose `GET /v1/companies/c1` answers `status` with `body`.
 fn answering(status: u16, body: serde_json::Value) -> (pax8::Client, Fake) {
-    let fake = Fake::new();
-    fake.on("GET", "/v1/companies/c1", vec![json_reply(status, body)]);
+    let fake = Fake::answering("GET", "/v1/companies/c1", json_reply(status, body));
     let (c, _) = client(&fake);
     (c, fake)
 }
@@ -93,7 +95,8 @@ fn sdk(e: &impl SdkError) -> (Option<StatusCode>, bool, bool, bool, bool, bool) 
 
 #[tokio::test]
 async fn predicates_status_and_core_follow_the_conventions() {
-    let envelope = |status: u16| json!({"type": "X", "message": format!("m{status}"), "status": status});
+    let envelope =
+        |status: u16| json!({"type": "X", "message": format!("m{status}"), "status": status});
     for (status, not_found, auth, limited, retryable, timeout) in [
         (404, true, false, false, false, false),
         (401, false, true, false, false, false),
@@ -123,7 +126,10 @@ async fn predicates_status_and_core_follow_the_conventions() {
 
 #[tokio::test]
 async fn not_found_is_an_error_and_optional_makes_it_none() {
-    let (c, _) = answering(404, json!({"type": "NOT_FOUND", "message": "Company Not Found"}));
+    let (c, _) = answering(
+        404,
+        json!({"type": "NOT_FOUND", "message": "Company Not Found"}),
+    );
     assert!(c.companies().get("c1").await.unwrap_err().is_not_found());
     assert_eq!(c.companies().get("c1").await.optional().unwrap(), None);
     let (c, _) = answering(200, json!({"id": "c1"}));
@@ -141,10 +147,17 @@ async fn display_is_one_line_with_a_bounded_vendor_message_and_never_the_body() 
     let e = c.companies().get("c1").await.unwrap_err();
     let shown = e.to_string();
     assert!(!shown.contains('\n'), "{shown}");
-    assert!(shown.starts_with("pax8 companies.get: validation failed (http 422): "), "{shown}");
+    assert!(
+        shown.starts_with("pax8 companies.get: validation failed (http 422): "),
+        "{shown}"
+    );
     assert!(!shown.contains("RAW-BODY-MARKER"), "{shown}");
     let message = shown.rsplit(": ").next().unwrap();
-    assert!(message.chars().count() <= 201, "{} chars", message.chars().count());
+    assert!(
+        message.chars().count() <= 201,
+        "{} chars",
+        message.chars().count()
+    );
     let debug = format!("{e:?}");
     assert!(debug.contains("body_snippet"), "{debug}");
     let snippet_len = e.core().and_then(|c| c.body_snippet()).map_or(0, str::len);
@@ -157,15 +170,8 @@ async fn display_is_one_line_with_a_bounded_vendor_message_and_never_the_body() 
 
 #[tokio::test]
 async fn errors_never_show_the_secret_or_the_token() {
-    let fake = Fake::new();
-    fake.on(
-        "POST",
-        "/oauth/token",
-        vec![json_reply(
-            401,
-            json!({"error": "access_denied", "error_description": "Example description"}),
-        )],
-    );
+    let refusal = json!({"error": "access_denied", "error_description": "Example description"});
+    let fake = Fake::answering("POST", "/oauth/token", json_reply(401, refusal));
     let (c, _) = client(&fake);
     let e = c.companies().get("c1").await.unwrap_err();
     assert!(e.is_auth() && !e.may_have_reached_server(), "{e:?}");
@@ -194,7 +200,10 @@ async fn ids_convert_from_text_and_every_call_takes_impl_into_id() {
 #[test]
 fn enums_have_english_labels() {
     assert_eq!(pax8::InvoiceStatus::NothingDue.label(), "Nothing due");
-    assert_eq!(pax8::SubscriptionStatus::WaitingForDetails.label(), "Waiting for details");
+    assert_eq!(
+        pax8::SubscriptionStatus::WaitingForDetails.label(),
+        "Waiting for details"
+    );
     assert_eq!(pax8::BillingTerm::from_wire("Biennial").label(), "Biennial");
     assert_eq!(pax8::DraftMonth::Next.label(), "Next month");
 }

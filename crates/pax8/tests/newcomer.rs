@@ -76,7 +76,10 @@ async fn the_readme_jobs_with_pax8_alone() -> Result<(), pax8::Error> {
         row.1 += sub.price.unwrap_or_default() * sub.quantity.unwrap_or_default();
     }
     assert!(!report.is_empty());
-    for status in [SubscriptionStatus::Active, SubscriptionStatus::PendingCancel] {
+    for status in [
+        SubscriptionStatus::Active,
+        SubscriptionStatus::PendingCancel,
+    ] {
         assert!(!status.label().is_empty());
     }
 
@@ -85,13 +88,17 @@ async fn the_readme_jobs_with_pax8_alone() -> Result<(), pax8::Error> {
         .ordered_by(OrderedBy::Pax8Partner)
         .ordered_by_user_email("jane.doe@example.org")
         .line(
-            CreateLineItem::new("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", 3, BillingTerm::Annual)
-                .commitment("99999999-8888-4777-8666-555555555555")
-                .provision_start("2031-06-01T00:00:00Z".parse().unwrap())
-                .provisioning(ProvisioningValue::single(
-                    "exampleDomainPrefix",
-                    "examplewidgets",
-                )),
+            CreateLineItem::new(
+                "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+                3,
+                BillingTerm::Annual,
+            )
+            .commitment("99999999-8888-4777-8666-555555555555")
+            .provision_start("2031-06-01T00:00:00Z".parse().unwrap())
+            .provisioning(ProvisioningValue::single(
+                "exampleDomainPrefix",
+                "examplewidgets",
+            )),
         );
     let checked = client.orders().validate(&order).await?;
     assert_eq!(checked.line_items.len(), 1);

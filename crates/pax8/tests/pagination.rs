@@ -5,9 +5,10 @@
 //! sequential walks, prefetching walks and `newest` all see the same server.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
-use billing_http_core::clock::ManualClock;
 use billing_http_core::transport::TransportError;
 use billing_http_core::{HttpRequest, HttpResponse, StatusCode, Transport};
 use futures::StreamExt;
@@ -70,10 +71,7 @@ impl Orders {
 impl Transport for Orders {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         let reply = if request.url.path().ends_with("/token") {
-            HttpResponse::new(
-                StatusCode::OK,
-                r#"{"access_token":"tok","expires_in":86400,"token_type":"Bearer"}"#,
-            )
+            HttpResponse::new(StatusCode::OK, support::TOKEN_JSON)
         } else {
             let q = |name: &str| {
                 request
@@ -92,15 +90,7 @@ impl Transport for Orders {
 }
 
 fn client(server: &Orders) -> pax8::Client {
-    pax8::Client::builder()
-        .credentials("example-client-id", "example-client-secret")
-        .base_url("https://api.pax8.test/v1")
-        .token_url("https://api.pax8.test/v1/token")
-        .transport(Arc::new(server.clone()))
-        .clock(Arc::new(ManualClock::new()))
-        .no_rate_limit()
-        .build()
-        .unwrap()
+    support::client_on(Arc::new(server.clone()))
 }
 
 fn ids(orders: &[pax8::Order]) -> Vec<String> {
@@ -252,14 +242,7 @@ async fn an_item_that_cannot_be_decoded_fails_alone() {
         json!({"content": [{"id": "o1"}, 42, {"id": "o3", "quantity": {"odd": true}}],
                "page": {"size": 10, "totalElements": 3, "totalPages": 1, "number": 0}}),
     ));
-    let c = pax8::Client::builder()
-        .credentials("example-client-id", "example-client-secret")
-        .base_url("https://api.pax8.test/v1")
-        .token_url("https://api.pax8.test/v1/token")
-        .transport(fake)
-        .no_rate_limit()
-        .build()
-        .unwrap();
+    let c = support::client_on(fake);
     // one page: the odd item is listed, the others decode (the odd value kept raw)
     let page = c.orders().list(ListOrders::new()).await.unwrap();
     assert_eq!(page.content.len(), 2);
@@ -291,10 +274,10 @@ struct OneAnswer(Value);
 impl Transport for OneAnswer {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         let body = if request.url.path().ends_with("/token") {
-            json!({"access_token": "tok", "expires_in": 86400})
+            support::TOKEN_JSON.to_owned()
         } else {
-            self.0.clone()
+            self.0.to_string()
         };
-        Box::pin(async move { Ok(HttpResponse::new(StatusCode::OK, body.to_string())) })
+        Box::pin(async move { Ok(HttpResponse::new(StatusCode::OK, body)) })
     }
 }

@@ -3,9 +3,10 @@
 //! decodes back to itself.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
-use billing_http_core::clock::ManualClock;
 use billing_http_core::transport::TransportError;
 use billing_http_core::{HttpRequest, HttpResponse, StatusCode, Transport};
 use futures::future::BoxFuture;
@@ -22,10 +23,7 @@ impl Transport for AnswerAll {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         let path = request.url.path().to_owned();
         let reply = if path.ends_with("/token") {
-            HttpResponse::new(
-                StatusCode::OK,
-                r#"{"access_token":"tok","expires_in":86400,"token_type":"Bearer"}"#,
-            )
+            HttpResponse::new(StatusCode::OK, support::TOKEN_JSON)
         } else {
             self.paths.lock().unwrap().push(path);
             if request.method == http::Method::DELETE {
@@ -39,15 +37,7 @@ impl Transport for AnswerAll {
 }
 
 fn client(t: &AnswerAll) -> pax8::Client {
-    pax8::Client::builder()
-        .credentials("example-client-id", "example-client-secret")
-        .base_url("https://api.pax8.test/v1")
-        .token_url("https://api.pax8.test/v1/token")
-        .webhooks_base_url("https://api.pax8.test/api/v2")
-        .transport(Arc::new(t.clone()))
-        .clock(Arc::new(ManualClock::new()))
-        .build()
-        .unwrap()
+    support::client_on(Arc::new(t.clone()))
 }
 
 /// Whether the error is the client-side refusal of an invalid input (nothing sent).

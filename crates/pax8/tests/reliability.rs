@@ -39,8 +39,7 @@ fn unreadable_answers() -> Vec<(&'static str, Reply)> {
 #[tokio::test]
 async fn orders_create_answered_unreadably_is_outcome_unknown() {
     for (what, answer) in unreadable_answers() {
-        let fake = Fake::new();
-        fake.on("POST", "/v1/orders", vec![answer]);
+        let fake = Fake::answering("POST", "/v1/orders", answer);
         let (c, _) = client(&fake);
         let err = c.orders().create(&order()).await.unwrap_err();
         assert!(err.is_outcome_unknown(), "{what}: {err:?}");
@@ -78,8 +77,7 @@ async fn company_create_answered_unreadably_is_outcome_unknown() {
 #[tokio::test]
 async fn a_dry_run_answered_unreadably_is_not_outcome_unknown() {
     // isMock persists nothing: a failure is an ordinary decode error of a read
-    let fake = Fake::new();
-    fake.on("POST", "/v1/orders", vec![raw_reply(200, "<html></html>")]);
+    let fake = Fake::answering("POST", "/v1/orders", raw_reply(200, "<html></html>"));
     let (c, _) = client(&fake);
     let err = c.orders().validate(&order()).await.unwrap_err();
     assert!(err.is_decode() && !err.is_outcome_unknown(), "{err:?}");
@@ -91,13 +89,8 @@ async fn a_dry_run_answered_unreadably_is_not_outcome_unknown() {
 
 #[tokio::test]
 async fn a_readable_order_answer_is_not_an_error() {
-    let fake = Fake::new();
-    fake.on(
-        "POST",
-        "/v1/orders",
-        vec![json_reply(200, json!({"id": "o1", "companyId": "c1"}))],
-    );
-    let (c, _) = client(&fake);
+    let answer = json_reply(200, json!({"id": "o1", "companyId": "c1"}));
+    let (c, _) = client(&Fake::answering("POST", "/v1/orders", answer));
     let placed = c.orders().create(&order()).await.unwrap();
     assert_eq!(placed.id, Some("o1".into()));
 }

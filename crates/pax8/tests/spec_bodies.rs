@@ -256,12 +256,8 @@ fn pax8_q25_line_items_carry_company_id() {
 
 #[tokio::test]
 async fn pax8_q25_create_and_validate_send_spec_valid_orders() {
-    let fake = Fake::new();
-    fake.on(
-        "POST",
-        "/v1/orders",
-        vec![json_reply(200, json!({"id": "o1", "companyId": "c1"}))],
-    );
+    let answer = json_reply(200, json!({"id": "o1", "companyId": "c1"}));
+    let fake = Fake::answering("POST", "/v1/orders", answer);
     let (c, _) = client(&fake);
     c.orders().validate(&order()).await.unwrap();
     c.orders().create(&order()).await.unwrap();
