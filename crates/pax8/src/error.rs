@@ -559,6 +559,9 @@ impl Error {
                 retry_after: b.retry_after,
                 error: b,
             },
+            // a 5xx the runtime classified as a non-retryable vendor answer (the sandbox's
+            // "no recording matches") is not a server failure worth retrying
+            500..=599 if kind == ErrorKind::Vendor => Error::UnexpectedStatus(b),
             500..=599 => Error::Server(b),
             _ => Error::UnexpectedStatus(b),
         }
@@ -772,7 +775,15 @@ impl fmt::Display for Error {
                 write!(f, "{}: ", api.operation)?;
             }
             write!(f, "{} (http {})", self.what(), api.status.as_u16())?;
-            if let Some(m) = api.message() {
+            // the message parsed from Pax8's error body, else what the runtime's classifier
+            // found (e.g. the sandbox's explanation of a miss)
+            let message = api.message().or_else(|| {
+                api.core
+                    .as_deref()
+                    .and_then(|c| c.vendor_message())
+                    .map(str::to_owned)
+            });
+            if let Some(m) = message {
                 write!(f, ": {}", bounded(&m))?;
             }
             return Ok(());
