@@ -75,6 +75,8 @@ mod de;
 pub mod endpoints;
 pub mod error;
 pub mod model;
+#[cfg(feature = "recording")]
+#[cfg_attr(docsrs, doc(cfg(feature = "recording")))]
 pub mod recording;
 #[cfg(feature = "legacy-user-auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]

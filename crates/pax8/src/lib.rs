@@ -97,6 +97,8 @@ pub mod pagination;
 pub mod paths;
 pub mod products;
 mod query;
+#[cfg(feature = "recording")]
+#[cfg_attr(docsrs, doc(cfg(feature = "recording")))]
 pub mod recording;
 pub mod subscriptions;
 pub mod usage_summaries;

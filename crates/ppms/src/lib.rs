@@ -65,6 +65,8 @@ pub mod model;
 pub mod orders;
 pub mod parse;
 pub mod projects;
+#[cfg(feature = "recording")]
+#[cfg_attr(docsrs, doc(cfg(feature = "recording")))]
 pub mod recording;
 pub mod systems;
 pub mod testing;
