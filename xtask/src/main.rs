@@ -5,10 +5,13 @@
 //! * `cargo xtask check-fixtures`: offline check of every cassette (parses, no secrets, used).
 //! * `cargo xtask sandbox --vendor <v> [--port <p>]`: serve a vendor's fixtures (and synthetic
 //!   data) on 127.0.0.1 until Ctrl-C.
+//! * `cargo xtask publish-check [--no-verify] [--allow-dirty]`: manifests, default builds
+//!   without test machinery, and a packaging dry run of every publishable crate.
 //!
 //! See docs/fixtures.md.
 
 mod check;
+mod publish;
 mod record;
 mod tour;
 mod vendors;
@@ -35,6 +38,10 @@ enum Command {
     /// vendors whose credentials are set (PPMS_URL/PPMS_API_KEY, PAX8_CLIENT_ID/PAX8_CLIENT_SECRET,
     /// CLOUDSPOT_TOKEN); read-only unless --allow-writes.
     Tour(tour::TourArgs),
+    /// Check every publishable crate for crates.io: manifests, default builds without the
+    /// recording machinery, and `cargo package` of each crate alone (built from its .crate
+    /// file against the others, in dependency order).
+    PublishCheck(publish::PublishCheckArgs),
     /// Serve a vendor's fixtures and synthetic data on 127.0.0.1 until Ctrl-C.
     Sandbox {
         /// Vendor: ppms, pax8 or cloudspot.
@@ -64,6 +71,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Record(args) => runtime().and_then(|rt| rt.block_on(record::run(&root, args))),
         Command::CheckFixtures => check::run(&root),
+        Command::PublishCheck(args) => publish::run(&root, args),
         Command::Tour(args) => runtime().and_then(|rt| rt.block_on(tour::run(args))),
         Command::Sandbox {
             vendor,

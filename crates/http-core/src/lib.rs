@@ -64,6 +64,11 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
+// The README (the crates.io page) is compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub mod auth;
 #[cfg(feature = "recording")]
 #[cfg_attr(docsrs, doc(cfg(feature = "recording")))]

@@ -83,6 +83,11 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
+// The README (the crates.io page) is compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 #[cfg(feature = "unstable-app-api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "unstable-app-api")))]
 pub mod app_api;

@@ -52,6 +52,11 @@
 //! may have reached the server, a failure is [`Error::OutcomeUnknown`] and nothing is resent.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The README (the crates.io page) is compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub mod api2;
 pub mod bookings;
 pub mod bulk;
