@@ -3,7 +3,10 @@
 //! 1. **Manifests** (`cargo metadata`): the workspace's publishable crates are exactly
 //!    [`PUBLISHABLE`]; each has a description, a licence, a README that exists, at most five
 //!    keywords, no placeholder `repository`, and docs.rs settings that leave the `recording`
-//!    test machinery out of its documentation.
+//!    test machinery out of its documentation. The declared `rust-version` stays truthful for
+//!    the dependencies: none of the locked packages, on any target, declares a newer one
+//!    (clippy's `incompatible_msrv` lint, on by default and denied in CI, checks our own use
+//!    of the standard library against it).
 //! 2. **Default builds carry no test machinery** (`cargo tree -e normal`, which resolves
 //!    features as a user's build does, without dev-dependencies): neither the vendor crate nor
 //!    `billing-http-core` has its `recording` feature on, so the `cassette` module and the
@@ -46,8 +49,9 @@ pub struct PublishCheckArgs {
 
 /// Runs the three checks; stops at the first failing one.
 pub fn run(root: &Path, args: PublishCheckArgs) -> anyhow::Result<ExitCode> {
-    let metadata = cargo_json(root, &["metadata", "--format-version", "1", "--no-deps"])?;
-    let problems = manifest_problems(&metadata);
+    let metadata = cargo_json(root, &["metadata", "--format-version", "1"])?;
+    let mut problems = manifest_problems(&metadata);
+    problems.extend(msrv_problems(&metadata));
     if !problems.is_empty() {
         for p in &problems {
             eprintln!("manifest: {p}");
@@ -108,13 +112,63 @@ fn cargo_json(root: &Path, args: &[&str]) -> anyhow::Result<Value> {
     Ok(serde_json::from_str(&cargo_output(root, args)?)?)
 }
 
+/// The workspace members among the packages of `cargo metadata`.
+fn members(metadata: &Value) -> Vec<&Value> {
+    let ids: Vec<&Value> = metadata["workspace_members"]
+        .as_array()
+        .map(|m| m.iter().collect())
+        .unwrap_or_default();
+    metadata["packages"]
+        .as_array()
+        .map(|p| p.iter().filter(|p| ids.contains(&&p["id"])).collect())
+        .unwrap_or_default()
+}
+
+/// `"1.88"` or `"1.88.0"` as comparable numbers.
+fn rust_version(v: &Value) -> Option<Vec<u64>> {
+    let parts: Option<Vec<u64>> = v.as_str()?.split('.').map(|n| n.parse().ok()).collect();
+    parts.map(|mut p| {
+        p.resize(3, 0);
+        p
+    })
+}
+
+/// Locked packages (any target, dev-dependencies included) that need a newer Rust than the
+/// publishable crates declare.
+fn msrv_problems(metadata: &Value) -> Vec<String> {
+    let members = members(metadata);
+    let Some(msrv) = members
+        .iter()
+        .filter(|p| p["name"].as_str().is_some_and(|n| PUBLISHABLE.contains(&n)))
+        .filter_map(|p| rust_version(&p["rust_version"]))
+        .min()
+    else {
+        return vec!["the publishable crates declare no `rust-version`".to_owned()];
+    };
+    let mut problems = Vec::new();
+    for p in metadata["packages"].as_array().into_iter().flatten() {
+        if let Some(needs) = rust_version(&p["rust_version"])
+            && needs > msrv
+        {
+            problems.push(format!(
+                "{} {} needs Rust {}, newer than the declared rust-version {}",
+                p["name"].as_str().unwrap_or("?"),
+                p["version"].as_str().unwrap_or("?"),
+                p["rust_version"].as_str().unwrap_or("?"),
+                msrv.iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(".")
+            ));
+        }
+    }
+    problems
+}
+
 /// Everything wrong with the publishable crates' manifests (empty when ready).
 fn manifest_problems(metadata: &Value) -> Vec<String> {
     let mut problems = Vec::new();
-    let members: Vec<&Value> = metadata["packages"]
-        .as_array()
-        .map(|p| p.iter().collect())
-        .unwrap_or_default();
+    let members = members(metadata);
     // `publish = false` is an empty list of registries
     let publishable: Vec<&str> = members
         .iter()
@@ -245,6 +299,26 @@ mod tests {
         let clean = "ppms v0.1.0 (/w/crates/ppms)|default\n\
                      billing-http-core v0.1.0 (/w/crates/http-core)|default\n";
         assert!(recording_on(clean, &["ppms", "billing-http-core"]).is_empty());
+    }
+
+    #[test]
+    fn a_dependency_needing_a_newer_rust_is_reported() {
+        let metadata = serde_json::json!({
+            "workspace_members": ["ppms-id"],
+            "packages": [
+                {"id": "ppms-id", "name": "ppms", "version": "0.1.0", "rust_version": "1.89"},
+                {"id": "a", "name": "old", "version": "1.0.0", "rust_version": "1.85.0"},
+                {"id": "b", "name": "same", "version": "1.0.0", "rust_version": "1.89.0"},
+                {"id": "c", "name": "newer", "version": "2.0.0", "rust_version": "1.90"},
+                {"id": "d", "name": "none", "version": "1.0.0", "rust_version": null},
+            ],
+        });
+        let problems = msrv_problems(&metadata);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("newer 2.0.0 needs Rust 1.90"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -268,7 +268,7 @@ mod exact {
     }
 
     impl<V> Fallback<V> {
-        fn from_value<'de, E: de::Error>(self, v: Value) -> Result<V::Value, E>
+        fn answer_with<'de, E: de::Error>(self, v: Value) -> Result<V::Value, E>
         where
             V: Visitor<'de>,
         {
@@ -290,40 +290,40 @@ mod exact {
 
         fn visit_newtype_struct<D2: Deserializer<'de>>(self, d: D2) -> Result<V::Value, D2::Error> {
             let v = Value::deserialize(d)?;
-            self.from_value(v)
+            self.answer_with(v)
         }
 
         fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<V::Value, D2::Error> {
             let v = Value::deserialize(d)?;
-            self.from_value(v)
+            self.answer_with(v)
         }
 
         fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
-            self.from_value(Value::Null)
+            self.answer_with(Value::Null)
         }
 
         fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
-            self.from_value(Value::Null)
+            self.answer_with(Value::Null)
         }
 
         fn visit_bool<E: de::Error>(self, b: bool) -> Result<V::Value, E> {
-            self.from_value(Value::Bool(b))
+            self.answer_with(Value::Bool(b))
         }
 
         fn visit_i64<E: de::Error>(self, n: i64) -> Result<V::Value, E> {
-            self.from_value(Value::from(n))
+            self.answer_with(Value::from(n))
         }
 
         fn visit_u64<E: de::Error>(self, n: u64) -> Result<V::Value, E> {
-            self.from_value(Value::from(n))
+            self.answer_with(Value::from(n))
         }
 
         fn visit_f64<E: de::Error>(self, n: f64) -> Result<V::Value, E> {
-            self.from_value(Value::from(n))
+            self.answer_with(Value::from(n))
         }
 
         fn visit_str<E: de::Error>(self, s: &str) -> Result<V::Value, E> {
-            self.from_value(Value::String(s.to_owned()))
+            self.answer_with(Value::String(s.to_owned()))
         }
     }
 }
