@@ -3,9 +3,8 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::convert::Infallible;
-use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use billing_http_core::retry::RetryPolicy;
 use billing_http_core::transport::ReqwestTransport;
@@ -21,6 +20,9 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
+
+mod capture;
+use capture::Captured;
 
 /// A certificate authority: its certificate in PEM and what it needs to sign.
 struct Ca {
@@ -160,20 +162,6 @@ async fn a_wrong_ca_is_refused() {
     }
 }
 
-/// Collects what `tracing` writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn accepting_invalid_certificates_is_off_by_default_and_warned_about() {
     let ca = ca("Institution Root CA");
@@ -182,16 +170,15 @@ async fn accepting_invalid_certificates_is_off_by_default_and_warned_about() {
     assert!(!TransportConfig::default().tls.accepts_invalid_certs());
 
     let captured = Captured::default();
-    let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
+        .with_writer(captured.clone())
         .with_ansi(false)
         .finish();
     let dangerous = TlsConfig::default().danger_accept_invalid_certs();
     tracing::subscriber::with_default(subscriber, || {
         ReqwestTransport::new(&TransportConfig::default().tls(dangerous.clone())).unwrap();
     });
-    let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logged = captured.text();
     assert!(
         logged.contains("WARN") && logged.contains("verification is off"),
         "{logged}"
