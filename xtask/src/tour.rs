@@ -20,6 +20,11 @@ use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use rust_decimal::Decimal;
 
+use crate::report::{
+    Table, count, count_usize, duration, heading, money, note, opt, opt_money, opt_quantity,
+    quantity, step,
+};
+
 /// Options of `cargo xtask tour`.
 #[derive(Args, Debug, Clone)]
 pub struct TourArgs {
@@ -69,101 +74,14 @@ pub async fn run(args: TourArgs) -> anyhow::Result<std::process::ExitCode> {
     println!();
     if failed.is_empty() {
         println!(
-            "tour finished in {:.1?}. Next: `cargo test --workspace --all-features`",
-            started.elapsed()
+            "tour finished in {}. Next: `cargo test --workspace --all-features`",
+            duration(started.elapsed())
         );
         Ok(std::process::ExitCode::SUCCESS)
     } else {
         println!("tour finished with failures in: {}", failed.join(", "));
         Ok(std::process::ExitCode::FAILURE)
     }
-}
-
-fn heading(title: &str, mode: &str) {
-    println!(
-        "\n{}\n{title}  [{mode}]\n{}",
-        "═".repeat(78),
-        "═".repeat(78)
-    );
-}
-
-fn step(title: &str) {
-    println!("\n── {title}");
-}
-
-/// A plain text table: header, a rule, rows; columns sized to their content.
-struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-    right: Vec<bool>,
-}
-
-impl Table {
-    fn new(header: &[&str]) -> Self {
-        Table {
-            header: header.iter().map(|h| (*h).to_owned()).collect(),
-            rows: Vec::new(),
-            right: vec![false; header.len()],
-        }
-    }
-    /// Right-aligns the given columns (numbers).
-    fn right(mut self, cols: &[usize]) -> Self {
-        for &c in cols {
-            if let Some(r) = self.right.get_mut(c) {
-                *r = true;
-            }
-        }
-        self
-    }
-    fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
-    }
-    fn print(&self) {
-        let cols = self.header.len();
-        let mut width: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
-        for r in &self.rows {
-            for (i, c) in r.iter().enumerate().take(cols) {
-                width[i] = width[i].max(c.chars().count()).min(40);
-            }
-        }
-        let line = |cells: &[String]| {
-            let parts: Vec<String> = (0..cols)
-                .map(|i| {
-                    let mut c: String = cells
-                        .get(i)
-                        .map(String::as_str)
-                        .unwrap_or("")
-                        .chars()
-                        .take(40)
-                        .collect();
-                    let pad = width[i].saturating_sub(c.chars().count());
-                    if self.right[i] {
-                        c = format!("{}{c}", " ".repeat(pad));
-                    } else {
-                        c.push_str(&" ".repeat(pad));
-                    }
-                    c
-                })
-                .collect();
-            println!("  {}", parts.join("  ").trim_end());
-        };
-        line(&self.header);
-        println!(
-            "  {}",
-            width
-                .iter()
-                .map(|w| "─".repeat(*w))
-                .collect::<Vec<_>>()
-                .join("  ")
-        );
-        for r in &self.rows {
-            line(r);
-        }
-    }
-}
-
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_else(|| "-".to_owned())
 }
 
 // ─────────────────────────────────────────── PPMS ───────────────────────────────────────────
@@ -203,10 +121,11 @@ async fn ppms_tour(args: &TourArgs) -> anyhow::Result<()> {
                 &format!(
                     "offline sandbox {} · {} synthetic users · {} ms latency",
                     sb.url(),
-                    args.users,
+                    count_usize(args.users),
                     args.latency_ms
                 ),
             );
+            note("client-side rate limit: off for the demo (the sandbox has no quota to protect)");
             // the sandbox has no quota to protect: the live default limiter stays on for real sites
             let client = ppms::Client::builder(sb.url())
                 .api_key("sandbox-key")
@@ -235,12 +154,12 @@ async fn ppms_tour(args: &TourArgs) -> anyhow::Result<()> {
     let (emails, details) = client.users().active_emails(&opts).await?;
     bar.finish_and_clear();
     println!(
-        "  {} active users fetched in {:.2?}: {} e-mail addresses, {} unknown, {} failed",
-        details.users.len(),
-        t.elapsed(),
-        emails.len(),
-        details.missing.len(),
-        details.failures.len()
+        "  {} active users fetched in {}: {} e-mail addresses, {} unknown, {} failed",
+        count_usize(details.users.len()),
+        duration(t.elapsed()),
+        count_usize(emails.len()),
+        count_usize(details.missing.len()),
+        count_usize(details.failures.len())
     );
     let mut table = Table::new(&["login", "name", "e-mail", "group"]);
     for u in details.users.iter().take(8) {
@@ -253,7 +172,7 @@ async fn ppms_tour(args: &TourArgs) -> anyhow::Result<()> {
     }
     table.print();
     if details.users.len() > 8 {
-        println!("  … and {} more", details.users.len() - 8);
+        println!("  … and {} more", count_usize(details.users.len() - 8));
     }
 
     step(&format!(
@@ -315,16 +234,16 @@ async fn ppms_tour(args: &TourArgs) -> anyhow::Result<()> {
 
     step("Invoice summary (getinvoicelist, getinvoice)");
     let invoices = client.invoices().list().await?;
-    println!("  {} invoices", invoices.len());
+    println!("  {} invoices", count_usize(invoices.len()));
     if let Some(id) = invoices.first() {
         let totals = client.invoices().get(id).await?.unwrap_or_default();
         let mut table = Table::new(&["account", "amount"]).right(&[1]);
         let mut sum = Decimal::ZERO;
         for t in &totals {
             sum += t.amount;
-            table.row(vec![t.account.clone(), t.amount.to_string()]);
+            table.row(vec![t.account.clone(), money(t.amount)]);
         }
-        table.row(vec!["TOTAL".to_owned(), sum.to_string()]);
+        table.row(vec!["TOTAL".to_owned(), money(sum)]);
         println!("  {id}:");
         table.print();
     }
@@ -358,6 +277,7 @@ async fn pax8_tour(_args: &TourArgs) -> anyhow::Result<()> {
             "Pax8 Partner API",
             &format!("offline sandbox {base} · 42 companies, 1,000 orders, 250 subscriptions"),
         );
+        note("client-side rate limit: on, the default (1,000 calls/min less a margin)");
         let client = pax8::Client::builder()
             .credentials("sandbox-client-id", "sandbox-client-secret")
             .base_url(&base)
@@ -383,7 +303,7 @@ async fn pax8_tour(_args: &TourArgs) -> anyhow::Result<()> {
         ]);
     }
     table.print();
-    println!("  {total} companies in total");
+    println!("  {} companies in total", count(total));
 
     step("Active subscriptions by product, every page streamed (50 per page, 4 pages prefetched)");
     let t = Instant::now();
@@ -415,13 +335,17 @@ async fn pax8_tour(_args: &TourArgs) -> anyhow::Result<()> {
     for (name, (n, seats, revenue)) in &rows {
         table.row(vec![
             name.clone(),
-            n.to_string(),
-            seats.to_string(),
-            revenue.round_dp(2).to_string(),
+            count(*n),
+            quantity(*seats),
+            money(*revenue),
         ]);
     }
     table.print();
-    println!("  {seen} subscriptions read in {:.2?}", t.elapsed());
+    println!(
+        "  {} subscriptions read in {}",
+        count_usize(seen),
+        duration(t.elapsed())
+    );
 
     step("A dry-run order (POST /orders?isMock=true: validated, nothing bought)");
     let (company, product) = if live {
@@ -454,8 +378,8 @@ async fn pax8_tour(_args: &TourArgs) -> anyhow::Result<()> {
                 table.row(vec![
                     opt(l.line_item_number),
                     opt(l.product_id.as_ref().map(|p| p.as_str())),
-                    opt(l.quantity),
-                    opt(l.billing_term.as_ref().map(|b| b.as_str())),
+                    opt_quantity(l.quantity),
+                    opt(l.billing_term.as_ref().map(|b| b.label())),
                 ]);
             }
             table.print();
@@ -469,12 +393,13 @@ async fn pax8_tour(_args: &TourArgs) -> anyhow::Result<()> {
 
 async fn cloudspot_tour(_args: &TourArgs) -> anyhow::Result<()> {
     let mut _sandbox = None;
-    let client = match cloudspot::Client::builder_from_env() {
-        Some(builder) => {
+    let client = match cloudspot::Client::from_env() {
+        Ok(client) => {
             heading("Cloudspot ERP", "live: CLOUDSPOT_TOKEN, read-only");
-            builder.build()?
+            client
         }
-        None => {
+        Err(e) if e.core().and_then(|c| c.missing_env_var()).is_none() => return Err(e.into()),
+        Err(_) => {
             let sb = Sandbox::builder("cloudspot")
                 .scrub_config(cloudspot::recording::scrub_config())
                 .cassette("cloudspot/artikels_list.json")?
@@ -489,6 +414,7 @@ async fn cloudspot_tour(_args: &TourArgs) -> anyhow::Result<()> {
             client
         }
     };
+    note("client-side rate limit: none by default (Cloudspot documents no quota)");
 
     step("Articles with stock and prices (GET artikels/)");
     let articles = client.articles().list().await?;
@@ -505,18 +431,18 @@ async fn cloudspot_tour(_args: &TourArgs) -> anyhow::Result<()> {
         table.row(vec![
             opt(a.sku.as_deref()),
             opt(a.name.as_deref()),
-            opt(a.stock),
-            opt(a.sales_price_excl_vat),
-            opt(a.sales_price_incl_vat),
-            opt(a.status.as_ref().map(|s| format!("{s:?}"))),
+            opt_quantity(a.stock),
+            opt_money(a.sales_price_excl_vat),
+            opt_money(a.sales_price_incl_vat),
+            opt(a.status.as_ref().map(|s| s.label())),
         ]);
     }
     table.print();
-    println!("  {} articles", articles.len());
+    println!("  {} articles", count_usize(articles.len()));
 
     step("Customers (GET klanten/)");
     let customers = client.customers().list().await?;
-    let mut table = Table::new(&["number", "name", "company", "city"]);
+    let mut table = Table::new(&["number", "name", "company", "city"]).right(&[0]);
     for c in customers.iter().take(10) {
         let name = [c.first_name.as_deref(), c.last_name.as_deref()]
             .into_iter()
@@ -525,16 +451,12 @@ async fn cloudspot_tour(_args: &TourArgs) -> anyhow::Result<()> {
             .join(" ");
         table.row(vec![
             opt(c.customer_number.as_ref()),
-            if name.is_empty() {
-                "-".to_owned()
-            } else {
-                name
-            },
+            opt((!name.is_empty()).then_some(name)),
             opt(c.company_name.as_deref()),
             opt(c.city.as_deref()),
         ]);
     }
     table.print();
-    println!("  {} customers", customers.len());
+    println!("  {} customers", count_usize(customers.len()));
     Ok(())
 }

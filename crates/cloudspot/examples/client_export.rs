@@ -66,7 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let backend = support::backend().await?;
     let customers = match backend.client.customers().list().await {
         Ok(k) => k,
-        Err(e) if e.is_unauthorized() => {
+        Err(e) if e.is_auth() => {
             eprintln!(
                 "the token may not read customers ({e}); it needs the right {:?}",
                 cloudspot::Error::required_right("klanten").unwrap_or("?")

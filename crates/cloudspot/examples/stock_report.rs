@@ -9,8 +9,7 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use cloudspot::{Article, StockTracking};
-use rust_decimal::Decimal;
+use cloudspot::{Article, Decimal, StockTracking};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let articles = backend.client.articles().list().await?;
 
     println!(
-        "{:<14} {:<28} {:<9} {:>8} {:>10} {:>12}",
+        "{:<14} {:<28} {:<11} {:>8} {:>10} {:>12}",
         "SKU", "name", "tracking", "stock", "buy excl", "stock value"
     );
     let mut total = Decimal::ZERO;
@@ -32,7 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let tracking = a
             .stock_tracking
             .as_ref()
-            .map(|t| t.to_string())
+            .map(|t| t.label().into_owned()) // English ("Physical"), not the wire's FYSIEK
             .unwrap_or_else(|| "-".into());
         let value = match (
             a.stock_tracking.as_ref(),
@@ -47,7 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             low.push(a);
         }
         println!(
-            "{:<14} {:<28} {:<9} {:>8} {:>10} {:>12}",
+            "{:<14} {:<28} {:<11} {:>8} {:>10} {:>12}",
             a.sku.as_deref().unwrap_or("-"),
             truncate(a.name.as_deref().unwrap_or("-"), 28),
             tracking,
@@ -55,15 +54,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|s| s.normalize().to_string())
                 .unwrap_or_default(),
             a.purchase_price_excl_vat
-                .map(|p| p.round_dp(2).to_string())
+                .map(|p| format!("{p:.2}"))
                 .unwrap_or_default(),
-            value.map(|v| v.round_dp(2).to_string()).unwrap_or_default(),
+            value.map(|v| format!("{v:.2}")).unwrap_or_default(),
         );
     }
     println!(
-        "\n{} articles, stock value {} (excl. VAT)",
+        "\n{} articles, stock value {total:.2} (excl. VAT)",
         articles.len(),
-        total.round_dp(2)
     );
     println!("{} tracked article(s) below {minimum}:", low.len());
     for a in low {

@@ -1,13 +1,11 @@
 //! [`Client`] (company data) and its [`ClientBuilder`].
 
-use std::{collections::HashSet, fmt, sync::Arc, time::Duration};
+use std::{collections::HashSet, fmt, sync::Arc};
 
 use billing_http_core::auth::{Auth, Placement, StaticKey};
-use billing_http_core::clock::Clock;
-use billing_http_core::rate_limit::RateLimiter;
-use billing_http_core::retry::RetryPolicy;
+use billing_http_core::settings::Settings;
 use billing_http_core::transport::Redirects;
-use billing_http_core::{Request, SecretString, Transport, TransportConfig};
+use billing_http_core::{Request, SecretString};
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -22,154 +20,106 @@ pub const PRODUCTION_URL: &str = "https://erp.cloudspot.be/api/v1";
 /// The vendor's own local development server, selected by the wrapper's "test mode". It is
 /// not a public sandbox: point tests at a mock server or the workspace sandbox instead.
 pub const LOCAL_DEV_URL: &str = "http://localhost:8000/api/v1";
-/// Environment variable holding a company API token (examples and `xtask record`).
+/// Environment variable holding the company API token ([`Client::from_env`]; required).
 pub const TOKEN_ENV: &str = "CLOUDSPOT_TOKEN";
-/// Environment variable overriding the base URL (examples and `xtask record`).
+/// Environment variable overriding the base URL ([`Client::from_env`]; optional).
 pub const BASE_URL_ENV: &str = "CLOUDSPOT_BASE_URL";
 /// Default cap on the number of pages followed through `next` links (CS-Q07).
 pub const DEFAULT_MAX_PAGES: usize = 1000;
 
-/// Transport settings shared by [`ClientBuilder`] and the legacy `UserClientBuilder`.
-#[derive(Clone)]
-pub(crate) struct Settings {
-    pub(crate) base_url: String,
-    pub(crate) timeout: Duration,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) user_agent: String,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) limiter: Option<Arc<dyn RateLimiter>>,
-    pub(crate) transport: Option<Arc<dyn Transport>>,
-    pub(crate) clock: Option<Arc<dyn Clock>>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            base_url: PRODUCTION_URL.to_owned(),
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
-            user_agent: format!("cloudspot-rs/{}", env!("CARGO_PKG_VERSION")),
-            retry: RetryPolicy::default(),
-            limiter: None,
-            transport: None,
-            clock: None,
-        }
-    }
+/// The shared builder settings with Cloudspot's defaults: [`PRODUCTION_URL`], the
+/// `cloudspot-rs/<version>` user agent, and the runtime's timeouts and retry policy.
+pub(crate) fn default_settings() -> Settings {
+    Settings::new(
+        PRODUCTION_URL,
+        format!("cloudspot-rs/{}", env!("CARGO_PKG_VERSION")),
+    )
 }
 
 /// Normalises a base URL so that with or without trailing slashes the URLs are identical
-/// (CS-Q10): every trailing `/` is removed, then http-core appends exactly one.
+/// (CS-Q10): every trailing `/` is removed, then billing-http-core appends exactly one.
 pub(crate) fn normalise_base_url(raw: &str) -> String {
     raw.trim().trim_end_matches('/').to_owned()
 }
 
-impl Settings {
-    /// The shared http-core transport settings: this builder's timeouts and `User-Agent`, and
-    /// **no redirects followed** ([`Redirects::None`], CS-Q14): the token travels in a custom
-    /// header that would be forwarded, and a 3xx is reported with its `Location` instead.
-    pub(crate) fn transport_config(&self) -> TransportConfig {
-        TransportConfig::default()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .user_agent(self.user_agent.clone())
-            .redirects(Redirects::None)
+/// Builds the billing-http-core client of a Cloudspot builder: the Cloudspot classifier (only
+/// 200 is success), the given credentials, the configured transport or else the default one
+/// with **no redirects followed** ([`Redirects::None`], CS-Q14: the token travels in a custom
+/// header that would be forwarded; a 3xx is reported with its `Location` instead), and the
+/// limiter the settings choose. Cloudspot documents no quota, so the vendor default is none
+/// (`Settings::limiter(None, ..)`): the runtime's default still shares 429/503 back-off
+/// between all clones.
+pub(crate) fn http_client(
+    settings: &Settings,
+    auth: Arc<dyn Auth>,
+) -> Result<billing_http_core::Client> {
+    let transport_config = settings.transport_config().redirects(Redirects::None);
+    let base_url = normalise_base_url(&settings.base_url);
+    let mut b = settings
+        .core_builder("cloudspot", &base_url, transport_config)
+        .classifier(Arc::new(CloudspotClassifier))
+        .auth(auth);
+    if let Some(limiter) = settings.limiter(None, settings.clock()) {
+        b = b.rate_limiter(limiter);
     }
-
-    /// Builds the http-core client: Cloudspot classifier (only 200 is success), the given
-    /// credentials, the configured transport if any, else http-core's production transport
-    /// from [`Settings::transport_config`].
-    pub(crate) fn http_client(&self, auth: Arc<dyn Auth>) -> Result<billing_http_core::Client> {
-        let mut b =
-            billing_http_core::Client::builder("cloudspot", normalise_base_url(&self.base_url))
-                .transport_config(self.transport_config())
-                .retry(self.retry.clone())
-                .classifier(Arc::new(CloudspotClassifier))
-                .auth(auth);
-        if let Some(t) = &self.transport {
-            b = b.transport(t.clone());
-        }
-        if let Some(l) = &self.limiter {
-            b = b.rate_limiter(l.clone());
-        }
-        if let Some(c) = &self.clock {
-            b = b.clock(c.clone());
-        }
-        b.build().map_err(Error::Transport)
-    }
+    b.build().map_err(|e| {
+        // name the step in the one-line message: `cloudspot build: invalid base url ...`
+        let e = if e.operation().is_empty() {
+            e.with_operation("build")
+        } else {
+            e
+        };
+        Error::Transport(e)
+    })
 }
 
-macro_rules! settings_setters {
-    () => {
-        /// Sets the base URL (default [`PRODUCTION_URL`](crate::PRODUCTION_URL)). With or
-        /// without a trailing slash gives identical request URLs (CS-Q10).
-        pub fn base_url(mut self, url: impl Into<String>) -> Self {
-            self.settings.base_url = url.into();
-            self
-        }
-        /// Sets the time allowed for one whole attempt (default 30 s).
-        pub fn timeout(mut self, d: std::time::Duration) -> Self {
-            self.settings.timeout = d;
-            self
-        }
-        /// Sets the connect timeout (default 10 s).
-        pub fn connect_timeout(mut self, d: std::time::Duration) -> Self {
-            self.settings.connect_timeout = d;
-            self
-        }
-        /// Sets the `User-Agent` (default `cloudspot-rs/<version>`).
-        pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-            self.settings.user_agent = ua.into();
-            self
-        }
-        /// Sets the retry policy (default: http-core's, which retries GETs after transport
-        /// errors, 5xx and 429, and the sign-in POST only when it was never sent).
-        pub fn retry(mut self, policy: billing_http_core::retry::RetryPolicy) -> Self {
-            self.settings.retry = policy;
-            self
-        }
-        /// Sets a client-side rate limiter shared by all clones (none by default: Cloudspot
-        /// documents no rate limit).
-        pub fn rate_limiter(
-            mut self,
-            limiter: std::sync::Arc<dyn billing_http_core::rate_limit::RateLimiter>,
-        ) -> Self {
-            self.settings.limiter = Some(limiter);
-            self
-        }
-        /// Replaces the transport (tests, replay of cassettes, a custom reqwest client). A
-        /// custom transport must not follow redirects either (CS-Q14).
-        pub fn transport(
-            mut self,
-            transport: std::sync::Arc<dyn billing_http_core::Transport>,
-        ) -> Self {
-            self.settings.transport = Some(transport);
-            self
-        }
-        /// Replaces the clock used for retry delays and rate limiting (tests).
-        pub fn clock(mut self, clock: std::sync::Arc<dyn billing_http_core::clock::Clock>) -> Self {
-            self.settings.clock = Some(clock);
-            self
-        }
+/// Refuses a credential or slug that is empty, padded with white space or contains a control
+/// character: CR or LF in a header value would break every request, so it fails at `build()`
+/// instead (issue 16). The error names what was refused, never its value.
+// Local until billing-http-core's shared credential validator lands on main; then replace.
+pub(crate) fn check_header_value(what: &str, value: &str) -> Result<()> {
+    let problem = if value.trim().is_empty() {
+        Some("is empty")
+    } else if value.trim() != value {
+        Some("is padded with white space")
+    } else if value.chars().any(char::is_control) {
+        Some("contains a control character (such as CR or LF)")
+    } else {
+        None
     };
+    match problem {
+        None => Ok(()),
+        Some(p) => Err(Error::Transport(
+            billing_http_core::Error::config(format!("{what} {p}"))
+                .with_vendor("cloudspot")
+                .with_operation("build"),
+        )),
+    }
 }
-#[cfg(feature = "legacy-user-auth")]
-pub(crate) use settings_setters;
 
 /// Builds a [`Client`].
+///
+/// The builder methods shared by every vendor crate of the workspace (`base_url`, `timeout`,
+/// `connect_timeout`, `retry`, `rate_limit`, `rate_limiter`, `no_rate_limit`, `user_agent`,
+/// `transport`, `clock`) mean the same here as everywhere; Cloudspot's defaults are
+/// [`PRODUCTION_URL`], 30 s per attempt, 10 s to connect, the runtime's retry policy, no
+/// client-side quota (none is documented) but 429/503 back-off shared by clones. With or
+/// without a trailing slash a base URL gives identical request URLs (CS-Q10). A custom
+/// transport must not follow redirects either (CS-Q14).
 ///
 /// ```no_run
 /// use std::time::Duration;
 ///
 /// # fn run() -> Result<(), cloudspot::Error> {
-/// let client = cloudspot::Client::builder(std::env::var("CLOUDSPOT_TOKEN").unwrap_or_default())
-///     .base_url(cloudspot::PRODUCTION_URL)
+/// let client = cloudspot::Client::builder_from_env()? // CLOUDSPOT_TOKEN, CLOUDSPOT_BASE_URL
 ///     .timeout(Duration::from_secs(20))
+///     .rate_limit(cloudspot::Quota::per_second(5))
 ///     .build()?;
 /// # let _ = client; Ok(()) }
 /// ```
 pub struct ClientBuilder {
     token: SecretString,
-    pub(crate) settings: Settings,
+    settings: Settings,
     max_pages: usize,
 }
 
@@ -177,14 +127,14 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("token", &"[REDACTED]")
-            .field("base_url", &self.settings.base_url)
+            .field("settings", &self.settings)
             .field("max_pages", &self.max_pages)
             .finish_non_exhaustive()
     }
 }
 
 impl ClientBuilder {
-    settings_setters!();
+    billing_http_core::client_builder_methods!();
 
     /// Sets the cap on pages followed through `next` links (default
     /// [`DEFAULT_MAX_PAGES`]). Reaching it is an [`Error::Pagination`], never a silent
@@ -194,27 +144,37 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client. Fails on an empty token or an invalid base URL.
+    /// Builds the client. Fails, before anything is sent, on a token that is empty, padded
+    /// with white space or contains a control character (CR/LF), and on a base URL that is
+    /// not absolute http(s).
     pub fn build(self) -> Result<Client> {
-        let token = self.token.expose_secret();
-        if token.trim().is_empty() || token.trim() != token {
-            return Err(Error::Transport(
-                billing_http_core::Error::config(
-                    "company token is empty or padded with whitespace",
-                )
-                .with_vendor("cloudspot"),
-            ));
-        }
+        check_header_value("company token", self.token.expose_secret())?;
         // Raw value in a custom header, no `Bearer`/`Token` prefix, marked secret (CS-Q14).
         let auth = Arc::new(StaticKey::new(
             self.token.clone(),
             Placement::Header(TOKEN_HEADER.to_owned()),
         ));
-        let http = self.settings.http_client(auth)?;
+        let http = http_client(&self.settings, auth)?;
         Ok(Client {
             http,
             max_pages: self.max_pages,
         })
+    }
+}
+
+/// An environment variable's value; `None` when unset or blank.
+fn env_var(name: &'static str) -> Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(Error::Transport(
+            billing_http_core::Error::config(format!(
+                "environment variable {name} is not valid unicode"
+            ))
+            .with_vendor("cloudspot")
+            .with_operation("from_env"),
+        )),
     }
 }
 
@@ -258,7 +218,7 @@ impl Client {
     pub fn builder(token: impl Into<SecretString>) -> ClientBuilder {
         ClientBuilder {
             token: token.into(),
-            settings: Settings::default(),
+            settings: default_settings(),
             max_pages: DEFAULT_MAX_PAGES,
         }
     }
@@ -268,17 +228,37 @@ impl Client {
         Client::builder(token).build()
     }
 
-    /// A builder from the environment: the token from `CLOUDSPOT_TOKEN` and, if set, the base
-    /// URL from `CLOUDSPOT_BASE_URL`. `None` when no token is set.
-    pub fn builder_from_env() -> Option<ClientBuilder> {
-        let token = std::env::var(TOKEN_ENV)
-            .ok()
-            .filter(|t| !t.trim().is_empty())?;
+    /// A client from the environment: the company token from `CLOUDSPOT_TOKEN` (required) and
+    /// the base URL from `CLOUDSPOT_BASE_URL` (optional, default [`PRODUCTION_URL`]).
+    ///
+    /// A missing (or blank) `CLOUDSPOT_TOKEN` is an error whose
+    /// `core().and_then(|e| e.missing_env_var())` is `Some("CLOUDSPOT_TOKEN")` and whose
+    /// [`is_invalid_input`](Error::is_invalid_input) is true.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), cloudspot::Error> {
+    /// let client = cloudspot::Client::from_env()?;
+    /// println!("{} articles", client.articles().list().await?.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn from_env() -> Result<Client> {
+        Client::builder_from_env()?.build()
+    }
+
+    /// The builder [`Client::from_env`] uses, for further settings.
+    pub fn builder_from_env() -> Result<ClientBuilder> {
+        let token = env_var(TOKEN_ENV)?.ok_or_else(|| {
+            Error::Transport(
+                billing_http_core::Error::missing_env(TOKEN_ENV)
+                    .with_vendor("cloudspot")
+                    .with_operation("from_env"),
+            )
+        })?;
         let mut b = Client::builder(token);
-        if let Ok(url) = std::env::var(BASE_URL_ENV) {
+        if let Some(url) = env_var(BASE_URL_ENV)? {
             b = b.base_url(url);
         }
-        Some(b)
+        Ok(b)
     }
 
     /// Articles (products), Dutch `artikels` on the wire (path `artikels/`). Needs the token
@@ -332,8 +312,13 @@ impl Client {
         id_of: impl Fn(&T) -> Option<i64>,
     ) -> Result<T> {
         let resource = resource_of(&request.path);
+        let operation = request.operation.to_string();
         let items = self.fetch_all(request).await?;
-        pick_by_id(items, id, id_of, resource)
+        pick_by_id(items, id, id_of).ok_or(Error::NotFound {
+            operation,
+            resource,
+            id,
+        })
     }
 }
 
@@ -393,8 +378,10 @@ fn page_key(http: &billing_http_core::Client, request: &Request) -> String {
         .unwrap_or_else(|_| format!("{}?{:?}", request.path, request.query))
 }
 
-/// The request for a `next` link: only on the base URL's origin and under its path (the
-/// token header must never travel to another host, CS-Q14), with the same headers.
+/// The request for a `next` link: only on the base URL's origin (the token header must never
+/// travel to another host, CS-Q14) and only to the **same resource path** as the previous page
+/// (`artikels/` pages never continue into `klanten/`, which would be decoded as articles; issue
+/// 16), with the same headers and the link's own query.
 pub(crate) fn next_request(
     base: &Url,
     previous: &Request,
@@ -409,6 +396,12 @@ pub(crate) fn next_request(
     let Some(rel) = url.path().strip_prefix(base.path()) else {
         return Err("next link points outside the api base path; not followed".into());
     };
+    if rel != previous.path.trim_start_matches('/') {
+        return Err(format!(
+            "next link points to another resource than {}; not followed",
+            previous.path
+        ));
+    }
     let mut request = Request::get(rel.to_owned(), previous.operation.clone());
     request.headers = previous.headers.clone();
     for (k, v) in url.query_pairs() {
@@ -418,18 +411,16 @@ pub(crate) fn next_request(
 }
 
 /// Picks the element with the requested id from a get-by-id reply (CS-Q06): the element
-/// whose id matches, else a lone element without an id, else `NotFound`.
+/// whose id matches, else a lone element without an id, else `None` (not found).
 pub(crate) fn pick_by_id<T>(
     items: Vec<T>,
     id: i64,
     id_of: impl Fn(&T) -> Option<i64>,
-    resource: &'static str,
-) -> Result<T> {
+) -> Option<T> {
     let lone_without_id = items.len() == 1 && items.first().is_some_and(|i| id_of(i).is_none());
     items
         .into_iter()
         .find(|item| lone_without_id || id_of(item) == Some(id))
-        .ok_or(Error::NotFound { resource, id })
 }
 
 #[cfg(test)]
@@ -476,30 +467,50 @@ mod tests {
     }
 
     #[test]
+    fn next_link_to_another_resource_under_the_base_is_refused() {
+        for other in [
+            "klanten/",
+            "/api/v1/klanten/?page=2",
+            "https://erp.example.org/api/v1/artikels/../categories/",
+            "artikels/2/",
+            "artikels",
+        ] {
+            let err = next_request(&base(), &prev(), other).unwrap_err();
+            assert!(err.contains("another resource"), "{other}: {err}");
+        }
+    }
+
+    #[test]
     fn pick_by_id_cases() {
         let id_of = |v: &(Option<i64>, &str)| v.0;
+        assert_eq!(pick_by_id(vec![(Some(1), "a")], 1, id_of).unwrap().1, "a");
+        assert_eq!(pick_by_id(vec![(None, "a")], 1, id_of).unwrap().1, "a");
         assert_eq!(
-            pick_by_id(vec![(Some(1), "a")], 1, id_of, "x").unwrap().1,
-            "a"
-        );
-        assert_eq!(pick_by_id(vec![(None, "a")], 1, id_of, "x").unwrap().1, "a");
-        assert_eq!(
-            pick_by_id(vec![(Some(2), "a"), (Some(1), "b")], 1, id_of, "x")
+            pick_by_id(vec![(Some(2), "a"), (Some(1), "b")], 1, id_of)
                 .unwrap()
                 .1,
             "b"
         );
-        assert!(
-            pick_by_id(vec![(Some(2), "a")], 1, id_of, "x")
-                .unwrap_err()
-                .is_not_found()
-        );
-        assert!(
-            pick_by_id(Vec::<(Option<i64>, &str)>::new(), 1, id_of, "x")
-                .unwrap_err()
-                .is_not_found()
-        );
-        assert!(pick_by_id(vec![(None, "a"), (None, "b")], 1, id_of, "x").is_err());
+        assert!(pick_by_id(vec![(Some(2), "a")], 1, id_of).is_none());
+        assert!(pick_by_id(Vec::<(Option<i64>, &str)>::new(), 1, id_of).is_none());
+        assert!(pick_by_id(vec![(None, "a"), (None, "b")], 1, id_of).is_none());
+    }
+
+    #[test]
+    fn token_with_cr_lf_or_control_characters_is_refused_at_build() {
+        for bad in [
+            "s3cr3t\r\nX-Injected: 1",
+            "s3cr3t\nx",
+            "s3cr3t\u{0}x",
+            "s3\tcr3t",
+        ] {
+            let err = Client::builder(bad).build().unwrap_err();
+            assert!(err.is_invalid_input(), "{bad:?}: {err:?}");
+            assert!(!err.may_have_reached_server());
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("s3"), "the token leaks: {text}");
+            assert!(text.contains("control character"), "{text}");
+        }
     }
 
     #[test]

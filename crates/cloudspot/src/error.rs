@@ -17,45 +17,67 @@
 //! Nothing here panics on what a server sent, and `Display` never contains a whole body or
 //! any secret.
 
+use std::sync::Arc;
 use std::{fmt, time::Duration, time::SystemTime};
 
 use billing_http_core::classify::{Classifier, RequestInfo, kind_for_status, retry_after};
+use billing_http_core::error::snippet;
 use billing_http_core::{ErrorKind, HttpResponse, StatusCode};
 use serde_json::Value;
 
 use crate::model::ApiStatus;
 use crate::model::envelope::BodyProblem;
 
-/// Longest raw body kept in an [`ApiError`] or decode error, in bytes.
-pub const BODY_LIMIT: usize = 4096;
+/// Longest raw body kept in an [`ApiError`] or a decode error, in bytes: the runtime's bounded
+/// snippet (`billing_http_core::error::SNIPPET_LIMIT`).
+pub const BODY_LIMIT: usize = billing_http_core::error::SNIPPET_LIMIT;
+
+/// Longest vendor text (the server's `message`, a `Location`, a decoder's message) shown in an
+/// error's `Display`, in characters.
+pub const MESSAGE_LIMIT: usize = 200;
+
+/// Longest server `message` kept in an [`ApiError`], in characters (bounds memory).
+const STORED_MESSAGE_LIMIT: usize = 1024;
 
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What went wrong in a call to Cloudspot.
 ///
-/// Use the predicates ([`is_retryable`](Self::is_retryable),
-/// [`is_unauthorized`](Self::is_unauthorized), [`is_not_found`](Self::is_not_found)) rather
-/// than matching exhaustively: the enum may grow.
-#[derive(Debug, thiserror::Error)]
+/// Ask the predicates rather than matching exhaustively (the enum may grow); they are the same
+/// in every vendor crate of the workspace (`docs/conventions.md`): [`status`](Self::status),
+/// [`is_not_found`](Self::is_not_found), [`is_auth`](Self::is_auth),
+/// [`is_rate_limited`](Self::is_rate_limited), [`is_retryable`](Self::is_retryable),
+/// [`is_timeout`](Self::is_timeout), [`is_decode`](Self::is_decode),
+/// [`is_invalid_input`](Self::is_invalid_input),
+/// [`may_have_reached_server`](Self::may_have_reached_server),
+/// [`is_outcome_unknown`](Self::is_outcome_unknown), [`retry_after`](Self::retry_after) and
+/// [`core`](Self::core) (the runtime error underneath). [`SdkError`](crate::SdkError) is
+/// implemented too, for code generic over vendors.
+///
+/// `Display` is one lower-case line — vendor, operation, what failed, the HTTP status and the
+/// server's own message (at most [`MESSAGE_LIMIT`] characters, control characters replaced) —
+/// never the raw body. `Debug` is structured and adds a bounded snippet of the body (at most
+/// [`BODY_LIMIT`] bytes). Neither ever contains the token.
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// No HTTP status was received: connect, TLS, timeout or body-read failure, or a
-    /// client-side problem reported by `http-core` (invalid configuration, rate limiter).
-    /// Retryable for the transport kinds; `http-core` has already retried as its policy allows.
-    #[error(transparent)]
+    /// client-side problem reported by the runtime (invalid configuration such as a missing
+    /// environment variable, a token with CR/LF, the rate limiter's budget). Retryable for the
+    /// transport kinds; the client has already retried as its policy allows.
     Transport(billing_http_core::Error),
 
     /// A data endpoint answered 401 or 403: the company token is unknown, revoked, or **lacks
     /// the right for this resource** (for example a token without the "see all clients" right
     /// calling `klanten/`). Rights are per resource (CS-Q12): the same token may still work
     /// for another resource, so this is never cached client-wide and never retried.
-    #[error("cloudspot {}: token refused for this resource ({})", .0.resource.unwrap_or("?"), .0)]
     Unauthorized(Box<ApiError>),
 
     /// Get-by-id got a 200, but no element of `data` had the requested id (CS-Q06).
-    #[error("cloudspot {resource}: no element with id {id}")]
     NotFound {
+        /// The operation (`articles.get`, `categories.get`).
+        operation: String,
         /// `artikels` or `categories`.
         resource: &'static str,
         /// The id that was asked for.
@@ -63,13 +85,9 @@ pub enum Error {
     },
 
     /// Any other status than 200 (3xx, 4xx, 5xx, and also 201 or 204, CS-Q15).
-    #[error("cloudspot api error: {0}")]
     Api(Box<ApiError>),
 
     /// A 200 whose body is not JSON, such as a maintenance or proxy page (CS-Q08).
-    #[error(
-        "cloudspot {operation}: http {status} body is not json (content-type {content_type:?})"
-    )]
     UnexpectedBody {
         /// The operation (`articles.list`, ...).
         operation: String,
@@ -83,7 +101,6 @@ pub enum Error {
 
     /// A 200 JSON body of the wrong shape: `data` missing or not a list, an unreadable decimal,
     /// and so on.
-    #[error("cloudspot {operation}: cannot decode response{}: {message}", path_suffix(.path))]
     Decode {
         /// The operation (`articles.list`, ...).
         operation: String,
@@ -96,9 +113,8 @@ pub enum Error {
     },
 
     /// A `next` link could not be followed safely (CS-Q07, CS-Q14): it points to another
-    /// origin or outside the API base path, it repeats a page already fetched, or the page
-    /// cap was reached. Results are never silently truncated.
-    #[error("cloudspot {operation}: pagination stopped: {message}")]
+    /// origin, another resource or outside the API base path, it repeats a page already
+    /// fetched, or the page cap was reached. Results are never silently truncated.
     Pagination {
         /// The operation.
         operation: String,
@@ -111,20 +127,113 @@ pub enum Error {
     /// reported as a wrong password.
     #[cfg(feature = "legacy-user-auth")]
     #[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
-    #[error("cloudspot sign-in refused: bad credentials ({0})")]
     BadCredentials(Box<ApiError>),
 
     /// Legacy user calls: no usable session token.
     #[cfg(feature = "legacy-user-auth")]
     #[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
-    #[error("cloudspot: no valid session token: {0}")]
     NoValidToken(NoValidToken),
 }
 
-fn path_suffix(path: &Option<String>) -> String {
-    path.as_deref()
-        .map(|p| format!(" at {p}"))
-        .unwrap_or_default()
+/// Vendor text fit for one line of `Display`: control characters (CR, LF, tabs, ...) become
+/// spaces, and anything past `limit` characters is cut and marked with `…`.
+pub(crate) fn one_line(text: &str, limit: usize) -> String {
+    let mut out: String = text
+        .trim()
+        .chars()
+        .take(limit)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.trim().chars().nth(limit).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// `cloudspot <operation>: ` (or `cloudspot: ` without an operation).
+fn prefix(f: &mut fmt::Formatter<'_>, operation: &str) -> fmt::Result {
+    if operation.is_empty() {
+        f.write_str("cloudspot: ")
+    } else {
+        write!(f, "cloudspot {operation}: ")
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Transport(e) => fmt::Display::fmt(e, f),
+            Error::Unauthorized(a) => {
+                prefix(f, &a.operation)?;
+                f.write_str("token refused")?;
+                if let Some(r) = a.resource {
+                    write!(f, " for resource {r}")?;
+                    if let Some(right) = Error::required_right(r) {
+                        write!(f, " (needs the right \"{right}\")")?;
+                    }
+                }
+                write!(f, ": {a}")
+            }
+            Error::NotFound {
+                operation,
+                resource,
+                id,
+            } => write!(
+                f,
+                "cloudspot {operation}: not found: no {resource} element with id {id}"
+            ),
+            Error::Api(a) => {
+                prefix(f, &a.operation)?;
+                write!(f, "{a}")
+            }
+            Error::UnexpectedBody {
+                operation,
+                status,
+                content_type,
+                ..
+            } => {
+                write!(f, "cloudspot {operation}: http {status} body is not json")?;
+                match content_type {
+                    Some(ct) => write!(f, " (content-type {})", one_line(ct, MESSAGE_LIMIT)),
+                    None => f.write_str(" (no content-type)"),
+                }
+            }
+            Error::Decode {
+                operation,
+                path,
+                message,
+                ..
+            } => {
+                write!(f, "cloudspot {operation}: cannot decode response")?;
+                if let Some(p) = path {
+                    write!(f, " at {}", one_line(p, MESSAGE_LIMIT))?;
+                }
+                write!(f, ": {}", one_line(message, MESSAGE_LIMIT))
+            }
+            Error::Pagination { operation, message } => write!(
+                f,
+                "cloudspot {operation}: pagination stopped: {}",
+                one_line(message, MESSAGE_LIMIT)
+            ),
+            #[cfg(feature = "legacy-user-auth")]
+            Error::BadCredentials(a) => {
+                prefix(f, &a.operation)?;
+                write!(f, "sign-in refused, bad credentials: {a}")
+            }
+            #[cfg(feature = "legacy-user-auth")]
+            Error::NoValidToken(n) => write!(f, "cloudspot auth: no valid session token: {n}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // transparent: the runtime error's Display is this error's Display
+            Error::Transport(e) => std::error::Error::source(e),
+            _ => None,
+        }
+    }
 }
 
 /// Why there is no valid session token (feature `legacy-user-auth`).
@@ -138,70 +247,111 @@ pub enum NoValidToken {
     Missing,
     /// `auth/get-permissions/` or `auth/get-user/` answered 401 or 403 (after the token cache
     /// refetched once, when it could).
-    #[error("session token rejected ({0})")]
+    #[error("session token rejected: {0}")]
     Rejected(Box<ApiError>),
 }
 
 /// What a non-200 reply said.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status.
     pub status: u16,
+    /// The operation (`articles.list`, `auth.signin`, ...).
+    pub operation: String,
     /// The resource called (`artikels`, `klanten`, `categories`, `auth`), if known.
     pub resource: Option<&'static str>,
-    /// The body's `message` if it is a string, else its `detail` if that is a string.
+    /// The body's `message` if it is a string, else its `detail` if that is a string (at most
+    /// 1024 characters kept).
     pub message: Option<String>,
     /// A top-level `status` string of the body, if present (CS-Q20). Never outranks
     /// [`status`](Self::status).
     pub api_status: Option<ApiStatus>,
-    /// The raw body, truncated to [`BODY_LIMIT`] bytes, for diagnostics.
+    /// The start of the raw body (at most [`BODY_LIMIT`] bytes), for diagnostics.
     pub body: Option<String>,
     /// The `Location` header of a 3xx (redirects are never followed, CS-Q14).
     pub location: Option<String>,
     /// The server's `Retry-After`, if any.
     pub retry_after: Option<Duration>,
+    core: Option<Arc<billing_http_core::Error>>,
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("operation", &self.operation)
+            .field("resource", &self.resource)
+            .field("message", &self.message)
+            .field("api_status", &self.api_status)
+            .field("body", &self.body)
+            .field("location", &self.location)
+            .field("retry_after", &self.retry_after)
+            .field("attempts", &self.core.as_ref().map(|c| c.attempts()))
+            .finish()
+    }
 }
 
 impl fmt::Display for ApiError {
+    /// `http 403 forbidden [NOT_AUTHORIZED]: <server message>`, bounded to one line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "http {}", self.status)?;
-        if let Some(r) = self.resource {
-            write!(f, " on {r}")?;
+        if let Some(reason) = StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+        {
+            write!(f, " {}", reason.to_lowercase())?;
         }
         if let Some(s) = &self.api_status {
-            write!(f, " [{s}]")?;
+            write!(f, " [{}]", one_line(s.as_str(), MESSAGE_LIMIT))?;
         }
         if let Some(m) = &self.message {
-            write!(f, ": {m}")?;
+            write!(f, ": {}", one_line(m, MESSAGE_LIMIT))?;
         }
         if let Some(l) = &self.location {
-            write!(f, " (redirect to {l} not followed)")?;
+            write!(
+                f,
+                " (redirect to {} not followed)",
+                one_line(l, MESSAGE_LIMIT)
+            )?;
+        }
+        if let Some(n) = self.core.as_ref().map(|c| c.attempts()).filter(|n| *n > 1) {
+            write!(f, " after {n} attempts")?;
         }
         Ok(())
     }
 }
 
 impl ApiError {
-    /// Worth retrying: 429 and 5xx.
+    /// The runtime's error kind for this status.
+    fn kind(&self) -> ErrorKind {
+        StatusCode::from_u16(self.status)
+            .map(kind_for_status)
+            .unwrap_or(ErrorKind::Vendor)
+    }
+
+    /// Worth retrying: 408, 429 and 5xx.
     pub fn is_retryable(&self) -> bool {
-        self.status == 429 || (500..=599).contains(&self.status)
+        self.kind().is_retryable()
+    }
+
+    /// The runtime error this reply was classified into (operation, attempts, body snippet).
+    pub fn core(&self) -> Option<&billing_http_core::Error> {
+        self.core.as_deref()
     }
 }
 
 impl Error {
-    /// The HTTP status, if a reply was received.
-    pub fn status(&self) -> Option<u16> {
+    /// The HTTP status, when a response was received (200 for a decode error or a get-by-id
+    /// without a match).
+    pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::Transport(e) => e.status().map(|s| s.as_u16()),
-            Error::Unauthorized(a) | Error::Api(a) => Some(a.status),
-            #[cfg(feature = "legacy-user-auth")]
-            Error::BadCredentials(a) | Error::NoValidToken(NoValidToken::Rejected(a)) => {
-                Some(a.status)
-            }
-            Error::UnexpectedBody { status, .. } => Some(*status),
-            Error::NotFound { .. } | Error::Decode { .. } => Some(200),
-            _ => None,
+            Error::Transport(e) => e.status(),
+            Error::UnexpectedBody { status, .. } => StatusCode::from_u16(*status).ok(),
+            Error::NotFound { .. } | Error::Decode { .. } => Some(StatusCode::OK),
+            _ => self
+                .api_error()
+                .and_then(|a| StatusCode::from_u16(a.status).ok()),
         }
     }
 
@@ -212,6 +362,18 @@ impl Error {
             #[cfg(feature = "legacy-user-auth")]
             Error::BadCredentials(a) | Error::NoValidToken(NoValidToken::Rejected(a)) => Some(&**a),
             _ => None,
+        }
+    }
+
+    /// The runtime error underneath (`billing_http_core::Error`, re-exported as
+    /// [`CoreError`](crate::CoreError)), with operation, attempts, body snippet and, for a
+    /// `from_env` failure, the missing variable. `None` for the errors this crate makes itself
+    /// from a 200 answer ([`Error::NotFound`], [`Error::Decode`], [`Error::UnexpectedBody`],
+    /// [`Error::Pagination`]).
+    pub fn core(&self) -> Option<&billing_http_core::Error> {
+        match self {
+            Error::Transport(e) => Some(e),
+            _ => self.api_error().and_then(ApiError::core),
         }
     }
 
@@ -228,8 +390,40 @@ impl Error {
         }
     }
 
-    /// Worth retrying later: transport failures, 429 and 5xx. (The client has already
-    /// retried GETs as its retry policy allows.)
+    /// The object does not exist: [`Error::NotFound`] (a get-by-id without a match), or a
+    /// 404 / 410.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            Error::NotFound { .. } => true,
+            Error::Api(a) => a.kind() == ErrorKind::NotFound,
+            _ => false,
+        }
+    }
+
+    /// The token was refused (401/403, [`Error::Unauthorized`]), and with the legacy feature
+    /// `Error::BadCredentials` and `Error::NoValidToken`.
+    pub fn is_auth(&self) -> bool {
+        match self {
+            Error::Unauthorized(_) => true,
+            #[cfg(feature = "legacy-user-auth")]
+            Error::BadCredentials(_) | Error::NoValidToken(_) => true,
+            Error::Transport(e) => e.is_auth() || e.kind() == ErrorKind::Forbidden,
+            _ => false,
+        }
+    }
+
+    /// A 429, or the client's limiter could not grant a slot within the call's budget.
+    pub fn is_rate_limited(&self) -> bool {
+        match self {
+            Error::Transport(e) => e.is_rate_limited(),
+            _ => self
+                .api_error()
+                .is_some_and(|a| a.kind() == ErrorKind::RateLimited),
+        }
+    }
+
+    /// Worth trying again later if the call is safe to repeat: transport failures, 408, 429
+    /// and 5xx. (The client has already retried GETs as its retry policy allows.)
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport(e) => e.is_retryable(),
@@ -238,25 +432,66 @@ impl Error {
         }
     }
 
-    /// The token was refused: [`Error::Unauthorized`], and with the legacy feature
-    /// `Error::BadCredentials` and `Error::NoValidToken`.
-    pub fn is_unauthorized(&self) -> bool {
+    /// Timed out: the transport's timeout, or a 408 / 504.
+    pub fn is_timeout(&self) -> bool {
         match self {
-            Error::Unauthorized(_) => true,
-            #[cfg(feature = "legacy-user-auth")]
-            Error::BadCredentials(_) | Error::NoValidToken(_) => true,
+            Error::Transport(e) => e.is_timeout(),
+            _ => self
+                .api_error()
+                .is_some_and(|a| a.kind() == ErrorKind::Timeout),
+        }
+    }
+
+    /// The answer could not be decoded: [`Error::Decode`] or [`Error::UnexpectedBody`].
+    pub fn is_decode(&self) -> bool {
+        match self {
+            Error::Decode { .. } | Error::UnexpectedBody { .. } => true,
+            Error::Transport(e) => e.is_decode(),
             _ => false,
         }
     }
 
-    /// [`Error::NotFound`], or an [`Error::Api`] with status 404.
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, Error::NotFound { .. }) || matches!(self, Error::Api(a) if a.status == 404)
+    /// The caller's input or the configuration was refused before anything was sent: an
+    /// invalid base URL, a token with CR/LF, a missing `CLOUDSPOT_TOKEN`.
+    pub fn is_invalid_input(&self) -> bool {
+        match self {
+            Error::Transport(e) => e.is_invalid_input(),
+            _ => false,
+        }
     }
 
-    /// A 200 reply that could not be decoded ([`Error::Decode`] or [`Error::UnexpectedBody`]).
-    pub fn is_decode(&self) -> bool {
-        matches!(self, Error::Decode { .. } | Error::UnexpectedBody { .. })
+    /// `false` only when the request provably never left: configuration errors, connection
+    /// refused, a legacy call without a session token.
+    pub fn may_have_reached_server(&self) -> bool {
+        match self {
+            Error::Transport(e) => e.may_have_reached_server(),
+            #[cfg(feature = "legacy-user-auth")]
+            Error::NoValidToken(NoValidToken::Missing) => false,
+            _ => true,
+        }
+    }
+
+    /// A request that is not idempotent failed after it may have reached the server (the
+    /// runtime's flag, see [`CoreError::is_outcome_unknown`](crate::CoreError::is_outcome_unknown)).
+    /// Every Cloudspot data call is a read, so this is always `false` for them; the only POST
+    /// is the legacy sign-in, which creates no lasting object: `true` only when it failed in
+    /// flight, `false` when it was refused (`Error::BadCredentials`, a definite answer).
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            #[cfg(feature = "legacy-user-auth")]
+            Error::BadCredentials(_) => false,
+            _ => self
+                .core()
+                .is_some_and(billing_http_core::Error::is_outcome_unknown),
+        }
+    }
+
+    /// The delay the server asked for (`Retry-After`), if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Transport(e) => e.retry_after(),
+            _ => self.api_error().and_then(|a| a.retry_after),
+        }
     }
 
     /// The right a company token needs for `resource`, as named in the ERP's token screen
@@ -270,9 +505,12 @@ impl Error {
     }
 }
 
+billing_http_core::forward_sdk_error!(Error);
+
 impl From<Error> for billing_http_core::Error {
-    /// The workspace-wide error for this one: same kind, status, server message and body
-    /// snippet (for code that handles every vendor through `billing_http_core::Error`).
+    /// The workspace-wide error for this one: the runtime error itself when there is one,
+    /// else one of the same kind with status, server message and body snippet (for code that
+    /// handles every vendor through `billing_http_core::Error`).
     fn from(e: Error) -> Self {
         use billing_http_core::ErrorKind as K;
         let kind = match &e {
@@ -281,9 +519,7 @@ impl From<Error> for billing_http_core::Error {
             Error::Unauthorized(_) => K::Auth,
             Error::NotFound { .. } => K::NotFound,
             Error::Api(a) if a.status < 400 => K::Client,
-            Error::Api(a) => StatusCode::from_u16(a.status)
-                .map(kind_for_status)
-                .unwrap_or(K::Vendor),
+            Error::Api(a) => a.kind(),
             Error::UnexpectedBody { .. } | Error::Decode { .. } => K::Decode,
             Error::Pagination { .. } => K::Vendor,
             #[cfg(feature = "legacy-user-auth")]
@@ -295,8 +531,10 @@ impl From<Error> for billing_http_core::Error {
         match e {
             Error::Transport(inner) => inner,
             other => {
-                let mut out = billing_http_core::Error::new(kind, message).with_vendor("cloudspot");
-                if let Some(status) = other.status().and_then(|s| StatusCode::from_u16(s).ok()) {
+                let mut out = billing_http_core::Error::new(kind, message)
+                    .with_vendor("cloudspot")
+                    .with_reached_server(other.may_have_reached_server());
+                if let Some(status) = other.status() {
                     out = out.with_status(status);
                 }
                 if let Some(a) = other.api_error() {
@@ -306,7 +544,9 @@ impl From<Error> for billing_http_core::Error {
                     if let Some(b) = &a.body {
                         out = out.with_body(b.as_bytes());
                     }
-                    out = out.with_retry_after(a.retry_after);
+                    out = out
+                        .with_retry_after(a.retry_after)
+                        .with_operation(a.operation.clone());
                 }
                 if let Error::Decode { snippet, .. } | Error::UnexpectedBody { snippet, .. } =
                     &other
@@ -366,24 +606,14 @@ pub(crate) fn parse_error_body(body: &[u8]) -> (Option<String>, Option<ApiStatus
     let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
         return (None, None);
     };
-    let text = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_owned);
+    let text = |k: &str| {
+        map.get(k)
+            .and_then(Value::as_str)
+            .map(|t| t.chars().take(STORED_MESSAGE_LIMIT).collect::<String>())
+    };
     let message = text("message").or_else(|| text("detail"));
     let api_status = text("status").map(|s| ApiStatus::from_wire(&s));
     (message, api_status)
-}
-
-/// A bounded, lossy UTF-8 prefix of a body.
-pub(crate) fn snippet(body: &[u8]) -> String {
-    let mut end = body.len().min(BODY_LIMIT);
-    // Do not cut a UTF-8 sequence in half when the body is valid UTF-8.
-    while end < body.len() && end > 0 && (body[end] & 0xC0) == 0x80 {
-        end -= 1;
-    }
-    let mut s = String::from_utf8_lossy(&body[..end]).into_owned();
-    if end < body.len() {
-        s.push('…');
-    }
-    s
 }
 
 /// The crate's response classifier: success is HTTP 200 and nothing else (CS-Q15).
@@ -456,12 +686,14 @@ pub(crate) fn from_http(
     };
     let api = Box::new(ApiError {
         status: status.as_u16(),
+        operation: e.operation().to_owned(),
         resource: Some(resource),
         message: detail.message,
         api_status: detail.api_status,
         body: detail.body,
         location: detail.location,
         retry_after: e.retry_after(),
+        core: Some(Arc::new(e)),
     });
     match (family, api.status) {
         (Family::Data, 401 | 403) => Error::Unauthorized(api),
@@ -521,7 +753,7 @@ mod tests {
                 .classify(RequestInfo::new("op", "x/"), &ok, SystemTime::UNIX_EPOCH)
                 .is_ok()
         );
-        assert_eq!(classify(204, "").status(), Some(204));
+        assert_eq!(classify(204, "").status(), Some(StatusCode::NO_CONTENT));
         assert!(matches!(classify(201, r#"{"data": []}"#), Error::Api(_)));
     }
 
@@ -540,18 +772,58 @@ mod tests {
     }
 
     #[test]
-    fn snippet_is_bounded_and_keeps_utf8() {
-        let body = "é".repeat(BODY_LIMIT);
-        let s = snippet(body.as_bytes());
-        assert!(s.len() <= BODY_LIMIT + '…'.len_utf8());
-        assert!(!s.contains('\u{FFFD}'));
-    }
-
-    #[test]
     fn display_never_contains_the_whole_body() {
         let big = format!("<html>{}</html>", "x".repeat(10_000));
         let e = classify(502, &big);
         assert!(e.to_string().len() < 200, "{e}");
         assert!(e.is_retryable());
+        let body = e.api_error().and_then(|a| a.body.as_deref()).unwrap();
+        assert!(body.len() <= BODY_LIMIT + '…'.len_utf8(), "{}", body.len());
+    }
+
+    #[test]
+    fn display_is_one_line_with_a_bounded_vendor_message() {
+        let long = format!("eerste regel\r\ntweede regel {}", "y".repeat(1_000));
+        let e = classify(400, &serde_json::json!({ "message": long }).to_string());
+        let text = e.to_string();
+        assert!(!text.contains(['\r', '\n']), "{text}");
+        assert!(
+            text.starts_with("cloudspot: http 400 bad request: eerste regel"),
+            "{text}"
+        );
+        let shown = text.split(": ").nth(2).unwrap();
+        assert!(shown.starts_with("eerste regel  tweede regel"), "{shown}");
+        assert_eq!(shown.chars().count(), MESSAGE_LIMIT + 1, "{shown}"); // + the `…`
+        assert!(shown.ends_with('…'));
+        // the full (bounded) message stays available
+        assert!(e.server_message().unwrap().len() > MESSAGE_LIMIT);
+        // Debug is structured and carries the bounded snippet
+        let debug = format!("{e:?}");
+        assert!(debug.contains("body: Some("), "{debug}");
+    }
+
+    #[test]
+    fn predicates_follow_the_status() {
+        let e = classify(429, "");
+        assert!(e.is_rate_limited() && e.is_retryable() && !e.is_auth());
+        let e = classify(504, "");
+        assert!(e.is_timeout() && e.is_retryable());
+        let e = classify(404, "");
+        assert!(e.is_not_found() && !e.is_retryable());
+        let e = classify(403, "");
+        assert!(e.is_auth() && matches!(e, Error::Unauthorized(_)));
+        assert!(e.may_have_reached_server() && !e.is_invalid_input() && !e.is_outcome_unknown());
+        assert_eq!(
+            e.core().and_then(|c| c.status()),
+            Some(StatusCode::FORBIDDEN)
+        );
+    }
+
+    #[test]
+    fn one_line_replaces_controls_and_cuts() {
+        assert_eq!(one_line(" a\nb\tc ", 10), "a b c");
+        assert_eq!(one_line("abcdef", 3), "abc…");
+        assert_eq!(one_line("abc", 3), "abc");
+        assert_eq!(one_line("ééé", 2), "éé…");
     }
 }

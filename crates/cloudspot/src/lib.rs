@@ -11,9 +11,8 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), cloudspot::Error> {
-//! let client = cloudspot::Client::builder("my-company-token")
-//!     .base_url(cloudspot::PRODUCTION_URL)
-//!     .build()?;
+//! let client = cloudspot::Client::builder("my-company-token").build()?; // production URL
+//! // or: cloudspot::Client::from_env()? (CLOUDSPOT_TOKEN, optional CLOUDSPOT_BASE_URL)
 //!
 //! for article in client.articles().list().await? {
 //!     println!(
@@ -26,7 +25,7 @@
 //! match client.articles().get(125).await {
 //!     Ok(a) => println!("found {:?}", a.name),
 //!     Err(e) if e.is_not_found() => println!("no article 125"),
-//!     Err(e) if e.is_unauthorized() => println!("token lacks the products right: {e}"),
+//!     Err(e) if e.is_auth() => println!("token lacks the products right: {e}"),
 //!     Err(e) => return Err(e),
 //! }
 //! # Ok(())
@@ -39,14 +38,22 @@
 //!   documented English fields (`verkoopprijs_excl` → [`Article::sales_price_excl_vat`]);
 //!   every field tolerates `null` or a missing key; prices are [`rust_decimal::Decimal`] read
 //!   from numbers or strings; dates accept every listed format; enums keep unknown values.
-//! * **Transport** (via `http-core`): the company token in the `X-ERP-TOKEN` header (raw, no
-//!   scheme, marked secret), `Content-Type: application/json` on every request, every path
-//!   with its trailing slash, timeouts, retries of GETs after transport errors / 5xx / 429,
-//!   an optional rate limiter, and **no redirects followed** (the token is in a custom header
-//!   that HTTP clients would forward to another host).
-//! * **Errors** ([`Error`]): success is HTTP 200 only; any other status keeps the server's
-//!   `message`; HTML error pages become typed errors with a body snippet; a token lacking the
-//!   right for one resource is [`Error::Unauthorized`] for that call only.
+//! * **Transport** (via `billing-http-core`): the company token in the `X-ERP-TOKEN` header
+//!   (raw, no scheme, marked secret; refused at `build()` if it holds CR/LF), `Content-Type:
+//!   application/json` on every request, every path with its trailing slash, timeouts, retries
+//!   of GETs after transport errors / 5xx / 429, no client-side quota by default (none is
+//!   documented; `.rate_limit(Quota)` adds one) and **no redirects followed** (the token is in a
+//!   custom header that HTTP clients would forward to another host). `next` links are followed
+//!   only on the same origin and the same resource path.
+//! * **Errors** ([`Error`]): the predicates every vendor crate shares (`is_not_found`,
+//!   `is_auth`, `is_rate_limited`, `is_retryable`, …, `core()`); success is HTTP 200 only; any
+//!   other status keeps the server's `message`; HTML error pages become typed errors with a
+//!   bounded body snippet; a token lacking the right for one resource is
+//!   [`Error::Unauthorized`] for that call only. A get-by-id without a match is an error with
+//!   `is_not_found()`; `.optional()` ([`OptionalExt`]) turns it into `Ok(None)`.
+//! * **One dependency**: the types the builder and errors take are re-exported here
+//!   ([`Quota`], [`RetryPolicy`], [`RateLimiter`], [`Transport`], [`Clock`], [`StatusCode`],
+//!   [`SecretString`], [`CoreError`], [`Decimal`], …).
 //!
 //! Every documented vendor quirk (`CS-Q01` ... `CS-Q23` in the vendor reference) is handled
 //! where its id is mentioned, and has a test whose name starts with its id.
@@ -56,6 +63,7 @@
 //! | feature | default | enables |
 //! |---|---|---|
 //! | `legacy-user-auth` | no | `user::UserClient`: external-app sign-in, permissions, user. **Deprecated by the vendor on 2023-03-14** in favour of the Cloudspot License server, which this crate does not cover; the endpoints may be gone. |
+//! | `token-store-keyring`, `token-store-encrypted`, `token-store-redis` | no | the OS keyring, encrypted-file and Redis stores of `billing-http-core` for the legacy `UserClient`'s session tokens (each implies `legacy-user-auth`) |
 //!
 //! # Token rights per call
 //!
@@ -86,6 +94,35 @@ pub mod recording;
 #[cfg(feature = "legacy-user-auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
 pub mod user;
+
+// One dependency (docs/conventions.md §2): every type the builder, the calls and the errors
+// take, so a program needs only `cloudspot`.
+pub use billing_http_core::clock::Clock;
+pub use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
+pub use billing_http_core::retry::RetryPolicy;
+pub use billing_http_core::transport::Transport;
+// prices and stock are decimals: `cloudspot::Decimal::ZERO` to sum them
+pub use billing_http_core::{
+    Error as CoreError, ErrorKind as CoreErrorKind, ExposeSecret, OptionalExt, SdkError,
+    SecretString, StatusCode,
+};
+pub use rust_decimal::Decimal;
+// Token stores for the legacy `UserClient`'s session tokens.
+#[cfg(feature = "legacy-user-auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]
+pub use billing_http_core::auth::store::{FileStore, MemoryStore, TokenStore};
+// the OS keyring token store
+#[cfg(feature = "token-store-keyring")]
+#[cfg_attr(docsrs, doc(cfg(feature = "token-store-keyring")))]
+pub use billing_http_core::auth::store::keyring::KeyringStore;
+// the encrypted-file token store
+#[cfg(feature = "token-store-encrypted")]
+#[cfg_attr(docsrs, doc(cfg(feature = "token-store-encrypted")))]
+pub use billing_http_core::auth::store::encrypted::{EncryptedFileStore, EncryptionKey};
+// the Redis token store
+#[cfg(feature = "token-store-redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "token-store-redis")))]
+pub use billing_http_core::auth::store::redis::RedisStore;
 
 pub use articles::{Articles, find_article_by_sku};
 pub use categories::Categories;

@@ -45,20 +45,18 @@ use futures::future::BoxFuture;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-use crate::client::{Settings, settings_setters};
+use billing_http_core::settings::Settings;
+
+use crate::client::{check_header_value, default_settings, http_client, normalise_base_url};
 use crate::endpoints::{self, REQUESTOR_HEADER, TOKEN_HEADER};
 use crate::error::{Detail, Error, Family, NoValidToken, Result, body_error, from_http};
 use crate::model::envelope::decode_flat;
 use crate::model::{AuthResponse, PermissionsResponse, User};
 
-/// Validates and lower-cases an external-app slug (CS-Q09).
+/// Validates and lower-cases an external-app slug (CS-Q09): empty, padded, or with a control
+/// character (CR/LF would break every request's header) is refused.
 pub(crate) fn requestor_slug(raw: &str) -> Result<String> {
-    if raw.is_empty() || raw.trim() != raw {
-        return Err(Error::Transport(
-            billing_http_core::Error::config("requestor slug is empty or padded with whitespace")
-                .with_vendor("cloudspot"),
-        ));
-    }
+    check_header_value("requestor slug", raw)?;
     Ok(raw.to_lowercase())
 }
 
@@ -186,6 +184,7 @@ fn signin_failure(e: Error) -> billing_http_core::Error {
                 if let Ok(status) = billing_http_core::StatusCode::from_u16(api.status) {
                     err = err.with_status(status);
                 }
+                err = err.with_operation(api.operation);
                 err = err.with_source(Detail {
                     message: api.message,
                     api_status: api.api_status,
@@ -271,7 +270,7 @@ impl fmt::Debug for UserClientBuilder {
 }
 
 impl UserClientBuilder {
-    settings_setters!();
+    billing_http_core::client_builder_methods!();
 
     /// Starts with a session token obtained earlier (for example kept by the app per user).
     pub fn session_token(mut self, token: impl Into<SecretString>) -> Self {
@@ -302,12 +301,15 @@ impl UserClientBuilder {
         self
     }
 
-    /// Builds the client. Fails on an empty or whitespace-padded requestor slug (CS-Q09).
-    pub fn build(mut self) -> Result<UserClient> {
+    /// Builds the client. Fails, before anything is sent, on a requestor slug (CS-Q09) or a
+    /// session token that is empty, padded with white space or contains a control character.
+    pub fn build(self) -> Result<UserClient> {
         let requestor = requestor_slug(&self.requestor)?;
-        let signin = self.settings.http_client(Arc::new(NoAuth))?;
-        // One transport (one connection pool) for sign-in and session calls.
-        self.settings.transport = Some(signin.transport());
+        if let Some(token) = &self.token {
+            check_header_value("session token", token.expose_secret())?;
+        }
+        // Sign-in and session calls share one transport (one connection pool) and one limiter.
+        let signin = http_client(&self.settings, Arc::new(NoAuth))?;
         let user_id = match &self.credentials {
             Some(c) => format!("user:{}", c.username),
             None => format!(
@@ -318,13 +320,13 @@ impl UserClientBuilder {
         };
         let key = TokenKey::new(
             "cloudspot",
-            crate::client::normalise_base_url(&self.settings.base_url),
+            normalise_base_url(&self.settings.base_url),
             user_id,
         )
         .with_scope(&requestor);
         let source = Arc::new(SignInSource {
             requestor: requestor.clone(),
-            signin,
+            signin: signin.clone(),
             credentials: StdMutex::new(self.credentials),
             seed: StdMutex::new(self.token),
             last_answer: StdMutex::new(None),
@@ -332,19 +334,17 @@ impl UserClientBuilder {
         });
         let mut cache = TokenCache::builder_arc(source.clone(), key)
             .placement(Placement::Header(TOKEN_HEADER.to_owned()))
+            .clock(self.settings.clock())
             // every call may try one sign-in: a wrong password is reported, not cached
             .failure_floor(Duration::ZERO);
         if let Some(store) = self.store {
             cache = cache.store(store);
         }
-        if let Some(clock) = &self.settings.clock {
-            cache = cache.clock(clock.clone());
-        }
         let auth = Arc::new(SessionAuth {
             cache: cache.build(),
             source,
         });
-        let http = self.settings.http_client(auth.clone())?;
+        let http = signin.with_auth(auth.clone());
         Ok(UserClient {
             requestor,
             auth,
@@ -385,7 +385,7 @@ impl UserClient {
             token: None,
             credentials: None,
             store: None,
-            settings: Settings::default(),
+            settings: default_settings(),
         }
     }
 

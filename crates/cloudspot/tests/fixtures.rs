@@ -125,11 +125,11 @@ fn error_summary(e: &cloudspot::Error) -> Value {
     json!({
         "error": variant,
         "display": e.to_string(),
-        "status": e.status(),
+        "status": e.status().map(|s| s.as_u16()),
         "server_message": e.server_message(),
         "api_status": e.api_error().and_then(|a| a.api_status.as_ref()).map(|s| s.to_string()),
         "retryable": e.is_retryable(),
-        "unauthorized": e.is_unauthorized(),
+        "unauthorized": e.is_auth(),
         "not_found": e.is_not_found(),
     })
 }

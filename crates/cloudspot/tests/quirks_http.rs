@@ -142,6 +142,35 @@ async fn cs_q07_pagination_refuses_other_host_and_repeats() -> anyhow::Result<()
     Ok(())
 }
 
+/// Issue 16 item 11: a `next` link to another resource under the same base (`klanten/` from
+/// `artikels/`) is refused, so customers are never decoded as articles (and the other resource
+/// is never called).
+#[tokio::test]
+async fn cs_q07_next_link_to_another_resource_is_not_followed() -> anyhow::Result<()> {
+    let server = MockServer::start().await;
+    for next in [
+        format!("{}{}", server.uri(), api("klanten/")),
+        api("klanten/?page=2"),
+        format!("{}{}", server.uri(), api("artikels/../klanten/")),
+        format!("{}{}", server.uri(), api("artikels/2/")),
+    ] {
+        server.reset().await;
+        Mock::given(path(api("artikels/")))
+            .respond_with(json(json!({"data": [{"id": 1}], "next": next})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        catch_all(&server).await;
+        let err = client(&server).articles().list().await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Pagination { message, .. } if message.contains("resource")),
+            "{next}: {err:?}"
+        );
+        server.verify().await;
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn cs_q07_pagination_page_cap_is_an_error_not_a_truncation() -> anyhow::Result<()> {
     let server = MockServer::start().await;
@@ -382,9 +411,9 @@ async fn cs_q12_rights_per_resource() -> anyhow::Result<()> {
         assert_eq!(client.articles().list().await?.len(), 1);
         let err = client.customers().list().await.unwrap_err();
         assert!(matches!(err, Error::Unauthorized(_)), "{refused}: {err:?}");
-        assert!(err.is_unauthorized());
+        assert!(err.is_auth());
         assert_eq!(err.resource(), Some("klanten"));
-        assert_eq!(err.status(), Some(refused));
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(refused));
         assert_eq!(
             err.server_message(),
             Some("Geen toegang tot deze resource.")

@@ -12,12 +12,17 @@ pub struct Backend {
 
 /// A live client from `CLOUDSPOT_TOKEN` (and optional `CLOUDSPOT_BASE_URL`), or an offline one.
 pub async fn backend() -> Result<Backend, Box<dyn std::error::Error>> {
-    if let Some(builder) = Client::builder_from_env() {
-        eprintln!("live: using CLOUDSPOT_TOKEN");
-        return Ok(Backend {
-            client: builder.build()?,
-            _sandbox: None,
-        });
+    match Client::from_env() {
+        Ok(client) => {
+            eprintln!("live: using CLOUDSPOT_TOKEN");
+            return Ok(Backend {
+                client,
+                _sandbox: None,
+            });
+        }
+        // no CLOUDSPOT_TOKEN: go offline; any other problem (a bad URL) is reported
+        Err(e) if e.core().and_then(|c| c.missing_env_var()).is_some() => {}
+        Err(e) => return Err(e.into()),
     }
     let sandbox = Sandbox::builder("cloudspot")
         .scrub_config(cloudspot::recording::scrub_config())

@@ -117,4 +117,17 @@ mod tests {
         assert_eq!("Mevr.".parse::<Salutation>(), Ok(Salutation::Mrs));
         assert_eq!(OrderType::Ideal.to_string(), "IDEAAL");
     }
+
+    #[test]
+    fn labels_are_english_words_for_people() {
+        assert_eq!(StockTracking::NotTracked.label(), "Not tracked");
+        assert_eq!(StockTracking::Physical.label(), "Physical");
+        assert_eq!(OrderType::Order.label(), "Order");
+        assert_eq!(ArticleStatus::NotSellable.label(), "Not sellable");
+        assert_eq!(ArticleStatus::Visible.label(), "Visible");
+        assert_eq!(Salutation::Mrs.label(), "Mrs");
+        assert_eq!(ApiStatus::ObjectCreated.label(), "Object created");
+        assert_eq!(ApiStatus::NotAuthorized.label(), "Not authorized");
+        assert_eq!(ArticleStatus::from_wire("ARCHIEF").label(), "ARCHIEF");
+    }
 }

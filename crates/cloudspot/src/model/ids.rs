@@ -9,7 +9,9 @@ macro_rules! id_type {
         $(#[$meta])*
         ///
         /// Read from a JSON integer or a numeric string (`125` and `"125"` are the same id);
-        /// written back as a JSON integer.
+        /// written back as a JSON integer. Converts from `i64` (so every call taking
+        /// `impl Into<..>` takes a plain integer), parses with `FromStr` and prints with
+        /// `Display`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub i64);
 
@@ -29,6 +31,14 @@ macro_rules! id_type {
         impl From<$name> for i64 {
             fn from(v: $name) -> i64 {
                 v.0
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+            /// Parses the decimal integer (`"125".parse::<ArticleId>()`).
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map(Self)
             }
         }
 
@@ -80,3 +90,19 @@ id_type!(
     #[doc(alias = "Klantennummer")]
     CustomerNumber
 );
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn ids_parse_and_print_their_integer() {
+        let id: ArticleId = "125".parse().unwrap();
+        assert_eq!(id, ArticleId::from(125));
+        assert_eq!(id.to_string(), "125");
+        assert_eq!("7".parse::<CategoryId>().unwrap().get(), 7);
+        assert!("x".parse::<CustomerNumber>().is_err());
+        assert!("".parse::<BrandId>().is_err());
+    }
+}
