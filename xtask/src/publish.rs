@@ -68,8 +68,23 @@ pub fn run(root: &Path, args: PublishCheckArgs) -> anyhow::Result<ExitCode> {
         NO_TEST_MACHINERY.join(", ")
     );
 
+    // A fresh target folder per run: cargo unpacks the packages of its temporary local
+    // registry (`<target>/package/tmp-registry`) under CARGO_HOME, keyed by that registry's
+    // path, and reuses an unpacked `name-version` folder from an earlier run even when the
+    // package has changed since (our versions do not change between runs). A new path is a
+    // new registry, so every run verifies what it just packaged.
+    let target = root.join("target").join("publish-check").join(format!(
+        "run-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    ));
     let mut cmd = Command::new(cargo());
-    cmd.current_dir(root).arg("package");
+    cmd.current_dir(root)
+        .arg("package")
+        .arg("--target-dir")
+        .arg(&target);
     for krate in PUBLISHABLE {
         cmd.args(["-p", krate]);
     }
@@ -80,8 +95,10 @@ pub fn run(root: &Path, args: PublishCheckArgs) -> anyhow::Result<ExitCode> {
         cmd.arg("--allow-dirty");
     }
     println!("running {cmd:?}");
-    let status = cmd.status().context("cannot run cargo package")?;
-    if !status.success() {
+    let status = cmd.status().context("cannot run cargo package");
+    // the packages and their verification builds are not needed afterwards
+    let _ = std::fs::remove_dir_all(&target);
+    if !status?.success() {
         bail!("cargo package failed");
     }
     println!("packaging: ok");
