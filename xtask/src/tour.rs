@@ -87,7 +87,7 @@ pub async fn run(args: TourArgs) -> anyhow::Result<std::process::ExitCode> {
 // ─────────────────────────────────────────── PPMS ───────────────────────────────────────────
 
 async fn ppms_tour(args: &TourArgs) -> anyhow::Result<()> {
-    use ppms::{BulkOptions, CoreFacilityId, NewOrder, ServiceId};
+    use ppms::{BulkOptions, CoreFacilityId, NewOrder, OptionalExt, ServiceId};
 
     let live = std::env::var("PPMS_URL")
         .ok()
@@ -125,11 +125,12 @@ async fn ppms_tour(args: &TourArgs) -> anyhow::Result<()> {
                     args.latency_ms
                 ),
             );
-            note("client-side rate limit: off for the demo (the sandbox has no quota to protect)");
-            // the sandbox has no quota to protect: the live default limiter stays on for real sites
+            // as for a live site: PUMAPI documents no rate limit, so the default client has none
+            note(
+                "client-side rate limit: none, as for a live site (PUMAPI documents none); 16 requests in flight, 429/503 back off",
+            );
             let client = ppms::Client::builder(sb.url())
                 .api_key("sandbox-key")
-                .no_rate_limit()
                 .build()?;
             _sandbox = Some(sb);
             let day = chrono::NaiveDate::from_ymd_opt(2030, 5, 10).context("valid date")?;
@@ -146,7 +147,7 @@ async fn ppms_tour(args: &TourArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let progress_bar = bar.clone();
-    let opts = BulkOptions::default().concurrency(16).progress(move |p| {
+    let opts = BulkOptions::default().progress(move |p| {
         progress_bar.set_length(p.total as u64);
         progress_bar.set_position(p.done as u64);
     });
@@ -223,10 +224,7 @@ async fn ppms_tour(args: &TourArgs) -> anyhow::Result<()> {
                 o.order_ref,
                 opt(o.user.as_deref()),
                 opt(o.status.as_deref()),
-                o.extra
-                    .get("Staff comments")
-                    .map(String::as_str)
-                    .unwrap_or("")
+                o.extra.get("Staff comments").unwrap_or_default()
             ),
             None => println!("  getorders   → no order carries {marker:?} yet"),
         }
@@ -236,7 +234,13 @@ async fn ppms_tour(args: &TourArgs) -> anyhow::Result<()> {
     let invoices = client.invoices().list().await?;
     println!("  {} invoices", count_usize(invoices.len()));
     if let Some(id) = invoices.first() {
-        let totals = client.invoices().get(id).await?.unwrap_or_default();
+        // an invoice with nothing to show answers an empty body: a not-found error
+        let totals = client
+            .invoices()
+            .get(id)
+            .await
+            .optional()?
+            .unwrap_or_default();
         let mut table = Table::new(&["account", "amount"]).right(&[1]);
         let mut sum = Decimal::ZERO;
         for t in &totals {

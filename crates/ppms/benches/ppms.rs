@@ -1,19 +1,33 @@
 //! Benchmarks of the `ppms` crate (a plain bench binary; see docs/benchmarks.md, "ppms").
 //!
 //! ```sh
-//! cargo bench -p ppms --bench ppms              # both
-//! cargo bench -p ppms --bench ppms -- bulk      # (a) bulk getuser against the sandbox
+//! cargo bench -p ppms --bench ppms              # everything
+//! cargo bench -p ppms --bench ppms -- emails    # (a) the README's bulk e-mail fetch vs sequential
+//! cargo bench -p ppms --bench ppms -- bulk      # (a') bulk getuser, concurrency 16, 2,000 users
 //! cargo bench -p ppms --bench ppms -- parse     # (b) 50 MB bodies: our parsers vs bare csv
+//! cargo bench -p ppms --bench ppms -- memory    # (c) peak RSS of wide `getsystems` bodies
 //! ```
 //!
-//! (a) 2,000 synthetic users served by the sandbox on 127.0.0.1 with 10 ms latency per request:
-//! `users().details()` with concurrency 16 versus the same `getuser` calls one after another.
-//! The bound is 2000 × 10 ms / 16 = 1.25 s.
+//! (a) N = 200 and 2,000 synthetic users served by the sandbox on 127.0.0.1 with 10 ms latency
+//! per request: `users().active_emails(&BulkOptions::default())` with a client built exactly as
+//! the README shows (`Client::builder(url).api_key(key).build()`), versus `getusers` and then
+//! every `getuser` one after another (what pyppms does). Also with concurrency 8, the former
+//! default, for the record.
+//!
+//! (a') 2,000 synthetic users: `users().details()` with concurrency 16 versus the same `getuser`
+//! calls one after another. The bound is 2000 × 10 ms / 16 = 1.25 s.
 //!
 //! (b) a 50 MB `getsystems`-shaped and a 50 MB `getinvoicedetails`-shaped body: the crate's
 //! parser (typed rows / sections) versus the bare `csv` crate reading the same bytes into
 //! `StringRecord`s, both into one reused record (the strictest baseline) and collecting a
 //! `Vec<StringRecord>`. Seven interleaved rounds; medians.
+//!
+//! (c) the fault campaign's bodies (issue 16): 30,000 `getsystems` rows × 1,000 unknown
+//! columns (61 MB), and one header and row of 16 M columns (64 MB); plus the 50 MB body of (b).
+//! Also a short first row followed by 60 MB of blank lines, and 3 M rows of 20 bytes (shorter
+//! than the model they become). Peak RSS (`VmHWM`, reset through `/proc/self/clear_refs` before
+//! each parse, Linux only) above the process's RSS before the body was built, as a multiple of
+//! the body size; each case in a process of its own.
 
 use std::time::{Duration, Instant};
 
@@ -32,7 +46,17 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
+    if let Some(i) = args
+        .iter()
+        .find_map(|a| a.strip_prefix("memory-case="))
+        .and_then(|i| i.parse().ok())
+    {
+        return memory_case(i);
+    }
     let all = args.is_empty();
+    if all || args.iter().any(|a| a == "emails") {
+        emails();
+    }
     if all || args.iter().any(|a| a == "bulk") {
         bulk();
     }
@@ -42,15 +66,99 @@ fn main() {
     if all || args.iter().any(|a| a == "parse" || a == "invoice") {
         parse_invoice();
     }
+    if all || args.iter().any(|a| a == "memory") {
+        memory();
+    }
 }
 
-fn bulk() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .expect("runtime");
-    rt.block_on(async {
+        .expect("runtime")
+}
+
+/// (a) The README's job: every active user's e-mail address.
+fn emails() {
+    runtime().block_on(async {
+        for users in [200, 2000] {
+            let sb = Sandbox::builder("ppms")
+                .synthetic(Synthetic::ppms_users(users))
+                .latency(LATENCY)
+                .start()
+                .await
+                .expect("sandbox");
+            // exactly as the README builds it
+            let client = ppms::Client::builder(sb.url())
+                .api_key("my-key")
+                .build()
+                .expect("client");
+            // warm-up: open the connections
+            let _ = client.users().active_emails(&BulkOptions::default()).await;
+
+            let median = |mut runs: Vec<Duration>| {
+                runs.sort();
+                runs[runs.len() / 2]
+            };
+            let mut default_runs = Vec::new();
+            let mut eight_runs = Vec::new();
+            for _ in 0..3 {
+                let t = Instant::now();
+                let (emails, _) = client
+                    .users()
+                    .active_emails(&BulkOptions::default())
+                    .await
+                    .expect("bulk");
+                default_runs.push(t.elapsed());
+                assert_eq!(emails.len(), users);
+                let t = Instant::now();
+                let (emails, _) = client
+                    .users()
+                    .active_emails(&BulkOptions::default().concurrency(8))
+                    .await
+                    .expect("bulk 8");
+                eight_runs.push(t.elapsed());
+                assert_eq!(emails.len(), users);
+            }
+            let t = Instant::now();
+            let logins = client
+                .users()
+                .list(ppms::ActiveFilter::Active)
+                .await
+                .expect("getusers");
+            let mut emails = std::collections::BTreeSet::new();
+            for login in &logins {
+                let u = client.users().get(login).await.expect("getuser");
+                emails.extend(u.email);
+            }
+            let sequential = t.elapsed();
+            assert_eq!(emails.len(), users);
+            let (default, eight) = (median(default_runs), median(eight_runs));
+            println!(
+                "active_emails: {users} users, {} ms latency, client as in the README",
+                LATENCY.as_millis()
+            );
+            println!(
+                "  sequential               {:>8.3} s",
+                sequential.as_secs_f64()
+            );
+            for (what, d) in [
+                ("default (16 in flight)", default),
+                ("concurrency 8", eight),
+            ] {
+                println!(
+                    "  {what:<24} {:>8.3} s   {:>5.1} x faster   (goal >= 10 x)",
+                    d.as_secs_f64(),
+                    sequential.as_secs_f64() / d.as_secs_f64()
+                );
+            }
+        }
+    });
+}
+
+fn bulk() {
+    runtime().block_on(async {
         let sb = Sandbox::builder("ppms")
             .synthetic(Synthetic::ppms_users(USERS))
             .latency(LATENCY)
@@ -59,7 +167,6 @@ fn bulk() {
             .expect("sandbox");
         let client = Client::builder(sb.url())
             .api_key("sandbox")
-            .no_rate_limit()
             .build()
             .expect("client");
         let logins = client
@@ -94,7 +201,7 @@ fn bulk() {
         let t = Instant::now();
         for login in &logins {
             let u = client.users().get(login).await.expect("getuser");
-            assert!(u.is_some());
+            assert_eq!(&u.login, login);
         }
         let sequential = t.elapsed();
         bulk_runs.sort();
@@ -269,5 +376,117 @@ fn parse_invoice() {
         ours,
         bare,
         collect,
+    );
+}
+
+/// A `/proc/self/status` field in bytes (Linux).
+fn status_bytes(field: &str) -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Peak RSS while `f` runs, above `base` (`VmHWM`, reset first through `clear_refs`).
+fn peak_rss_above<T>(base: usize, f: impl FnOnce() -> T) -> (usize, T) {
+    // "5" resets the peak resident set size to the current one (Linux >= 4.0)
+    std::fs::write("/proc/self/clear_refs", "5").expect("reset VmHWM");
+    let out = f();
+    (status_bytes("VmHWM:").saturating_sub(base), out)
+}
+
+/// 30,000 `getsystems` rows, each with 1,000 one-character unknown columns (about 61 MB).
+fn wide_systems_body() -> String {
+    let mut body = String::from("Core facility ref,System id,Type,Name,Localisation,Active");
+    for c in 0..1000 {
+        body.push_str(&format!(",X{c}"));
+    }
+    body.push_str("\r\n");
+    for r in 0..30_000 {
+        body.push_str(&format!("3,{r},T,N{r},R,True"));
+        body.push_str(&",x".repeat(1000));
+        body.push_str("\r\n");
+    }
+    body
+}
+
+/// A header of 16 M three-character columns and one row of 16 M empty fields (about 64 MB).
+fn many_columns_body() -> String {
+    let n = 16 * 1024 * 1024;
+    let mut body = String::with_capacity(4 * n + 64);
+    body.push_str("System id,Name");
+    body.push_str(&",cc".repeat(n - 2));
+    body.push_str("\r\n1,a");
+    body.push_str(&",".repeat(n - 2));
+    body.push_str("\r\n");
+    body
+}
+
+/// A short first row, then 60 MB of blank lines (tempts a parser to reserve rows for nothing).
+fn blank_lines_body() -> String {
+    let mut body = String::from("System id,Name\r\n1,a\r\n");
+    body.push_str(&"\r\n".repeat(30 * 1024 * 1024));
+    body
+}
+
+/// 3 M rows of 20 bytes: rows much shorter than their model (a `System` is about 120 bytes).
+fn tiny_rows_body() -> String {
+    let mut body = String::from("System id,Name,Active\r\n");
+    for i in 0..3_000_000u32 {
+        body.push_str(&format!("{:>7},n,True\r\n", i));
+    }
+    body
+}
+
+/// A memory case: its name and the body it parses.
+type MemoryCase = (&'static str, fn() -> String);
+
+const MEMORY_CASES: [MemoryCase; 5] = [
+    (
+        "getsystems, 30,000 rows x 1,000 unknown columns",
+        wide_systems_body,
+    ),
+    ("a header and a row of 16 M columns", many_columns_body),
+    ("getsystems of (b), no unknown columns", systems_body),
+    ("a short first row, then blank lines", blank_lines_body),
+    ("3 M rows of 20 bytes", tiny_rows_body),
+];
+
+/// (c) Peak memory of parsing wide bodies, as a multiple of the body. Each case runs in a
+/// process of its own (this binary with `memory-case=<i>`), so that memory the allocator kept
+/// from one case does not hide the next one's.
+fn memory() {
+    println!("peak RSS while building and parsing the body, above the process before it");
+    for i in 0..MEMORY_CASES.len() {
+        let status = std::process::Command::new(std::env::current_exe().expect("bench binary"))
+            .arg(format!("memory-case={i}"))
+            .status()
+            .expect("run a memory case");
+        assert!(status.success(), "memory case {i} failed");
+    }
+}
+
+fn memory_case(i: usize) {
+    let (name, make) = MEMORY_CASES[i];
+    let base = status_bytes("VmRSS:");
+    let body = make();
+    let t = Instant::now();
+    let (peak, parsed) = peak_rss_above(base, || {
+        parse_table::<System>(&body, RowPolicy::SkipAndWarn).map(|p| p.len())
+    });
+    let elapsed = t.elapsed();
+    let mb = |b: usize| b as f64 / (1024.0 * 1024.0);
+    let outcome = match parsed {
+        Ok(rows) => format!("{rows} rows"),
+        Err(e) => format!("refused: {e}"),
+    };
+    println!(
+        "  {name}: body {:.1} MB, peak {:.1} MB = {:.2} x the body (goal <= 4 x), parsed in {:.2} s, {outcome}",
+        mb(body.len()),
+        mb(peak),
+        peak as f64 / body.len() as f64,
+        elapsed.as_secs_f64()
     );
 }

@@ -16,16 +16,14 @@ use ppms::{BulkOptions, Client};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let live = std::env::var("PPMS_URL")
-        .ok()
-        .zip(std::env::var("PPMS_API_KEY").ok());
     let mut _sandbox = None;
-    let client = match live {
-        Some((url, key)) => {
-            println!("live instance {url}");
-            Client::builder(url).api_key(key).build()?
+    let client = match Client::from_env() {
+        Ok(client) => {
+            println!("live instance {}", client.endpoints().site);
+            client
         }
-        None => {
+        // PPMS_URL or PPMS_API_KEY is not set: run offline
+        Err(e) if e.core().and_then(|c| c.missing_env_var()).is_some() => {
             let sb = Sandbox::builder("ppms")
                 .synthetic(Synthetic::ppms_users(250))
                 .latency(Duration::from_millis(5))
@@ -35,17 +33,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "sandbox at {} (250 synthetic users, 5 ms latency)",
                 sb.url()
             );
-            let c = Client::builder(sb.url())
-                .api_key("sandbox")
-                .no_rate_limit()
-                .build()?;
+            let c = Client::builder(sb.url()).api_key("sandbox").build()?;
             _sandbox = Some(sb);
             c
         }
+        Err(e) => return Err(e.into()),
     };
 
     let started = Instant::now();
-    let opts = BulkOptions::default().concurrency(8).progress(|p| {
+    // 16 requests in flight (the default), no client-side quota: PUMAPI documents none
+    let opts = BulkOptions::default().progress(|p| {
         if p.done % 50 == 0 || p.done == p.total {
             eprintln!("  {}/{} users", p.done, p.total);
         }

@@ -9,7 +9,7 @@
 //! ```
 
 use billing_sandbox::Sandbox;
-use ppms::{Client, CoreFacilityId, InvoiceDetailsOptions, invoice_date};
+use ppms::{Client, CoreFacilityId, InvoiceDetailsOptions, OptionalExt, invoice_date};
 
 const CASSETTES: &[&str] = &[
     "ppms/getservices.json",
@@ -23,13 +23,11 @@ const CASSETTES: &[&str] = &[
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let live = std::env::var("PPMS_URL")
-        .ok()
-        .zip(std::env::var("PPMS_API_KEY").ok());
     let mut _sandbox = None;
-    let client = match live {
-        Some((url, key)) => Client::builder(url).api_key(key).build()?,
-        None => {
+    let client = match Client::from_env() {
+        Ok(client) => client,
+        // PPMS_URL or PPMS_API_KEY is not set: run offline
+        Err(e) if e.core().and_then(|c| c.missing_env_var()).is_some() => {
             let mut b = Sandbox::builder("ppms").scrub_config(ppms::recording::scrub_config());
             for c in CASSETTES {
                 b = b.cassette(c)?;
@@ -40,6 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             _sandbox = Some(sb);
             c
         }
+        Err(e) => return Err(e.into()),
     };
     let core = CoreFacilityId(3);
 
@@ -90,18 +89,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{} invoices", invoices.len());
     if let Some(id) = invoices.first() {
         println!("  {id} dated {:?}", invoice_date(id));
-        for t in client.invoices().get(id).await?.unwrap_or_default() {
+        // an empty answer (nothing to show) is a not-found error; `optional()` makes it `None`
+        for t in client
+            .invoices()
+            .get(id)
+            .await
+            .optional()?
+            .unwrap_or_default()
+        {
             println!("    account {:<10} {:>10}", t.account, t.amount);
         }
         if let Some(details) = client
             .invoices()
             .details(id, &InvoiceDetailsOptions::default())
-            .await?
+            .await
+            .optional()?
         {
             for section in &details.sections {
                 println!(
                     "    section {:?}: {} rows",
-                    section.header().names().first(),
+                    section.header().name(0),
                     section.len()
                 );
             }

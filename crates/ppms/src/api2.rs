@@ -46,16 +46,17 @@ impl Api2<'_> {
         let Some(text) = r.data()? else {
             return Ok(Vec::new());
         };
-        decode_json_rows(&r.action, text)
+        decode_json_rows(&r, text)
     }
 
     /// `GetSessionsList` for one day (`filter=day`).
     pub async fn sessions(
         &self,
         day: NaiveDate,
-        core: CoreFacilityId,
+        core: impl Into<CoreFacilityId>,
         system: Option<SystemId>,
     ) -> Result<Vec<Api2Session>, Error> {
+        let core = core.into();
         let req = Self::request("GetSessionsList")
             .form("date", day.format("%Y-%m-%d").to_string())
             .form("filter", "day")
@@ -65,7 +66,8 @@ impl Api2<'_> {
     }
 
     /// `GetUsersList` (`filter=active`).
-    pub async fn users(&self, core: CoreFacilityId) -> Result<Vec<Api2User>, Error> {
+    pub async fn users(&self, core: impl Into<CoreFacilityId>) -> Result<Vec<Api2User>, Error> {
+        let core = core.into();
         let req = Self::request("GetUsersList")
             .form("coreid", core.to_string())
             .form("filter", "active");
@@ -78,7 +80,11 @@ impl Api2<'_> {
     }
 
     /// `GetPPMSAccounts` (`coreId`, spelt that way, plus `format=json` as one site needs).
-    pub async fn accounts(&self, core: CoreFacilityId) -> Result<Vec<Api2Account>, Error> {
+    pub async fn accounts(
+        &self,
+        core: impl Into<CoreFacilityId>,
+    ) -> Result<Vec<Api2Account>, Error> {
+        let core = core.into();
         let req = Self::request("GetPPMSAccounts")
             .form("coreId", core.to_string())
             .form("format", "json");
@@ -102,9 +108,10 @@ impl Api2<'_> {
     /// `SetSessionDelete`: deletes a session. The answer is undocumented and returned as text.
     pub async fn delete_session(
         &self,
-        core: CoreFacilityId,
+        core: impl Into<CoreFacilityId>,
         session_id: &str,
     ) -> Result<crate::RawResponse, Error> {
+        let core = core.into();
         let req = Self::request("SetSessionDelete")
             .form("coreid", core.to_string())
             .form("sessionid", session_id)
@@ -146,23 +153,20 @@ impl Api2<'_> {
     }
 }
 
-/// Decodes an API2 JSON body: an array of rows, or one object taken as a single row.
-pub(crate) fn decode_json_rows<T: DeserializeOwned>(
-    action: &str,
-    text: &str,
-) -> Result<Vec<T>, Error> {
+/// Decodes an API2 JSON body: an array of rows, or one object taken as a single row. A body
+/// that is not JSON (an HTML page, plain text) is [`Error::UnexpectedResponse`], JSON of the
+/// wrong shape [`Error::Parse`].
+fn decode_json_rows<T: DeserializeOwned>(r: &Received, text: &str) -> Result<Vec<T>, Error> {
     let value: serde_json::Value =
-        serde_json::from_str(text.trim()).map_err(|_| Error::unexpected(action, text))?;
+        serde_json::from_str(text.trim()).map_err(|_| r.unexpected(text))?;
     let value = match value {
         serde_json::Value::Array(_) => value,
         serde_json::Value::Object(_) => serde_json::Value::Array(vec![value]),
-        _ => return Err(Error::unexpected(action, text)),
+        _ => return Err(r.unexpected(text)),
     };
     serde_json::from_value(value).map_err(|e| {
-        Error::parse(
-            action,
-            crate::parse::ParseError::new(format!("unexpected JSON: {e}")),
-            text,
-        )
+        r.parse_error(crate::parse::ParseError::new(format!(
+            "unexpected JSON: {e}"
+        )))
     })
 }

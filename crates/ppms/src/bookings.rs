@@ -48,7 +48,8 @@ impl ExperienceFilter {
     }
 
     /// One system.
-    pub fn system(system: SystemId) -> Self {
+    pub fn system(system: impl Into<SystemId>) -> Self {
+        let system = system.into();
         Self {
             login: None,
             system: Some(system),
@@ -59,7 +60,11 @@ impl ExperienceFilter {
 impl Bookings<'_> {
     /// `getbooking`: the booking running now on a system, `None` when there is none. The end
     /// is computed from the minutes sent and the receive time (PPMS-Q25).
-    pub async fn current(&self, system: SystemId) -> Result<Option<CurrentBooking>, Error> {
+    pub async fn current(
+        &self,
+        system: impl Into<SystemId>,
+    ) -> Result<Option<CurrentBooking>, Error> {
+        let system = system.into();
         self.record("getbooking", system, CurrentBooking::from_record)
             .await
     }
@@ -68,7 +73,11 @@ impl Bookings<'_> {
     ///
     /// `None` means "no booking within the server's horizon": a booking years ahead is not
     /// returned either, so `None` does not prove that the system stays free (PPMS-Q26).
-    pub async fn next(&self, system: SystemId) -> Result<Option<UpcomingBooking>, Error> {
+    pub async fn next(
+        &self,
+        system: impl Into<SystemId>,
+    ) -> Result<Option<UpcomingBooking>, Error> {
+        let system = system.into();
         self.record("nextbooking", system, UpcomingBooking::from_record)
             .await
     }
@@ -99,9 +108,10 @@ impl Bookings<'_> {
     /// empty list.
     pub async fn running_sheet(
         &self,
-        core: CoreFacilityId,
+        core: impl Into<CoreFacilityId>,
         day: NaiveDate,
     ) -> Result<Parsed<RunningSheetEntry>, Error> {
+        let core = core.into();
         let req = read("getrunningsheet")
             .form("plateformid", core.to_string())
             .form("day", day.format("%Y-%m-%d").to_string());

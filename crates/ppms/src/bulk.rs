@@ -1,7 +1,8 @@
 //! Bulk helpers for PUMAPI's N+1 patterns (PPMS-Q34): one `getuser` per login, one
 //! `getsysrights` per system. Requests run with bounded concurrency (never unbounded) and go
-//! through the client's rate limiter; results stream as they arrive, one failure does not abort
-//! the batch, and collected results are sorted for a deterministic order.
+//! through the client's limiter, if one is set (none by default); results stream as they
+//! arrive, one failure does not abort the batch, and collected results are sorted for a
+//! deterministic order.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -24,7 +25,7 @@ use crate::systems::Systems;
 use crate::users::Users;
 
 /// Progress of a bulk operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Progress {
     /// Items finished (successfully or not).
@@ -39,7 +40,8 @@ type ProgressFn = dyn Fn(Progress) + Send + Sync;
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct BulkOptions {
-    /// Requests in flight at most (default: the client's, 8 unless configured; at least 1).
+    /// Requests in flight at most (default: the client's, [`crate::DEFAULT_BULK_CONCURRENCY`]
+    /// = 16 unless configured; at least 1).
     pub concurrency: Option<usize>,
     /// Called after each item with done/total.
     pub progress: Option<Arc<ProgressFn>>,
@@ -137,7 +139,7 @@ impl Users<'_> {
         &self,
         logins: Vec<String>,
         opts: &BulkOptions,
-    ) -> impl Stream<Item = (String, Result<crate::Fetched<Option<User>>, Error>)> + '_ {
+    ) -> impl Stream<Item = (String, Result<crate::Fetched<User>, Error>)> + '_ {
         let users = *self;
         fan_out(
             logins,
@@ -167,11 +169,9 @@ impl Users<'_> {
             match result {
                 Ok(f) => {
                     out.from_cache += usize::from(f.from_cache);
-                    match f.value {
-                        Some(u) => out.users.push(u),
-                        None => out.missing.push(login),
-                    }
+                    out.users.push(f.value);
                 }
+                Err(Error::NotFound { .. }) => out.missing.push(login),
                 Err(e) => out.failures.push((login, e)),
             }
         }
@@ -283,7 +283,7 @@ impl Systems<'_> {
 }
 
 /// A running-sheet entry with its system and user resolved (PPMS-Q27, PPMS-Q28).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct ResolvedEntry {
     /// The entry as sent.
@@ -301,10 +301,11 @@ impl Bookings<'_> {
     /// is fetched for a day without bookings. Ambiguity is reported, never guessed away.
     pub async fn running_sheet_resolved(
         &self,
-        core: CoreFacilityId,
+        core: impl Into<CoreFacilityId>,
         day: chrono::NaiveDate,
         opts: &BulkOptions,
     ) -> Result<Parsed<ResolvedEntry>, Error> {
+        let core = core.into();
         let sheet = self.running_sheet(core, day).await?;
         if sheet.is_empty() {
             return Ok(Parsed {

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::User;
 
 /// A value and whether it came from the cache.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Fetched<T> {
     /// The value.

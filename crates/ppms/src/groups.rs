@@ -4,8 +4,10 @@ use billing_http_core::Request;
 
 use crate::client::{Client, RawResponse, read, write};
 use crate::error::Error;
-use crate::model::{ActiveFilter, Group, GroupParams};
+use crate::model::{ActiveFilter, Group};
 use crate::users::with_active;
+
+pub use crate::model::GroupParams;
 
 /// Group calls; see [`Client::groups`].
 #[derive(Debug, Clone, Copy)]
@@ -29,15 +31,16 @@ impl Groups<'_> {
             .lines()
     }
 
-    /// `getgroup`: one group, `None` when unknown.
-    pub async fn get(&self, unitlogin: &str) -> Result<Option<Group>, Error> {
+    /// `getgroup`: one group. An unknown group (PUMAPI's empty body) is [`Error::NotFound`]
+    /// (`is_not_found()`); an empty unitlogin is refused before sending.
+    pub async fn get(&self, unitlogin: &str) -> Result<Group, Error> {
         if unitlogin.trim().is_empty() {
-            return Ok(None);
+            return Err(Error::validation("getgroup", "empty unitlogin"));
         }
         self.client
             .send(read("getgroup").form("unitlogin", unitlogin))
             .await?
-            .single()
+            .single(|| format!("group {unitlogin}"))
     }
 
     /// `getgroupusers`: the members' logins. An unknown group and an empty group both give an
@@ -51,17 +54,15 @@ impl Groups<'_> {
         self.client.send(req).await?.lines()
     }
 
-    /// Confirms the group with `getgroup` first: `None` for an unknown group, the members
-    /// otherwise (PPMS-Q36).
+    /// Confirms the group with `getgroup` first: an unknown group is [`Error::NotFound`]
+    /// (`is_not_found()`), a known one gives its members, possibly none (PPMS-Q36).
     pub async fn members_checked(
         &self,
         unitlogin: &str,
         filter: ActiveFilter,
-    ) -> Result<Option<Vec<String>>, Error> {
-        if self.get(unitlogin).await?.is_none() {
-            return Ok(None);
-        }
-        self.members(unitlogin, filter).await.map(Some)
+    ) -> Result<Vec<String>, Error> {
+        self.get(unitlogin).await?;
+        self.members(unitlogin, filter).await
     }
 
     /// `newgroup` (an upsert on the server, PPMS-Q35). The success body is undocumented.

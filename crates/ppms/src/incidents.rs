@@ -31,6 +31,15 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// An English label for people (`Low`, `Medium`, `High`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Low => "Low",
+            Self::Medium => "Medium",
+            Self::High => "High",
+        }
+    }
+
     fn wire(self) -> &'static str {
         match self {
             Self::Low => "1",
@@ -62,10 +71,11 @@ impl Incidents<'_> {
     /// built with another one ([`crate::ClientBuilder::incident_action`]). Not idempotent.
     pub async fn create(
         &self,
-        system: SystemId,
+        system: impl Into<SystemId>,
         severity: Severity,
         description: &str,
     ) -> Result<RawResponse, Error> {
+        let system = system.into();
         let action = self.client.inner.incident_action.clone();
         let req = billing_http_core::Request::post("", action.clone())
             .form("action", action)
@@ -77,7 +87,8 @@ impl Incidents<'_> {
     }
 
     /// `getinc`: the incidents of a system (body undocumented).
-    pub async fn list(&self, system: SystemId) -> Result<RawResponse, Error> {
+    pub async fn list(&self, system: impl Into<SystemId>) -> Result<RawResponse, Error> {
+        let system = system.into();
         self.client
             .send(read("getinc").form("id", system.to_string()))
             .await?

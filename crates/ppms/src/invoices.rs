@@ -35,35 +35,36 @@ impl Invoices<'_> {
         self.client.send(read("getinvoicelist")).await?.lines()
     }
 
-    /// `getinvoice`: totals per account (a body without header, PPMS-Q19); `None` when empty.
-    pub async fn get(&self, invoice_id: &str) -> Result<Option<Vec<InvoiceAccountTotal>>, Error> {
+    /// `getinvoice`: totals per account (a body without header, PPMS-Q19). An empty body (an
+    /// unknown invoice, or nothing to show) is [`Error::NotFound`] (`is_not_found()`).
+    pub async fn get(&self, invoice_id: &str) -> Result<Vec<InvoiceAccountTotal>, Error> {
         let r = self
             .client
             .send(read("getinvoice").form("invoiceid", invoice_id))
             .await?;
         match r.data()? {
-            None => Ok(None),
-            Some(d) => Ok(Some(
-                r.wrap(InvoiceAccountTotal::parse_body(d, RowPolicy::Strict))?
-                    .items,
-            )),
+            None => Err(r.not_found(format!("invoice {invoice_id}"))),
+            Some(d) => Ok(r
+                .wrap(InvoiceAccountTotal::parse_body(d, RowPolicy::Strict))?
+                .items),
         }
     }
 
-    /// `getinvoicedetails`: preamble and sections (PPMS-Q18); `None` when empty.
+    /// `getinvoicedetails`: preamble and sections (PPMS-Q18). An empty body is
+    /// [`Error::NotFound`] (`is_not_found()`).
     pub async fn details(
         &self,
         invoice_id: &str,
         options: &InvoiceDetailsOptions,
-    ) -> Result<Option<InvoiceDetails>, Error> {
+    ) -> Result<InvoiceDetails, Error> {
         let req = read("getinvoicedetails")
             .form("invoiceid", invoice_id)
             .form_opt("bcode", options.bcode.clone())
             .form_opt("assistant", options.show_assistant.then_some("show"));
         let r = self.client.send_large(req).await?;
         match r.data()? {
-            None => Ok(None),
-            Some(d) => r.wrap(InvoiceDetails::parse_body(d)).map(Some),
+            None => Err(r.not_found(format!("invoice {invoice_id}"))),
+            Some(d) => r.wrap(InvoiceDetails::parse_body(d)),
         }
     }
 

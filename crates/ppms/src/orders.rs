@@ -3,8 +3,12 @@
 
 use crate::client::{Client, read, write};
 use crate::error::Error;
-use crate::model::{CoreFacilityId, NewOrder, Order, OrderLine, OrderRef, PriceListEntry, Service};
+use crate::model::{
+    CoreFacilityId, Order, OrderLine, OrderRef, PriceListEntry, Service, check_marker, marker_in,
+};
 use crate::parse::{Parsed, token};
+
+pub use crate::model::{CompletionDate, InitialOrderState, NewOrder};
 
 /// Order calls; see [`Client::orders`].
 #[derive(Debug, Clone, Copy)]
@@ -61,8 +65,8 @@ impl Orders<'_> {
             req = req.form(k, v);
         }
         let r = self.client.send(req).await?;
-        let body = r.data()?.unwrap_or_default();
-        token::parse_order_ref(body).ok_or_else(|| Error::unexpected("createorder", body))
+        let body = r.answer()?;
+        token::parse_order_ref(body).ok_or_else(|| r.unexpected(body))
     }
 
     /// `getorders`: every order; the header is found on line 2 (PPMS-Q16) or line 1.
@@ -74,16 +78,21 @@ impl Orders<'_> {
         }
     }
 
-    /// The first order whose columns (comments included) contain `marker`, from `getorders`.
+    /// The first order (from `getorders`) whose comment columns carry `marker` as a whole
+    /// token: `ORDER-1` never finds the order marked `ORDER-10` (see [`crate::marker_in`] for
+    /// the rule). `None` when no order carries it. A marker that [`crate::check_marker`]
+    /// refuses is a validation error and nothing is sent.
     pub async fn find_by_marker(&self, marker: &str) -> Result<Option<Order>, Error> {
-        if marker.trim().is_empty() {
-            return Err(Error::validation("getorders", "empty marker"));
-        }
+        check_marker(marker).map_err(|m| Error::validation("getorders", m))?;
         Ok(self.list().await?.into_iter().find(|o| o.mentions(marker)))
     }
 
-    /// Creates the order unless one carrying `marker` already exists. The marker is appended to
-    /// the staff comment (PPMS-Q38, PPMS-Q40). Call it again with the same marker after an
+    /// Creates the order unless one carrying `marker` already exists (PPMS-Q38).
+    ///
+    /// The marker is one token of 1 to 100 characters without whitespace or separators
+    /// ([`crate::check_marker`]), e.g. `relay-2024-0001`; it is appended to the staff comment,
+    /// separated by a space (PPMS-Q40), and found again only as a whole token
+    /// ([`Orders::find_by_marker`]). Call `create_once` again with the same marker after an
     /// [`Error::OutcomeUnknown`]: it finds the order if the first call created it.
     ///
     /// The check and the creation are not atomic: two processes using the same marker at the
@@ -98,7 +107,8 @@ impl Orders<'_> {
         }
         let mut order = order.clone();
         order.staff_comments = Some(match order.staff_comments.take() {
-            Some(c) if !c.contains(marker) => format!("{c} {marker}"),
+            Some(c) if c.trim().is_empty() => marker.to_owned(),
+            Some(c) if !marker_in(&c, marker) => format!("{c} {marker}"),
             Some(c) => c,
             None => marker.to_owned(),
         });
@@ -106,7 +116,8 @@ impl Orders<'_> {
     }
 
     /// `getorderlines`: the lines of one order; the header position varies (PPMS-Q17).
-    pub async fn lines(&self, order: OrderRef) -> Result<Parsed<OrderLine>, Error> {
+    pub async fn lines(&self, order: impl Into<OrderRef>) -> Result<Parsed<OrderLine>, Error> {
+        let order = order.into();
         let r = self
             .client
             .send(read("getorderlines").form("orderref", order.to_string()))

@@ -71,9 +71,10 @@ impl Projects<'_> {
     /// `updproject` (the success body is undocumented).
     pub async fn update(
         &self,
-        project: ProjectId,
+        project: impl Into<ProjectId>,
         params: &ProjectParams,
     ) -> Result<RawResponse, Error> {
+        let project = project.into();
         let req = params
             .apply(write("updproject").form("projectid", project.to_string()))
             .retry_safety(billing_http_core::RetrySafety::Idempotent);
@@ -83,10 +84,11 @@ impl Projects<'_> {
     /// `addprojectentry`: adds a journal entry to a project (not idempotent).
     pub async fn add_entry(
         &self,
-        project: ProjectId,
+        project: impl Into<ProjectId>,
         title: &str,
         content: &str,
     ) -> Result<RawResponse, Error> {
+        let project = project.into();
         let req = write("addprojectentry")
             .form("projectid", project.to_string())
             .form("title", title)
@@ -140,7 +142,8 @@ impl Projects<'_> {
     }
 
     /// `getprojectusers`: the logins of a project's members.
-    pub async fn users(&self, project: ProjectId) -> Result<Vec<String>, Error> {
+    pub async fn users(&self, project: impl Into<ProjectId>) -> Result<Vec<String>, Error> {
+        let project = project.into();
         self.client
             .send(read("getprojectusers").form("projectid", project.to_string()))
             .await?
@@ -148,7 +151,8 @@ impl Projects<'_> {
     }
 
     /// `getprojectgroups`: the body is undocumented (probably one unitlogin per line).
-    pub async fn groups(&self, project: ProjectId) -> Result<RawResponse, Error> {
+    pub async fn groups(&self, project: impl Into<ProjectId>) -> Result<RawResponse, Error> {
+        let project = project.into();
         self.client
             .send(read("getprojectgroups").form("projectid", project.to_string()))
             .await?

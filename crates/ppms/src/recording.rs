@@ -21,10 +21,10 @@
 
 use std::future::Future;
 
+use billing_http_core::ExposeSecret;
 use billing_http_core::cassette::{
     CredentialVar, PersonalKind, Scenario, ScenarioContext, ScrubConfig, VendorRecording,
 };
-use billing_http_core::{ErrorKind, ExposeSecret};
 use chrono::NaiveDate;
 
 use crate::error::Error;
@@ -37,23 +37,7 @@ use crate::{
 
 impl From<Error> for billing_http_core::Error {
     fn from(e: Error) -> Self {
-        match e {
-            Error::Http(e) | Error::OutcomeUnknown { source: e, .. } => e,
-            other => {
-                let kind = if other.is_auth() {
-                    ErrorKind::Auth
-                } else if other.is_not_found() {
-                    ErrorKind::NotFound
-                } else if other.is_parse() {
-                    ErrorKind::Decode
-                } else if matches!(other, Error::Validation { .. }) {
-                    ErrorKind::InvalidInput
-                } else {
-                    ErrorKind::Vendor
-                };
-                billing_http_core::Error::new(kind, other.to_string()).with_vendor("ppms")
-            }
-        }
+        e.into_core()
     }
 }
 

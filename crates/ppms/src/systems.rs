@@ -2,7 +2,7 @@
 
 use crate::client::{Client, read, write};
 use crate::error::Error;
-use crate::model::{RightType, System, SystemId, SystemRight, UserRight};
+use crate::model::{RightType, System, SystemId, SystemRight, UserRight, systems_matching};
 use crate::parse::{Parsed, parse_rights, parse_rights_lenient, token};
 
 /// System and rights calls; see [`Client::systems`].
@@ -28,21 +28,43 @@ impl Systems<'_> {
             .table(self.client.row_policy())
     }
 
-    /// `getsystems` with `id`: one system, `None` when absent.
-    pub async fn get(&self, id: SystemId) -> Result<Option<System>, Error> {
+    /// `getsystems` with `id`: one system. An unknown id (no row with that id; some servers
+    /// answer every system for an id they do not know) is [`Error::NotFound`]
+    /// (`is_not_found()`).
+    pub async fn get(&self, id: impl Into<SystemId>) -> Result<System, Error> {
+        let id = id.into();
         let r = self
             .client
             .send(read("getsystems").form("id", id.to_string()))
             .await?;
-        Ok(r.table::<System>(self.client.row_policy())?
+        r.table::<System>(self.client.row_policy())?
             .into_iter()
-            .find(|s| s.system_id == id))
+            .find(|s| s.system_id == id)
+            .ok_or_else(|| r.not_found(format!("system {id}")))
+    }
+
+    /// `getsystems`, then the systems whose `Localisation` contains `location_contains` and whose
+    /// name contains `name_contains` (case-insensitive, trimmed; an empty needle does not filter),
+    /// as pyppms' `get_systems_matching` offers. A substring search for people: to map exact
+    /// names (the running sheet's) to ids, use [`crate::resolve_system`], where `Confocal 1`
+    /// never matches `Confocal 10`.
+    pub async fn matching(
+        &self,
+        location_contains: &str,
+        name_contains: &str,
+    ) -> Result<Vec<System>, Error> {
+        let systems = self.list().await?;
+        Ok(systems_matching(&systems, location_contains, name_contains)
+            .into_iter()
+            .cloned()
+            .collect())
     }
 
     /// `getsysrights`: every rights line of a system, in order; one login may appear twice and
     /// `D` lines are deactivated rights (PPMS-Q32, see [`crate::SystemRightsExt`]). A malformed
     /// line is a parse error naming the line (PPMS-Q33).
-    pub async fn rights(&self, id: SystemId) -> Result<Vec<SystemRight>, Error> {
+    pub async fn rights(&self, id: impl Into<SystemId>) -> Result<Vec<SystemRight>, Error> {
+        let id = id.into();
         let r = self
             .client
             .send(read("getsysrights").form("id", id.to_string()))
@@ -59,7 +81,11 @@ impl Systems<'_> {
 
     /// `getsysrights` in lenient mode: malformed lines are skipped and reported in
     /// [`Parsed::warnings`] instead of failing the call (PPMS-Q33).
-    pub async fn rights_lenient(&self, id: SystemId) -> Result<Parsed<SystemRight>, Error> {
+    pub async fn rights_lenient(
+        &self,
+        id: impl Into<SystemId>,
+    ) -> Result<Parsed<SystemRight>, Error> {
+        let id = id.into();
         let r = self
             .client
             .send(read("getsysrights").form("id", id.to_string()))
@@ -89,10 +115,11 @@ impl Systems<'_> {
     /// `done`, anything else is an error.
     pub async fn set_right(
         &self,
-        id: SystemId,
+        id: impl Into<SystemId>,
         login: &str,
         right: RightType,
     ) -> Result<(), Error> {
+        let id = id.into();
         if login.trim().is_empty() {
             return Err(Error::validation("setright", "empty login"));
         }
@@ -102,11 +129,11 @@ impl Systems<'_> {
             .form("type", right.letter())
             .retry_safety(billing_http_core::RetrySafety::Idempotent);
         let r = self.client.send(req).await?;
-        let body = r.data()?.unwrap_or_default();
+        let body = r.answer()?;
         if token::is_done(body) {
             Ok(())
         } else {
-            Err(Error::unexpected("setright", body))
+            Err(r.unexpected(body))
         }
     }
 }

@@ -43,6 +43,8 @@ pub struct ScriptedTransport {
     seen: Arc<Mutex<Vec<SeenRequest>>>,
     in_flight: Arc<AtomicUsize>,
     max_in_flight: Arc<AtomicUsize>,
+    /// The number in flight as each request started (itself included), in order.
+    in_flight_at_start: Arc<Mutex<Vec<usize>>>,
 }
 
 impl fmt::Debug for ScriptedTransport {
@@ -64,6 +66,7 @@ impl ScriptedTransport {
             seen: Arc::default(),
             in_flight: Arc::default(),
             max_in_flight: Arc::default(),
+            in_flight_at_start: Arc::default(),
         }
     }
 
@@ -108,6 +111,15 @@ impl ScriptedTransport {
     pub fn max_in_flight(&self) -> usize {
         self.max_in_flight.load(Ordering::SeqCst)
     }
+
+    /// For each request in order, how many were in flight when it started (itself included):
+    /// shows whether concurrency was sustained or only a first burst.
+    pub fn in_flight_at_start(&self) -> Vec<usize> {
+        self.in_flight_at_start
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// HTTP 200 with `body`.
@@ -143,6 +155,9 @@ impl Transport for ScriptedTransport {
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             let _guard = InFlight(self.in_flight.clone());
             self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+            if let Ok(mut log) = self.in_flight_at_start.lock() {
+                log.push(now);
+            }
             if !self.delay.is_zero() {
                 tokio::time::sleep(self.delay).await;
             }

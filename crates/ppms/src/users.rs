@@ -1,12 +1,14 @@
 //! Users: `getusers`, `getuser`, `getadmins`, `newuser`, `upduser`, `auth` (user check).
 
-use billing_http_core::{ExposeSecret, Request, SecretString, Value};
+use billing_http_core::{ExposeSecret, OptionalExt, Request, SecretString, Value};
 
 use crate::cache::Fetched;
 use crate::client::{Client, RawResponse, read, write};
 use crate::error::Error;
-use crate::model::{ActiveFilter, AuthOutcome, User, UserParams};
+use crate::model::{ActiveFilter, AuthOutcome, User};
 use crate::parse::token;
+
+pub use crate::model::UserParams;
 
 /// User calls; see [`Client::users`].
 #[derive(Debug, Clone, Copy)]
@@ -44,10 +46,12 @@ impl Users<'_> {
         format!("{}|{}", self.client.inner.endpoints.site, login)
     }
 
-    /// `getuser`: one user, `None` when the login is unknown (empty body, PPMS-Q05/Q06).
+    /// `getuser`: one user. An unknown login (PUMAPI's empty body, PPMS-Q05/Q06) is
+    /// [`Error::NotFound`] (`is_not_found()`); write `.await.optional()?` (with
+    /// [`crate::OptionalExt`]) for an `Option`.
     ///
     /// Served from the user cache when one is configured and holds a fresh entry.
-    pub async fn get(&self, login: &str) -> Result<Option<User>, Error> {
+    pub async fn get(&self, login: &str) -> Result<User, Error> {
         self.get_fetched(login, false).await.map(|f| f.value)
     }
 
@@ -59,7 +63,7 @@ impl Users<'_> {
         &self,
         login: &str,
         force_refresh: bool,
-    ) -> Result<Fetched<Option<User>>, Error> {
+    ) -> Result<Fetched<User>, Error> {
         if login.trim().is_empty() {
             return Err(Error::validation("getuser", "empty login"));
         }
@@ -69,7 +73,7 @@ impl Users<'_> {
             && let Some(user) = cache.get(&key)
         {
             return Ok(Fetched {
-                value: Some(user),
+                value: user,
                 from_cache: true,
             });
         }
@@ -77,9 +81,9 @@ impl Users<'_> {
             .client
             .send(read("getuser").form("login", login))
             .await?
-            .single::<User>()?;
-        if let (Some(cache), Some(user)) = (cache, &user) {
-            cache.put(&key, user);
+            .single::<User>(|| format!("login {login}"))?;
+        if let Some(cache) = cache {
+            cache.put(&key, &user);
         }
         Ok(Fetched {
             value: user,
@@ -115,8 +119,8 @@ impl Users<'_> {
             req = req.form("rightcheck", "true");
         }
         let r = self.client.send(req).await?;
-        let body = r.data()?.unwrap_or_default();
-        token::parse_auth_outcome(body).ok_or_else(|| Error::unexpected("auth", body))
+        let body = r.answer()?;
+        token::parse_auth_outcome(body).ok_or_else(|| r.unexpected(body))
     }
 
     /// `newuser` after checking that the login is free and the group exists (PPMS-Q35:
@@ -125,13 +129,25 @@ impl Users<'_> {
     /// Returns [`Error::AlreadyExists`] or [`Error::GroupNotFound`] without sending `newuser`.
     pub async fn create(&self, params: &UserParams) -> Result<(), Error> {
         Self::check_new(params)?;
-        if self.get_fetched(&params.login, true).await?.value.is_some() {
+        if self
+            .get_fetched(&params.login, true)
+            .await
+            .optional()?
+            .is_some()
+        {
             return Err(Error::AlreadyExists {
                 login: params.login.clone(),
             });
         }
         let unitlogin = params.unitlogin.clone().unwrap_or_default();
-        if self.client.groups().get(&unitlogin).await?.is_none() {
+        if self
+            .client
+            .groups()
+            .get(&unitlogin)
+            .await
+            .optional()?
+            .is_none()
+        {
             return Err(Error::GroupNotFound { unitlogin });
         }
         self.upsert(params).await
@@ -168,11 +184,11 @@ impl Users<'_> {
             .client
             .send(user_form(write("newuser"), params, false))
             .await?;
-        let body = r.data()?.unwrap_or_default();
+        let body = r.answer()?;
         if token::is_ok_newuser(body) {
             Ok(())
         } else {
-            Err(Error::unexpected("newuser", body))
+            Err(r.unexpected(body))
         }
     }
 

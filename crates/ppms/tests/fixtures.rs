@@ -46,7 +46,6 @@ fn client(replay: Arc<ReplayTransport>) -> Client {
         .reports(Reports::new().with("order_search", ReportId::new("Report2167")))
         .transport(replay)
         .clock(Arc::new(FixedClock))
-        .no_rate_limit()
         .build()
         .unwrap()
 }
@@ -186,11 +185,7 @@ async fn run(scenario: &str, c: &Client) -> Value {
                     &InvoiceDetailsOptions::default(),
                 )
                 .await;
-            let total = d
-                .as_ref()
-                .ok()
-                .and_then(|d| d.as_ref())
-                .map(|d| d.total().map(|t| t.to_string()));
+            let total = d.as_ref().ok().map(|d| d.total().map(|t| t.to_string()));
             json!({ "details": out(d), "total": format!("{total:?}") })
         }
         "getinvtracklist" => out(c

@@ -64,7 +64,7 @@ async fn retries_503_then_succeeds() {
 async fn retries_a_connection_reset_on_a_read() {
     let sb = serve("ppms/getuser.json", Some(Fault::ConnectionReset)).await;
     let user = client(&sb).users().get("jdoe").await.unwrap();
-    assert_eq!(user.map(|u| u.login), Some("jdoe".to_owned()));
+    assert_eq!(user.login, "jdoe");
     assert_eq!(sb.count("POST /pumapi/ getuser"), 2);
 }
 

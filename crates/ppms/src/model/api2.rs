@@ -52,7 +52,7 @@ mod lenient {
 }
 
 /// A session from API2 `GetSessionsList`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Api2Session {
     /// `cancelled`.
@@ -97,7 +97,7 @@ pub(crate) fn quarter_hour(index: i64) -> Option<NaiveTime> {
 }
 
 /// A user from API2 `GetUsersList`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Api2User {
     /// `id`: the numeric user id (used by `SetSessionBooking`).
@@ -119,7 +119,7 @@ pub struct Api2User {
 }
 
 /// A group from API2 `GetGroupsList`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Api2Group {
     /// `id`.
@@ -143,7 +143,7 @@ pub struct Api2Group {
 }
 
 /// An account from API2 `GetPPMSAccounts`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Api2Account {
     /// `bcode`.

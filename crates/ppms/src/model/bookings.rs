@@ -7,14 +7,15 @@ use serde::{Deserialize, Serialize};
 
 use super::{Resolution, SystemId, User};
 use crate::parse::{
-    BookingRecord, Col, Column, FromRow, ParseError, Parsed, RowPolicy, RowRef, parse_table, value,
+    BookingRecord, Col, Column, Extra, FromRow, ParseError, Parsed, RowPolicy, RowRef, parse_table,
+    value,
 };
 
 /// The booking running now on a system (`getbooking`).
 ///
 /// PUMAPI sends the minutes until the booking ends; the absolute end is computed from the
 /// moment the response was received (PPMS-Q25).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct CurrentBooking {
     /// The booking's user.
@@ -54,7 +55,7 @@ impl CurrentBooking {
 /// An absent next booking means "none within the server's horizon": a booking far in the
 /// future (about ten years in one report) is not returned either, so `None` does not prove
 /// that the system is free forever (PPMS-Q26).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct UpcomingBooking {
     /// The booking's user.
@@ -93,7 +94,7 @@ impl UpcomingBooking {
 ///
 /// `user_full_name` is `"<lname> <fname>"`, not a login (PPMS-Q27), and `system_name` is a
 /// system **name** (PPMS-Q28); see [`FullNameIndex`] and [`super::resolve_system`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct RunningSheetEntry {
     /// `Location`.
@@ -114,8 +115,8 @@ pub struct RunningSheetEntry {
     /// `Assisted` (content undocumented).
     pub assisted: Option<String>,
     /// Columns this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 impl RunningSheetEntry {

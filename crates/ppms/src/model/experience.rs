@@ -1,16 +1,14 @@
 //! Experience: `getuserexp`.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::SystemId;
-use crate::parse::{Col, Column, FromRow, ParseError, RowRef};
+use crate::parse::{Col, Column, Extra, FromRow, ParseError, RowRef};
 
 /// A user's experience on a system (`getuserexp`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Experience {
     /// `login`.
@@ -26,8 +24,8 @@ pub struct Experience {
     /// `last_train`: `YYYY/MM/DD` or `n/a`.
     pub last_training: Option<NaiveDate>,
     /// Columns this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 static LOGIN: Col = {

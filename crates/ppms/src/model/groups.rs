@@ -1,17 +1,15 @@
 //! Groups (units): `getgroup`, `newgroup`, `updgroup`.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::parse::{Col, Column, FromRow, ParseError, RowRef};
+use crate::parse::{Col, Column, Extra, FromRow, ParseError, RowRef};
 
 /// A PPMS group (`getgroup`).
 ///
 /// The data row has two more fields than the header (PPMS-Q14); current servers send 14
 /// columns where the 2014 document lists 11 (PPMS-Q15).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Group {
     /// `unitlogin`.
@@ -43,8 +41,8 @@ pub struct Group {
     /// `creationdate` (`YYYY/MM/DD`, may be empty).
     pub creation_date: Option<NaiveDate>,
     /// Columns this version of the crate does not know, and non-empty surplus fields.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 impl Group {
@@ -252,7 +250,7 @@ mod tests {
             .replace("creationdate\r\n", "creationdate,foo\r\n")
             .replace("\"2021/03/15\",\"\",\r\n", "\"2021/03/15\",\"bar\"\r\n");
         let p = parse_table::<Group>(&body, RowPolicy::Strict).unwrap();
-        assert_eq!(p[0].extra.get("foo").map(String::as_str), Some("bar"));
+        assert_eq!(p[0].extra.get("foo").as_deref(), Some("bar"));
         let body = GETGROUP.replace(",creationdate\r\n", "\r\n");
         let p = parse_table::<Group>(&body, RowPolicy::Strict).unwrap();
         assert_eq!(p[0].unitlogin, "doe_lab");

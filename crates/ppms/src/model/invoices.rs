@@ -1,20 +1,18 @@
 //! Invoices: `getinvoicelist`, `getinvoice`, `getinvoicedetails`, `getinvtracklist`.
 //! Reconstructed shapes, no recording.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use csv::StringRecord;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::parse::{
-    Col, Column, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Section, parse_headerless,
-    parse_sections,
+    Col, Column, Extra, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Section,
+    parse_headerless, parse_sections,
 };
 
 /// One row of `getinvoice`: the total per account. The body has no header (PPMS-Q19).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct InvoiceAccountTotal {
     /// Column 1: the account number, unquoted.
@@ -95,7 +93,7 @@ fn is_invoice_header(record: &StringRecord) -> bool {
 
 /// The detail of an invoice (`getinvoicedetails`): preamble lines, then sections (sessions,
 /// trainings, ...) each with its own header (PPMS-Q18).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 #[non_exhaustive]
 pub struct InvoiceDetails {
     /// The lines before the first header (three in the known bodies), verbatim.
@@ -156,6 +154,16 @@ pub enum InvoiceTrackingFilter {
 }
 
 impl InvoiceTrackingFilter {
+    /// An English label for people (`To send`, `Sent`, `Paid`, `Unpaid`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ToSend => "To send",
+            Self::Sent => "Sent",
+            Self::Paid => "Paid",
+            Self::Unpaid => "Unpaid",
+        }
+    }
+
     /// The wire value.
     pub fn wire_value(self) -> &'static str {
         match self {
@@ -169,7 +177,7 @@ impl InvoiceTrackingFilter {
 
 /// One row of `getinvtracklist`. Columns are mapped by name from the document's list; all are
 /// kept as text because their formats are not recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct InvoiceTracking {
     /// `Invoice tracking ref.`
@@ -199,8 +207,8 @@ pub struct InvoiceTracking {
     /// `Emails`.
     pub emails: Option<String>,
     /// `Metadata1` to `Metadata6` and any column this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 static T_REF: Col = {

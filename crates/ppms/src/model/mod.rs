@@ -27,10 +27,12 @@ pub use invoices::{
 };
 pub use orders::{
     CompletionDate, InitialOrderState, NewOrder, Order, OrderLine, PriceListEntry, Service,
+    check_marker, marker_in,
 };
 pub use projects::{BillingCode, Project, parse_split_code};
 pub use systems::{
     Right, RightType, System, SystemRight, SystemRightsExt, UserRight, resolve_system,
+    systems_matching,
 };
 pub use users::{ActiveFilter, AuthOutcome, AuthRefusal, User, UserParams};
 
@@ -45,6 +47,13 @@ pub enum Resolution<T> {
     Unique(T),
     /// Several candidates matched; all of them, in input order.
     Ambiguous(Vec<T>),
+}
+
+impl<T> Default for Resolution<T> {
+    /// [`Resolution::NotFound`].
+    fn default() -> Self {
+        Self::NotFound
+    }
 }
 
 impl<T> Resolution<T> {

@@ -1,22 +1,20 @@
 //! Orders, services and prices: `createorder`, `getorders`, `getorderlines`, `getservices`,
 //! `getpriceslist`. Reconstructed shapes, no recording.
 
-use std::collections::BTreeMap;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{CoreFacilityId, OrderRef, ProjectId, ServiceId};
 use crate::parse::{
-    Col, Column, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Warning, parse_headerless,
-    parse_table_after, value,
+    Col, Column, Extra, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Warning,
+    parse_headerless, parse_table_after, value,
 };
 
 /// An order (`getorders`, whose header is on line 2, PPMS-Q16).
 ///
 /// Date columns are kept as sent (their format is not recorded); see [`Order::ordered_on`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Order {
     /// `Core facility ref.`
@@ -40,8 +38,8 @@ pub struct Order {
     /// `Invoiced`, as sent.
     pub invoiced: Option<String>,
     /// Every other column, by header name: the comments columns land here.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 impl Order {
@@ -63,11 +61,47 @@ impl Order {
             .and_then(|d| value::parse_date(d).ok().flatten())
     }
 
-    /// True when any text column of the order (comments included) contains `marker`.
-    /// Used to make order creation idempotent (PPMS-Q38).
+    /// True when a column the model does not type (the comment columns land there) carries
+    /// `marker` as a whole token (see [`marker_in`]). Used to make order creation idempotent
+    /// (PPMS-Q38).
     pub fn mentions(&self, marker: &str) -> bool {
-        !marker.is_empty() && self.extra.values().any(|v| v.contains(marker))
+        self.extra.values().any(|v| marker_in(&v, marker))
     }
+}
+
+/// Characters that end a marker token: whitespace and `, ; | ( ) [ ] { } < > " '`.
+fn is_marker_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            ',' | ';' | '|' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '"' | '\''
+        )
+}
+
+/// True when `text` carries `marker` as a whole token: bounded on both sides by the start or
+/// end of the text, whitespace, or one of `, ; | ( ) [ ] { } < > " '`, and equal to it
+/// byte for byte (case-sensitive). So `ORDER-1` is found in `batch ORDER-1` and
+/// `x,ORDER-1;y`, but not in `ORDER-10`, `PRE-ORDER-1` or `order-1`.
+pub fn marker_in(text: &str, marker: &str) -> bool {
+    !marker.is_empty() && text.split(is_marker_separator).any(|t| t == marker)
+}
+
+/// Checks a marker for [`crate::Orders::create_once`]: 1 to 100 characters, none of them
+/// whitespace, a control character or a separator of [`marker_in`] (so that it is always one
+/// token). Letters, digits and `- _ . : / # + = @` are fine: `relay-2024-0001`,
+/// `inv:4711/line:2`.
+pub fn check_marker(marker: &str) -> Result<(), String> {
+    let len = marker.chars().count();
+    if len == 0 || len > 100 {
+        return Err(format!("a marker has 1 to 100 characters, not {len}"));
+    }
+    if let Some(c) = marker
+        .chars()
+        .find(|c| is_marker_separator(*c) || c.is_control())
+    {
+        return Err(format!("a marker cannot contain {c:?}"));
+    }
+    Ok(())
 }
 
 pub(crate) static ORDER_REF: Col = {
@@ -143,7 +177,7 @@ impl FromRow for Order {
 }
 
 /// One line of an order (`getorderlines`; the header position varies, PPMS-Q17).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct OrderLine {
     /// Core facility.
@@ -173,8 +207,8 @@ pub struct OrderLine {
     /// Invoiced, as sent.
     pub invoiced: Option<String>,
     /// Columns this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 pub(crate) static ORDER_ID: Col = {
@@ -259,7 +293,7 @@ impl FromRow for OrderLine {
 }
 
 /// A service that can be ordered (`getservices`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Service {
     /// `Name`.
@@ -271,8 +305,8 @@ pub struct Service {
     /// `Active` (capitalised `True`/`False` on the wire, PPMS-Q13).
     pub active: bool,
     /// Columns this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 static S_NAME: Col = {
@@ -308,7 +342,7 @@ impl FromRow for Service {
 }
 
 /// A price-list entry (`getpriceslist`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct PriceListEntry {
     /// `priority`.
@@ -326,8 +360,8 @@ pub struct PriceListEntry {
     /// `maxDate` (JSON only).
     pub max_date: Option<NaiveDate>,
     /// Columns this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 impl PriceListEntry {

@@ -1,15 +1,13 @@
 //! Projects and billing codes: `getprojects`, `getbcodes`. Reconstructed shapes, no recording.
 
-use std::collections::BTreeMap;
-
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::ProjectId;
-use crate::parse::{Col, Column, FromRow, ParseError, RowRef, value};
+use crate::parse::{Col, Column, Extra, FromRow, ParseError, RowRef, value};
 
 /// A project (`getprojects`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct Project {
     /// `Core facility ref.`
@@ -33,8 +31,8 @@ pub struct Project {
     /// `Descr`.
     pub description: Option<String>,
     /// Columns this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 static CORE: Col = {
@@ -112,7 +110,7 @@ impl FromRow for Project {
 
 /// A billing code row (`getbcodes`). Column names differ between sources (PPMS-Q15), so every
 /// column is matched with aliases and all of them are text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct BillingCode {
     /// `User`.
@@ -129,8 +127,8 @@ pub struct BillingCode {
     /// `Charges`.
     pub charges: Option<String>,
     /// Columns this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 static B_USER: Col = {

@@ -6,10 +6,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{Resolution, SystemId};
-use crate::parse::{Col, Column, FromRow, ParseError, RightLine, RowRef, value};
+use crate::parse::{Col, Column, Extra, FromRow, ParseError, RightLine, RowRef, value};
 
 /// A system (instrument) from `getsystems`. Booleans arrive capitalised (PPMS-Q13).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct System {
     /// `Core facility ref`.
@@ -35,8 +35,8 @@ pub struct System {
     /// `Autonomy Required After Hours`.
     pub autonomy_required_after_hours: bool,
     /// Columns this version of the crate does not know.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 static CORE: Col = {
@@ -137,11 +137,35 @@ pub fn resolve_system(
     )
 }
 
-/// A right as read from the server. Unknown letters are kept (workspace rule for enums).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Finds the systems whose `Localisation` contains `location_contains` and whose name
+/// contains `name_contains`, both compared case-insensitively after trimming; an empty (or
+/// blank) needle does not filter. In list order.
+///
+/// This is the substring search of pyppms' `get_systems_matching`, for people looking for
+/// instruments; to map the running sheet's exact names to ids use [`resolve_system`], where
+/// `Confocal 1` never matches `Confocal 10` (PPMS-Q28).
+pub fn systems_matching<'a>(
+    systems: &'a [System],
+    location_contains: &str,
+    name_contains: &str,
+) -> Vec<&'a System> {
+    let location = location_contains.trim().to_lowercase();
+    let name = name_contains.trim().to_lowercase();
+    systems
+        .iter()
+        .filter(|s| s.localisation.to_lowercase().contains(&location))
+        .filter(|s| s.name.to_lowercase().contains(&name))
+        .collect()
+}
+
+/// A right as read from the server. Unknown letters are kept (workspace rule for enums); it is
+/// its own enum rather than a `wire_enum!` because rights are ranked
+/// ([`SystemRightsExt::effective_right`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Right {
-    /// `A`: autonomous.
+    /// `A`: autonomous (the default, as for `setright`).
+    #[default]
     Autonomous,
     /// `N`: novice.
     Novice,
@@ -162,6 +186,35 @@ impl Right {
             "S" => Self::Superuser,
             "D" => Self::Deactivated,
             _ => Self::Unknown(letter.trim().to_owned()),
+        }
+    }
+
+    /// The wire letter (`A`, `N`, `S`, `D`, or the unknown text as sent); see
+    /// [`Right::label`] for people.
+    pub fn as_str(&self) -> &str {
+        self.letter()
+    }
+
+    /// The wire letter (`A`, `N`, `S`, `D`, or the unknown text as sent).
+    pub fn letter(&self) -> &str {
+        match self {
+            Self::Autonomous => "A",
+            Self::Novice => "N",
+            Self::Superuser => "S",
+            Self::Deactivated => "D",
+            Self::Unknown(s) => s,
+        }
+    }
+
+    /// An English label for people: `Autonomous`, `Novice`, `Superuser`, `Deactivated`, or the
+    /// letter as sent for an unknown one.
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Autonomous => "Autonomous",
+            Self::Novice => "Novice",
+            Self::Superuser => "Superuser",
+            Self::Deactivated => "Deactivated",
+            Self::Unknown(s) => s,
         }
     }
 
@@ -193,7 +246,32 @@ pub enum RightType {
     Deactivated,
 }
 
+impl std::str::FromStr for Right {
+    type Err = std::convert::Infallible;
+    /// Reads a letter as [`Right::from_letter`] does; unknown letters are kept.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_letter(s))
+    }
+}
+
+impl fmt::Display for Right {
+    /// The wire letter; see [`Right::label`] for people.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.letter())
+    }
+}
+
 impl RightType {
+    /// An English label for people (`Autonomous`, `Novice`, `Superuser`, `Deactivated`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Autonomous => "Autonomous",
+            Self::Novice => "Novice",
+            Self::Superuser => "Superuser",
+            Self::Deactivated => "Deactivated",
+        }
+    }
+
     /// The wire letter.
     pub fn letter(self) -> &'static str {
         match self {
@@ -218,7 +296,7 @@ impl From<RightType> for Right {
 }
 
 /// One line of `getsysrights`: a user's right on the system.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct SystemRight {
     /// The right.
@@ -237,7 +315,7 @@ impl SystemRight {
 }
 
 /// One line of `getuserrights`: the user's right on a system.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct UserRight {
     /// The right.
@@ -399,6 +477,27 @@ mod tests {
     fn unknown_right_letters_are_kept() {
         assert_eq!(Right::from_letter("Z"), Right::Unknown("Z".into()));
         assert_eq!(Right::from_letter("a"), Right::Autonomous);
+        assert_eq!(Right::from_letter("Z").label(), "Z");
+        assert_eq!(Right::from_letter("S").label(), "Superuser");
+        assert_eq!(Right::from_letter("n").to_string(), "N");
+        for r in ["A", "N", "S", "D", "Q"] {
+            assert_eq!(r.parse::<Right>().unwrap().as_str(), r, "round trip");
+        }
+        assert_eq!(RightType::Deactivated.label(), "Deactivated");
+    }
+
+    #[test]
+    fn systems_matching_is_a_case_insensitive_substring_search() {
+        let body = GETSYSTEMS.replace("\"Sorter 2\"", "\"Confocal 10\"");
+        let systems = parse_table::<System>(&body, RowPolicy::Strict).unwrap();
+        let ids = |v: Vec<&System>| v.iter().map(|s| s.system_id.0).collect::<Vec<_>>();
+        // unlike resolve_system, "confocal 1" finds "Confocal 10" too
+        assert_eq!(ids(systems_matching(&systems, "", "confocal 1")), [17, 18]);
+        assert_eq!(ids(systems_matching(&systems, "b14", " CONFOCAL ")), [18]);
+        assert_eq!(ids(systems_matching(&systems, "room b", "")), [17, 18]);
+        assert_eq!(ids(systems_matching(&systems, "", "")), [17, 18]);
+        assert!(systems_matching(&systems, "room c", "").is_empty());
+        assert!(systems_matching(&systems, "", "sorter").is_empty());
     }
 }
 #[cfg(test)]

@@ -1,11 +1,9 @@
 //! Users: `getuser`, `getusers`, `newuser`, `upduser`, `auth`.
 
-use std::collections::BTreeMap;
-
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::parse::{Col, Column, FromRow, ParseError, RowRef};
+use crate::parse::{Col, Column, Extra, FromRow, ParseError, RowRef};
 
 /// The `active` tri-state filter of `getusers`, `getgroups` and `getgroupusers` (PPMS-Q37).
 ///
@@ -23,6 +21,15 @@ pub enum ActiveFilter {
 }
 
 impl ActiveFilter {
+    /// An English label for people (`All`, `Active`, `Inactive`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "All",
+            Self::Active => "Active",
+            Self::Inactive => "Inactive",
+        }
+    }
+
     /// The wire value of the `active` parameter, if one is sent.
     pub fn wire_value(self) -> Option<&'static str> {
         match self {
@@ -34,7 +41,7 @@ impl ActiveFilter {
 }
 
 /// A PPMS user (`getuser`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub struct User {
     /// `login`.
@@ -60,8 +67,8 @@ pub struct User {
     /// `active`.
     pub active: bool,
     /// Columns this version of the crate does not know (PPMS-Q15).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 impl User {
@@ -170,6 +177,17 @@ pub enum AuthRefusal {
     NoSystemRight,
     /// `notime`: outside the permitted time (inferred from the name).
     OutsidePermittedTime,
+}
+
+impl AuthRefusal {
+    /// An English label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::BadPassword => "Wrong password",
+            Self::NoSystemRight => "No right on the system",
+            Self::OutsidePermittedTime => "Outside the permitted time",
+        }
+    }
 }
 
 /// The answer to `auth` with a login and password.

@@ -20,6 +20,7 @@
 //! crate does not type yet, for example with their own [`FromRow`] implementation.
 
 mod classify;
+mod extra;
 mod lines;
 mod record;
 mod rights;
@@ -30,13 +31,14 @@ pub mod token;
 pub mod value;
 
 pub use classify::{BodyClass, ServerError, classify};
+pub use extra::Extra;
 pub use lines::{parse_id_lines, parse_lines};
 pub use record::{BookingRecord, parse_booking_record};
 pub use rights::{RightLine, parse_rights, parse_rights_lenient};
 pub use sections::{Section, Sections, parse_sections};
 pub use table::{
-    Col, Column, FromRow, Header, RowRef, WithPreamble, parse_headerless, parse_json_rows,
-    parse_table, parse_table_after,
+    Col, Column, FromRow, Header, MAX_FIELDS, RowRef, WithPreamble, parse_headerless,
+    parse_json_rows, parse_table, parse_table_after,
 };
 pub use text::{body_text, is_blank};
 
@@ -107,7 +109,7 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 /// A non-fatal problem met while parsing, for example a row that was skipped (PPMS-Q44).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Default)]
 #[non_exhaustive]
 pub struct Warning {
     /// The 1-based line of the body the warning is about.
@@ -119,6 +121,43 @@ pub struct Warning {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// The most warnings kept for one body; the rest are counted in one last warning, so that a
+/// body of millions of bad rows cannot turn into millions of messages.
+pub const MAX_WARNINGS: usize = 1000;
+
+/// Collects at most [`MAX_WARNINGS`] warnings; `finish` adds one that counts the others.
+#[derive(Debug, Default)]
+pub(crate) struct WarningSink {
+    kept: Vec<Warning>,
+    dropped: usize,
+}
+
+impl WarningSink {
+    /// Records a warning about `line`; the message is only built when it is kept.
+    pub(crate) fn push(&mut self, line: u64, message: impl FnOnce() -> String) {
+        if self.kept.len() < MAX_WARNINGS {
+            self.kept.push(Warning {
+                line,
+                message: crate::error::bounded(&message()),
+            });
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    /// The warnings kept, plus one counting those that were not.
+    pub(crate) fn finish(mut self) -> Vec<Warning> {
+        if self.dropped > 0 {
+            let line = self.kept.last().map_or(0, |w| w.line);
+            self.kept.push(Warning {
+                line,
+                message: format!("{} more warnings not kept", self.dropped),
+            });
+        }
+        self.kept
     }
 }
 

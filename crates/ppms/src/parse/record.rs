@@ -4,7 +4,7 @@ use super::text::content_lines;
 use super::{ParseError, value};
 
 /// The raw content of a `getbooking` / `nextbooking` body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct BookingRecord {
     /// Line 1: the login of the booking's user.

@@ -1,10 +1,10 @@
 //! Rights lines `<letter>:<value>` (`getsysrights`, `getuserrights`; PPMS-Q24, PPMS-Q33).
 
 use super::text::{content_lines, unquote};
-use super::{ParseError, Parsed, Warning};
+use super::{ParseError, Parsed, WarningSink};
 
 /// One rights line: the raw right letter and the value after the separator.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct RightLine {
     /// The 1-based line in the body.
@@ -40,10 +40,11 @@ pub fn parse_rights(body: &str) -> Result<Vec<RightLine>, ParseError> {
         .collect()
 }
 
-/// Like [`parse_rights`], but a malformed line is skipped and reported as a [`Warning`]
+/// Like [`parse_rights`], but a malformed line is skipped and reported as a [`super::Warning`]
 /// (the lenient mode recommended for PPMS-Q33).
 pub fn parse_rights_lenient(body: &str) -> Parsed<RightLine> {
     let mut out = Parsed::default();
+    let mut warnings = WarningSink::default();
     for (n, line) in content_lines(body) {
         match parse_rights(line) {
             Ok(mut lines) if lines.len() == 1 => {
@@ -52,12 +53,10 @@ pub fn parse_rights_lenient(body: &str) -> Parsed<RightLine> {
                     out.items.push(l);
                 }
             }
-            _ => out.warnings.push(Warning {
-                line: n,
-                message: format!("malformed rights line {line:?} skipped"),
-            }),
+            _ => warnings.push(n, || format!("malformed rights line {line:?} skipped")),
         }
     }
+    out.warnings = warnings.finish();
     out
 }
 

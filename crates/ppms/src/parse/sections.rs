@@ -7,13 +7,11 @@ use csv::StringRecord;
 use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 
 use super::ParseError;
-use super::table::{
-    Fields, Header, RowRef, next_record, raw_line, reader, record_line, record_pos,
-};
+use super::table::{Fields, Header, RowRef, next_record, open, raw_line, record_line, record_pos};
 
 /// A header and the rows under it. The rows' fields are packed in one buffer (two
 /// allocations per section, not per row), so very large bodies parse quickly.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Section {
     line: u64,
     header: Header,
@@ -110,7 +108,7 @@ impl Serialize for Section {
             }
         }
         let mut s = serializer.serialize_struct("Section", 2)?;
-        s.serialize_field("header", self.header.names())?;
+        s.serialize_field("header", &self.header.names().collect::<Vec<_>>())?;
         s.serialize_field("rows", &Rows(self))?;
         s.end()
     }
@@ -137,7 +135,7 @@ pub fn parse_sections(
     fallback_preamble: usize,
 ) -> Result<Sections, ParseError> {
     let mut out = Sections::default();
-    let mut rdr = reader(body);
+    let mut rdr = open(body)?;
     let mut record = StringRecord::new();
     let mut pending: Vec<(String, StringRecord)> = Vec::new();
     while next_record(&mut rdr, &mut record)? {
@@ -145,7 +143,7 @@ pub fn parse_sections(
         if is_header(&record) {
             let reserve = body.len().saturating_sub(offset);
             out.sections
-                .push(Section::new(line, Header::new(record.iter()), reserve));
+                .push(Section::new(line, Header::of_record(&record), reserve));
         } else if let Some(section) = out.sections.last_mut() {
             section.push(line, &record)?;
         } else {
@@ -197,8 +195,8 @@ mod tests {
         let s = parse_sections(body, |_| false, 3).unwrap();
         assert_eq!(s.preamble.len(), 3);
         assert_eq!(
-            s.sections[0].header().names(),
-            &["X".to_owned(), "Y".to_owned()]
+            s.sections[0].header().names().collect::<Vec<_>>(),
+            ["X", "Y"]
         );
         assert_eq!(s.sections[0].len(), 1);
     }

@@ -1,12 +1,19 @@
 //! CSV tables with a header line (PPMS-Q10 to PPMS-Q16).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use csv::StringRecord;
 use rust_decimal::Decimal;
 
-use super::{ParseError, Parsed, RowPolicy, Warning, value};
+use super::extra::{Extra, ExtraLayout, surplus};
+use super::{ParseError, Parsed, RowPolicy, WarningSink, value};
+
+/// The most fields a line of a CSV body may have. PUMAPI tables have a few dozen columns; a line
+/// with more is refused before the CSV reader builds a record for it, which bounds the memory a
+/// body can take (issue 16: one line of 16 M empty fields took gigabytes).
+pub const MAX_FIELDS: usize = 10_000;
 
 /// A column, named by its header aliases; the first alias is the canonical name used in errors.
 ///
@@ -42,10 +49,33 @@ impl Column {
 pub type Col = &'static Column;
 
 /// The header line of a CSV table, with names trimmed (PPMS-Q11).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The names are packed into one buffer, so a header costs about its own text however many
+/// columns it has.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Header {
-    names: Vec<String>,
-    normalized: Vec<String>,
+    /// The trimmed names, concatenated.
+    text: String,
+    /// Where each name ends in `text`.
+    ends: Vec<u32>,
+}
+
+/// The `i`-th of the names packed into `text` (ending at `ends`).
+fn packed<'a>(text: &'a str, ends: &[u32], i: usize) -> Option<&'a str> {
+    let start = match i.checked_sub(1) {
+        None => 0,
+        Some(p) => *ends.get(p)? as usize,
+    };
+    text.get(start..*ends.get(i)? as usize)
+}
+
+/// Appends `name` to a packed buffer (a buffer past 4 GiB keeps empty names: a header that
+/// long cannot come from a body under the transport's size limit).
+fn pack(text: &mut String, ends: &mut Vec<u32>, name: &str) {
+    if u32::try_from(text.len() + name.len()).is_ok() {
+        text.push_str(name);
+    }
+    ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
 }
 
 impl Header {
@@ -55,24 +85,57 @@ impl Header {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let names: Vec<String> = names
-            .into_iter()
-            .map(|n| n.as_ref().trim().to_owned())
-            .collect();
-        let normalized = names.iter().map(|n| normalize(n)).collect();
-        Self { names, normalized }
+        Self::with_capacity(names, 0, 0)
+    }
+
+    /// The header of a CSV record, with its buffers sized once.
+    pub(crate) fn of_record(record: &StringRecord) -> Self {
+        Self::with_capacity(record, record.as_slice().len(), record.len())
+    }
+
+    fn with_capacity<I, S>(names: I, bytes: usize, count: usize) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut h = Self {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(count),
+        };
+        for name in names {
+            pack(&mut h.text, &mut h.ends, name.as_ref().trim());
+        }
+        h
+    }
+
+    /// The number of columns.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when the header has no column.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The trimmed name of the column at `index`.
+    pub fn name(&self, index: usize) -> Option<&str> {
+        packed(&self.text, &self.ends, index)
     }
 
     /// The trimmed header names, in body order.
-    pub fn names(&self) -> &[String] {
-        &self.names
+    pub fn names(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.name(i).unwrap_or_default())
     }
 
     /// The position of a column, trying each alias.
     pub fn position(&self, col: Col) -> Option<usize> {
         col.0.iter().find_map(|alias| {
             let alias = normalize(alias);
-            self.normalized.iter().position(|n| *n == alias)
+            (0..self.len()).find(|i| {
+                self.name(*i)
+                    .is_some_and(|n| normalized(n).eq(alias.chars()))
+            })
         })
     }
 
@@ -82,39 +145,49 @@ impl Header {
     }
 }
 
-fn normalize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for word in name.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(
+impl std::fmt::Debug for Header {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Header")
+            .field(&self.names().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// The characters of a column name as compared: lower case, dots removed, words separated by
+/// one space (`Core facility ref.` matches `core  facility ref`, PPMS-Q15). Computed on the
+/// fly, so a header keeps no second copy of its names.
+fn normalized(name: &str) -> impl Iterator<Item = char> + '_ {
+    name.split_whitespace().enumerate().flat_map(|(i, word)| {
+        let space = (i > 0).then_some(' ');
+        space.into_iter().chain(
             word.chars()
                 .filter(|c| *c != '.')
                 .flat_map(char::to_lowercase),
-        );
-    }
-    out
+        )
+    })
+}
+
+fn normalize(name: &str) -> String {
+    normalized(name).collect()
 }
 
 /// Columns resolved once per table, so that per-row lookups do no string work.
 #[derive(Debug)]
 struct Resolved {
     cols: Vec<(Col, Option<usize>)>,
-    unknown: Vec<usize>,
+    /// Where the columns the model does not read are; shared by every row's [`Extra`].
+    layout: Arc<ExtraLayout>,
     /// Where the next lookup probably is: rows read their columns in the same order.
     hint: std::cell::Cell<usize>,
 }
 
 impl Resolved {
-    fn new(header: &Header, known: &[Col]) -> Self {
+    fn new(header: &Arc<Header>, known: &[Col]) -> Self {
         let cols: Vec<_> = known.iter().map(|c| (*c, header.position(c))).collect();
-        let unknown = (0..header.names.len())
-            .filter(|i| !cols.iter().any(|(_, p)| *p == Some(*i)))
-            .collect();
+        let read = cols.iter().filter_map(|(_, p)| *p).collect();
         Self {
             cols,
-            unknown,
+            layout: Arc::new(ExtraLayout::new(header.clone(), read)),
             hint: std::cell::Cell::new(0),
         }
     }
@@ -193,6 +266,18 @@ pub struct RowRef<'a> {
     record: Fields<'a>,
     line: u64,
     resolved: Option<&'a Resolved>,
+    /// The row's CSV text in the body, when it came from one.
+    raw: Option<&'a str>,
+}
+
+/// A field trimmed of spaces and tabs, with the quotes of a field padded before its opening
+/// quote (`, "x"`, which the CSV reader keeps) stripped (PPMS-Q11).
+pub(crate) fn clean_field(f: &str) -> &str {
+    let f = f.trim_ascii();
+    match f.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
+        Some(inner) if !inner.contains('"') => inner.trim_ascii(),
+        _ => f,
+    }
 }
 
 impl<'a> RowRef<'a> {
@@ -203,6 +288,7 @@ impl<'a> RowRef<'a> {
             record,
             line,
             resolved: None,
+            raw: None,
         }
     }
 
@@ -221,13 +307,7 @@ impl<'a> RowRef<'a> {
     /// A field padded with a space before its opening quote (`, "x"`) is read by the CSV reader
     /// with its quotes; they are stripped here (PPMS-Q11).
     pub fn field(&self, index: usize) -> Option<&'a str> {
-        self.record.get(index).map(|f| {
-            let f = f.trim_ascii();
-            match f.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
-                Some(inner) if !inner.contains('"') => inner.trim_ascii(),
-                _ => f,
-            }
-        })
+        self.record.get(index).map(clean_field)
     }
 
     /// The number of fields in the row (it may differ from the header's, PPMS-Q14).
@@ -333,25 +413,23 @@ impl<'a> RowRef<'a> {
 
     /// Columns the row's type does not know, by header name, plus non-empty surplus fields
     /// beyond the header under positional keys `#17` (1-based), so that new server columns are
-    /// not lost (PPMS-Q14, PPMS-Q15).
-    pub fn extra(&self) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        if let Some(resolved) = self.resolved {
-            for &i in &resolved.unknown {
-                if let (Some(name), Some(v)) = (self.header.names.get(i), self.field(i)) {
-                    out.insert(name.clone(), value::text(v));
-                }
+    /// not lost (PPMS-Q14, PPMS-Q15). Empty cells are left out.
+    ///
+    /// A row of a table body keeps only its own CSV text (and only when it has a non-empty
+    /// extra cell); see [`Extra`].
+    pub fn extra(&self) -> Extra {
+        let len = self.record.len();
+        let field = |i| self.field(i);
+        match (self.resolved, self.raw) {
+            (Some(r), Some(raw)) if r.layout.keeps_anything(len, field) => {
+                Extra::from_row(r.layout.clone(), raw)
             }
-        }
-        self.push_surplus(&mut out);
-        out
-    }
-
-    /// Non-empty fields beyond the header, under positional keys `#17` (1-based).
-    fn push_surplus(&self, out: &mut BTreeMap<String, String>) {
-        for i in self.header.names.len()..self.record.len() {
-            if let Some(v) = self.field(i).filter(|v| !v.is_empty()) {
-                out.insert(format!("#{}", i + 1), value::text(v));
+            (Some(_), Some(_)) => Extra::default(),
+            (Some(r), None) => r.layout.entries(len, field).into(),
+            (None, _) => {
+                let mut out = BTreeMap::new();
+                surplus(self.header.len(), len, field, &mut out);
+                out.into()
             }
         }
     }
@@ -360,12 +438,17 @@ impl<'a> RowRef<'a> {
     /// [`RowRef::extra`].
     pub fn to_map(&self) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
-        for (i, name) in self.header.names.iter().enumerate() {
+        for (i, name) in self.header.names().enumerate() {
             if let Some(v) = self.field(i) {
-                out.insert(name.clone(), value::text(v));
+                out.insert(name.to_owned(), value::text(v));
             }
         }
-        self.push_surplus(&mut out);
+        surplus(
+            self.header.len(),
+            self.record.len(),
+            |i| self.field(i),
+            &mut out,
+        );
         out
     }
 }
@@ -383,12 +466,44 @@ pub trait FromRow: Sized {
     fn from_row(row: &RowRef<'_>) -> Result<Self, ParseError>;
 }
 
-pub(crate) fn reader(body: &str) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
+/// Refuses a body with a line of more than [`MAX_FIELDS`] fields (counted as commas, so a
+/// quoted comma counts too), before the CSV reader allocates a record for it.
+pub(crate) fn check_width(body: &str) -> Result<(), ParseError> {
+    for (n, line) in body.split('\n').enumerate() {
+        // a line shorter than MAX_FIELDS bytes cannot hold that many commas
+        if line.len() >= MAX_FIELDS && line.bytes().filter(|b| *b == b',').count() >= MAX_FIELDS {
+            return Err(ParseError::at_line(
+                u64::try_from(n + 1).unwrap_or(u64::MAX),
+                format!("line has more than {MAX_FIELDS} fields"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A CSV reader over a body whose lines [`check_width`] accepted.
+pub(crate) fn open(body: &str) -> Result<CsvReader<'_>, ParseError> {
+    check_width(body)?;
+    Ok(reader(body))
+}
+
+/// The CSV reader of the parsers.
+pub(crate) type CsvReader<'a> = csv::Reader<std::io::Cursor<&'a [u8]>>;
+
+pub(crate) fn reader(body: &str) -> CsvReader<'_> {
+    let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::None)
-        .from_reader(body.as_bytes())
+        .from_reader(std::io::Cursor::new(body.as_bytes()));
+    // A fresh reader keeps a copy of the first record it reads as its headers (twice the size
+    // of a wide header line, with its buffers). With (empty) headers set it keeps none, and after
+    // a seek it treats the first record as data ("any special logic that skips the first record
+    // ... is disabled"). Seeking a cursor to where it is cannot fail; if it did, the reader
+    // would only yield the empty header first, and every parser test would fail.
+    rdr.set_headers(StringRecord::new());
+    let _ = rdr.seek(csv::Position::new());
+    rdr
 }
 
 /// The 1-based line and byte offset where a record starts.
@@ -412,7 +527,7 @@ pub(crate) fn record_line(body: &str, record: &StringRecord) -> u64 {
 
 /// Reads the next record that is not blank; `Ok(false)` at the end of the body.
 pub(crate) fn next_record(
-    rdr: &mut csv::Reader<&[u8]>,
+    rdr: &mut CsvReader<'_>,
     record: &mut StringRecord,
 ) -> Result<bool, ParseError> {
     loop {
@@ -448,13 +563,13 @@ pub(crate) fn raw_line<'b>(body: &'b str, record: &StringRecord) -> &'b str {
 ///
 /// An empty body, or one with only a header, gives no rows (reference section 2.3).
 pub fn parse_table<T: FromRow>(body: &str, policy: RowPolicy) -> Result<Parsed<T>, ParseError> {
-    let mut rdr = reader(body);
+    let mut rdr = open(body)?;
     let mut record = StringRecord::new();
     if !next_record(&mut rdr, &mut record)? {
         return Ok(Parsed::default());
     }
-    let header = Header::new(record.iter());
-    read_rows(body, &mut rdr, &header, policy)
+    let header = Arc::new(Header::of_record(&record));
+    read_rows(body, &mut rdr, &mut record, &header, policy)
 }
 
 /// Preamble lines (verbatim) and the rows of the table after them.
@@ -471,7 +586,7 @@ pub fn parse_table_after<T: FromRow>(
     max_scan: usize,
     policy: RowPolicy,
 ) -> Result<Option<WithPreamble<T>>, ParseError> {
-    let mut rdr = reader(body);
+    let mut rdr = open(body)?;
     let mut record = StringRecord::new();
     let mut preamble = Vec::new();
     let mut scanned = 0;
@@ -483,9 +598,9 @@ pub fn parse_table_after<T: FromRow>(
                 None
             });
         }
-        let header = Header::new(record.iter());
+        let header = Arc::new(Header::of_record(&record));
         if header.contains(key) {
-            let rows = read_rows(body, &mut rdr, &header, policy)?;
+            let rows = read_rows(body, &mut rdr, &mut record, &header, policy)?;
             return Ok(Some((preamble, rows)));
         }
         scanned += 1;
@@ -503,13 +618,18 @@ pub fn parse_headerless<T: FromRow>(
     header: &Header,
     policy: RowPolicy,
 ) -> Result<Parsed<T>, ParseError> {
-    read_rows(body, &mut reader(body), header, policy)
+    let mut record = StringRecord::new();
+    let header = Arc::new(header.clone());
+    read_rows(body, &mut open(body)?, &mut record, &header, policy)
 }
 
-pub(crate) fn read_rows<T: FromRow>(
+/// Reads the rows after the header into `T`s, reusing `record` (the header's, whose buffers are
+/// already as large as a line needs).
+fn read_rows<T: FromRow>(
     body: &str,
-    rdr: &mut csv::Reader<&[u8]>,
-    header: &Header,
+    rdr: &mut CsvReader<'_>,
+    record: &mut StringRecord,
+    header: &Arc<Header>,
     policy: RowPolicy,
 ) -> Result<Parsed<T>, ParseError> {
     let missing: Vec<&str> = T::REQUIRED
@@ -526,52 +646,53 @@ pub(crate) fn read_rows<T: FromRow>(
     }
     let resolved = Resolved::new(header, T::COLUMNS);
     let mut out = Parsed::default();
+    let mut warnings = WarningSink::default();
     let mut reserved = false;
-    let mut record = StringRecord::new();
-    while next_record(rdr, &mut record)? {
-        let (line, offset) = record_pos(body, &record);
+    while next_record(rdr, record)? {
+        let (line, offset) = record_pos(body, record);
+        let end = usize::try_from(rdr.position().byte()).unwrap_or(usize::MAX);
         if !reserved {
             // The first row's length predicts the row count; reserving once avoids regrowing
-            // (and copying) a large Vec.
+            // (and copying) a large Vec. The reservation never takes more than twice the rest of
+            // the body, whatever the first row looks like (a short first row followed by blank
+            // lines would otherwise reserve millions of rows for nothing).
             reserved = true;
+            let rest = body.len().saturating_sub(offset);
             let row_len = record.as_slice().len() + record.len() + 2;
-            out.items
-                .reserve((body.len().saturating_sub(offset) / row_len.max(8)).min(1 << 21));
+            let by_rows = rest / row_len.max(8);
+            let by_memory = 2 * rest / std::mem::size_of::<T>().max(1);
+            out.items.reserve(by_rows.min(by_memory));
         }
         let row = RowRef {
             header,
-            record: Fields::Record(&record),
+            record: Fields::Record(record),
             line,
             resolved: Some(&resolved),
+            raw: body.get(offset..end),
         };
-        if record.len() > header.names.len()
+        if record.len() > header.len()
             && record
                 .iter()
-                .skip(header.names.len())
+                .skip(header.len())
                 .any(|f| !f.trim().is_empty())
         {
-            out.warnings.push(Warning {
-                line,
-                message: format!(
+            warnings.push(line, || {
+                format!(
                     "row has {} fields, header has {}; surplus kept in extra",
                     record.len(),
-                    header.names.len()
-                ),
+                    header.len()
+                )
             });
         }
         match T::from_row(&row) {
             Ok(item) => out.items.push(item),
             Err(e) => match policy {
                 RowPolicy::Strict => return Err(e.or_line(line)),
-                RowPolicy::SkipAndWarn => {
-                    out.warnings.push(Warning {
-                        line,
-                        message: format!("row skipped: {e}"),
-                    });
-                }
+                RowPolicy::SkipAndWarn => warnings.push(line, || format!("row skipped: {e}")),
             },
         }
     }
+    out.warnings = warnings.finish();
     Ok(out)
 }
 
@@ -598,7 +719,7 @@ pub fn parse_json_rows<T: FromRow>(body: &str) -> Result<Option<Vec<T>>, ParseEr
                 i + 1
             )));
         };
-        let header = Header::new(map.keys());
+        let header = Arc::new(Header::new(map.keys()));
         let record: StringRecord = map
             .values()
             .map(|v| match v {
@@ -614,6 +735,7 @@ pub fn parse_json_rows<T: FromRow>(body: &str) -> Result<Option<Vec<T>>, ParseEr
             record: Fields::Record(&record),
             line,
             resolved: Some(&resolved),
+            raw: None,
         };
         out.push(T::from_row(&row).map_err(|e| ParseError {
             line: None,
@@ -638,7 +760,7 @@ mod tests {
         id: u32,
         name: String,
         active: Option<bool>,
-        extra: BTreeMap<String, String>,
+        extra: Extra,
     }
 
     impl FromRow for Sys {
@@ -659,7 +781,12 @@ mod tests {
         let h = Header::new([" Core facility ref. ", "System  ID"]);
         assert_eq!(h.position(&Column(&["Core facility ref"])), Some(0));
         assert_eq!(h.position(&Column(&["system id"])), Some(1));
-        assert_eq!(h.names()[0], "Core facility ref.");
+        assert_eq!(h.name(0), Some("Core facility ref."));
+        assert_eq!(
+            h.names().collect::<Vec<_>>(),
+            ["Core facility ref.", "System  ID"]
+        );
+        assert_eq!(h.len(), 2);
     }
 
     #[test]
@@ -676,8 +803,8 @@ mod tests {
         let body = "System id,Name,Colour\r\n3,\"x\",\"red\",\"\",,\"late\"\r\n";
         let p: Parsed<Sys> = parse_table(body, RowPolicy::Strict).unwrap();
         let extra = &p.items[0].extra;
-        assert_eq!(extra.get("Colour").map(String::as_str), Some("red"));
-        assert_eq!(extra.get("#6").map(String::as_str), Some("late"));
+        assert_eq!(extra.get("Colour").as_deref(), Some("red"));
+        assert_eq!(extra.get("#6").as_deref(), Some("late"));
         assert_eq!(extra.len(), 2);
         assert_eq!(p.warnings.len(), 1);
     }

@@ -1,0 +1,92 @@
+//! Memory of the table parsers against wide bodies (issue 16, item 5): a `getsystems` body with
+//! many columns the crate does not know must not take more than a few times its own size.
+//!
+//! This test binary counts heap bytes with `dhat` as its global allocator, so the figures are
+//! exact and independent of timing. dhat counts every thread and runs one profiler at a time,
+//! so each test holds a lock for its whole run.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Mutex;
+
+use ppms::System;
+use ppms::parse::{RowPolicy, parse_table};
+
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
+static PROFILER: Mutex<()> = Mutex::new(());
+
+/// A `getsystems` body with the documented columns plus `unknown` columns nobody knows, `rows`
+/// rows, every unknown cell one character.
+fn wide_systems_body(rows: usize, unknown: usize) -> String {
+    let mut body = String::from("Core facility ref,System id,Type,Name,Localisation,Active");
+    for c in 0..unknown {
+        body.push_str(&format!(",Custom field {c}"));
+    }
+    body.push_str("\r\n");
+    for r in 0..rows {
+        body.push_str(&format!("3,{r},T,N{r},R,True"));
+        for _ in 0..unknown {
+            body.push_str(",x");
+        }
+        body.push_str("\r\n");
+    }
+    body
+}
+
+/// Peak heap bytes allocated while parsing `body` (the body itself is not counted), and the
+/// number of rows parsed (or the error).
+fn parse_peak(body: &str) -> (usize, Result<usize, ppms::parse::ParseError>) {
+    let profiler = dhat::Profiler::builder().testing().build();
+    let parsed = parse_table::<System>(body, RowPolicy::Strict).map(|p| p.len());
+    let peak = dhat::HeapStats::get().max_bytes;
+    drop(profiler);
+    (peak, parsed)
+}
+
+#[test]
+fn wide_unknown_columns_keep_parse_memory_within_three_times_the_body() {
+    let _alone = PROFILER.lock().unwrap_or_else(|e| e.into_inner());
+    // (rows, unknown columns): the fault campaign's 61 MB body had 30,000 rows x 1,000 unknown
+    // columns, the 64 MB one a few rows with 16 M columns; scaled down, the ratio is what counts.
+    // Lines of more than MAX_FIELDS fields are refused, and refusing them is bounded too.
+    for (rows, unknown) in [(100, 1000), (300, 200), (3, 9_000), (2, 50_000)] {
+        let body = wide_systems_body(rows, unknown);
+        let (peak, parsed) = parse_peak(&body);
+        let len = body.len();
+        // the body is the 1x: the whole call stays within 4x the body size, plus the CSV
+        // reader's record buffers, which grow by doubling to fit the widest line (at most
+        // MAX_FIELDS fields of 8 bytes of bookkeeping each): a constant per body
+        assert!(
+            peak <= 3 * len + 256 * 1024,
+            "{rows} rows x {unknown} unknown columns: parsing {len} bytes took {peak} bytes at \
+             peak ({:.1}x)",
+            peak as f64 / len as f64
+        );
+        if unknown + 6 < ppms::parse::MAX_FIELDS {
+            assert_eq!(parsed.unwrap(), rows);
+        } else {
+            let err = parsed.unwrap_err();
+            assert_eq!(err.line, Some(1), "{err}");
+        }
+    }
+}
+
+#[test]
+fn narrow_rows_take_at_most_their_models_beyond_three_times_the_body() {
+    let _alone = PROFILER.lock().unwrap_or_else(|e| e.into_inner());
+    // rows shorter than the model (a `System` is about 130 bytes): the typed rows are the floor
+    // whatever the parser does, and their vector may double while it grows; beyond them, the
+    // unknown columns and the parser take at most 3x the body, as for wide rows
+    for (rows, unknown) in [(1000, 20), (1000, 1), (3000, 0)] {
+        let body = wide_systems_body(rows, unknown);
+        let (peak, parsed) = parse_peak(&body);
+        assert_eq!(parsed.unwrap(), rows);
+        let models = 3 * rows * std::mem::size_of::<System>();
+        assert!(
+            peak <= 3 * body.len() + models,
+            "{rows} rows x {unknown} unknown columns: {peak} bytes at peak for a {} byte body",
+            body.len()
+        );
+    }
+}
