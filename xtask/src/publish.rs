@@ -12,9 +12,9 @@
 //!    `billing-http-core` has its `recording` feature on, so the `cassette` module and the
 //!    vendor's `recording` module are not compiled (both are `#[cfg(feature = "recording")]`).
 //! 3. **Packaging** (`cargo package -p … -p …`): every publishable crate is packaged alone and,
-//!    unless `--no-verify`, built from its `.crate` file with its workspace dependencies taken
-//!    from the other packages (cargo ≥ 1.90 serves them from a temporary local registry), in
-//!    dependency order. This is `cargo publish --dry-run` minus the upload check against
+//!    unless `--no-verify`, built from its `.crate` file with its default features and
+//!    `-D warnings`, its workspace dependencies taken from the other packages (cargo ≥ 1.90
+//!    serves them from a temporary local registry), in dependency order. This is `cargo publish --dry-run` minus the upload check against
 //!    crates.io, which needs the dependencies to be published already.
 
 use std::path::Path;
@@ -90,6 +90,10 @@ pub fn run(root: &Path, args: PublishCheckArgs) -> anyhow::Result<ExitCode> {
     }
     if args.no_verify {
         cmd.arg("--no-verify");
+    } else {
+        // a crate's default build, as a user's program compiles it, has no warning
+        // (dependencies' lints are capped by cargo: this concerns our crates only)
+        cmd.env("RUSTFLAGS", "-D warnings");
     }
     if args.allow_dirty {
         cmd.arg("--allow-dirty");
