@@ -25,10 +25,12 @@ use crate::report::{
     quantity, step,
 };
 
+mod relay;
+
 /// Options of `cargo xtask tour`.
 #[derive(Args, Debug, Clone)]
 pub struct TourArgs {
-    /// Only these vendors (ppms, pax8, cloudspot); all three by default.
+    /// Only these sections (ppms, pax8, cloudspot, relay); all by default.
     #[arg(long = "vendor", value_name = "VENDOR")]
     vendors: Vec<String>,
     /// Allow the live PPMS tour to create an order (never done offline-only, never by default).
@@ -44,10 +46,10 @@ pub struct TourArgs {
 
 /// Runs the tour. Each vendor runs on its own; a failure is reported and the tour goes on.
 pub async fn run(args: TourArgs) -> anyhow::Result<std::process::ExitCode> {
-    let all = ["ppms", "pax8", "cloudspot"];
+    let all = ["ppms", "pax8", "cloudspot", "relay"];
     for v in &args.vendors {
         if !all.contains(&v.as_str()) {
-            anyhow::bail!("unknown vendor `{v}`: choose ppms, pax8 or cloudspot");
+            anyhow::bail!("unknown vendor `{v}`: choose ppms, pax8, cloudspot or relay");
         }
     }
     let wanted = |v: &str| args.vendors.is_empty() || args.vendors.iter().any(|w| w == v);
@@ -70,6 +72,12 @@ pub async fn run(args: TourArgs) -> anyhow::Result<std::process::ExitCode> {
     {
         eprintln!("\ncloudspot tour failed: {e:#}");
         failed.push("cloudspot");
+    }
+    if wanted("relay")
+        && let Err(e) = relay::tour(300).await
+    {
+        eprintln!("\nrelay tour failed: {e:#}");
+        failed.push("relay");
     }
     println!();
     if failed.is_empty() {

@@ -1,0 +1,231 @@
+//! Assembling and running a relay: store, integrations, supervisor and HTTP server.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use billing_http_core::clock::{Clock, TokioClock};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::adapters::Adapter;
+use crate::api::{self, AppState, IngestKeys};
+use crate::config::{Config, ConfigError};
+use crate::integration::Integration;
+use crate::store::sqlite::{SqliteOptions, SqliteStore};
+use crate::store::{Store, StoreError};
+use crate::supervisor::{Supervisor, TenantStart};
+use crate::worker::TenantHealth;
+
+/// Why a relay could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The configuration (or a credential it references) is unusable.
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The store cannot be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Builds a [`Relay`]: `Relay::builder(config).start().await`.
+#[must_use]
+pub struct RelayBuilder {
+    config: Config,
+    clock: Arc<dyn Clock>,
+    adapters: HashMap<String, Arc<dyn Adapter>>,
+    store: Option<Arc<dyn Store>>,
+}
+
+impl std::fmt::Debug for RelayBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayBuilder")
+            .field("config", &self.config)
+            .field("adapters", &self.adapters.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RelayBuilder {
+    /// The clock (default: tokio's and the system's).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Uses `adapter` for `tenant` instead of the one its configuration describes (tests; the
+    /// tenant's settings and product mapping still come from the configuration).
+    pub fn adapter(mut self, tenant: &str, adapter: Arc<dyn Adapter>) -> Self {
+        self.adapters.insert(tenant.to_owned(), adapter);
+        self
+    }
+
+    /// Uses `store` instead of opening the configured database (tests).
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Opens the store, builds every active tenant's integration (resolving its credentials),
+    /// binds the listen address, starts the workers (each begins with crash recovery) and
+    /// serves the API.
+    pub async fn start(self) -> Result<Relay, StartError> {
+        let config = self.config;
+        let store: Arc<dyn Store> = match self.store {
+            Some(s) => s,
+            None => {
+                let mut o = SqliteOptions::new(&config.database.url);
+                o.synchronous = config.database.synchronous;
+                o.read_connections = config.database.read_connections;
+                SqliteStore::open(o).await?
+            }
+        };
+        let mut starts = BTreeMap::new();
+        let mut notifies = HashMap::new();
+        for (name, t) in &config.tenants {
+            let notify = Arc::new(Notify::new());
+            notifies.insert(name.clone(), notify.clone());
+            let integration = if !t.active {
+                None
+            } else if let Some(a) = self.adapters.get(name) {
+                Some(Arc::new(Integration::with_adapter(a.clone(), t)))
+            } else {
+                Some(Arc::new(
+                    Integration::from_config(name, t, self.clock.clone()).await?,
+                ))
+            };
+            starts.insert(
+                name.clone(),
+                TenantStart {
+                    integration,
+                    notify,
+                },
+            );
+        }
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let node = format!(
+            "{}-{}",
+            std::process::id(),
+            hex::encode(fastrand::u32(..).to_be_bytes())
+        );
+        let supervisor = Supervisor::start(
+            store.clone(),
+            self.clock.clone(),
+            config.leases.duration,
+            &node,
+            starts,
+        );
+        let state = AppState {
+            store: store.clone(),
+            clock: self.clock.clone(),
+            keys: Arc::new(IngestKeys::from_config(&config.ingest)),
+            tenants: Arc::new(notifies),
+            limits: config.limits,
+        };
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let serve = axum::serve(listener, api::router(state)).with_graceful_shutdown(async {
+                let _ = stop_rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "http server stopped");
+            }
+        });
+        tracing::info!(%addr, tenants = config.tenants.len(), "relay started");
+        Ok(Relay {
+            addr,
+            store,
+            supervisor,
+            server,
+            stop: stop_tx,
+        })
+    }
+}
+
+/// A running relay. See [`Relay::builder`].
+#[derive(Debug)]
+pub struct Relay {
+    addr: SocketAddr,
+    store: Arc<dyn Store>,
+    supervisor: Supervisor,
+    server: JoinHandle<()>,
+    stop: oneshot::Sender<()>,
+}
+
+impl Relay {
+    /// A builder for `config`.
+    pub fn builder(config: Config) -> RelayBuilder {
+        RelayBuilder {
+            config,
+            clock: Arc::new(TokioClock),
+            adapters: HashMap::new(),
+            store: None,
+        }
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// A tenant's health.
+    pub fn health(&self, tenant: &str) -> Option<TenantHealth> {
+        self.supervisor.health(tenant)
+    }
+
+    /// Every tenant's health.
+    pub fn healths(&self) -> BTreeMap<String, TenantHealth> {
+        self.supervisor.healths()
+    }
+
+    /// Graceful shutdown (reference §9): stops accepting requests and claiming lines, waits up
+    /// to `grace` for pushes in flight, then returns.
+    pub async fn shutdown(self, grace: Duration) {
+        let _ = self.stop.send(());
+        self.supervisor.shutdown(grace).await;
+        let _ = self.server.await;
+        self.store.close().await;
+    }
+
+    /// Stops everything at once, as if the process were killed: nothing is settled, leases
+    /// stay behind for crash recovery. For tests and the tour.
+    pub async fn abort(self) {
+        self.server.abort();
+        let _ = self.server.await;
+        self.supervisor.abort().await;
+        // connections still open hold the store: closing it is what a dead process does
+        self.store.close().await;
+    }
+}

@@ -1,0 +1,219 @@
+//! The durable store: order lines, their statuses and the work queue, behind one interface.
+//!
+//! [`Store`] is what the API, the workers and crash recovery use; [`sqlite::SqliteStore`] is
+//! the embedded default. The interface is shaped for a second backend on Postgres shared by
+//! several relay nodes (issue 12):
+//!
+//! * **every state change is one atomic statement** guarded by the expected state: a claim
+//!   moves the oldest due `received` line to `processing` *and* records its lease (owner,
+//!   expiry, in-flight slot) in one `UPDATE … RETURNING`; settling a line requires the caller
+//!   to still hold its lease. On Postgres the claim's sub-select becomes
+//!   `… FOR UPDATE SKIP LOCKED`;
+//! * **one line in flight per tenant is enforced by the database**: a `processing` line holds
+//!   one of the tenant's slots, and a unique index on `(tenant, slot)` refuses a second holder
+//!   of a slot, whatever the number of workers, tasks or nodes;
+//! * **time is a parameter**: every call takes `now` from the relay's clock, so tests run on
+//!   an injected clock and the SQL never reads the database server's clock;
+//! * **reads never modify**: status queries and counts run on read-only connections.
+//!
+//! Which leases are stale is the backend's call: on a single-node store (SQLite, one process
+//! per file, enforced by a lock file) every `processing` line found at boot belongs to a dead
+//! process; on a shared store only expired leases (or those of a worker known to be dead) are.
+
+use std::fmt;
+
+use futures::future::BoxFuture;
+
+use crate::model::{LineRecord, Millis, OrderLine, ReasonCode, StatusCounts};
+
+pub mod sqlite;
+
+/// A failure of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store cannot be reached or cannot commit (ingest answers 503, workers wait).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value the relay cannot read (written by another version?).
+    #[error("store holds an unreadable value: {0}")]
+    Corrupt(String),
+    /// The store cannot be opened as configured.
+    #[error("store configuration: {0}")]
+    Config(String),
+}
+
+/// The result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The outcome of [`Store::insert_line`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Inserted {
+    /// The line was new and is committed (with its queue entry).
+    New(LineRecord),
+    /// A line with this unique id already exists; nothing was written. The caller compares
+    /// the content (200 same, 409 different).
+    Existing(LineRecord),
+}
+
+/// A claim's lease: who holds the line, until when, in which in-flight slot.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease<'a> {
+    /// The holder (a worker incarnation: node, tenant, number).
+    pub owner: &'a str,
+    /// The tenant's in-flight slot, `0..max_in_flight`.
+    pub slot: u32,
+    /// When the lease expires unless renewed.
+    pub expires_at: Millis,
+}
+
+/// How a `processing` line leaves that status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Settlement {
+    /// The ERP has the line.
+    Completed {
+        /// The ERP's id of the created line, when known.
+        erp_reference: Option<String>,
+    },
+    /// A terminal failure.
+    Failed {
+        /// The reason code.
+        code: ReasonCode,
+        /// The reason text (bounded, never a body or credential).
+        reason: String,
+    },
+    /// Back to `received`, to be claimed again at `next_attempt_at`.
+    Retry {
+        /// The code of what went wrong (`None` after a crash recovery found nothing at the ERP).
+        code: Option<ReasonCode>,
+        /// The reason text.
+        reason: String,
+        /// Not before then.
+        next_attempt_at: Millis,
+        /// The last push may have reached the ERP: ask the adapter before pushing again.
+        check_first: bool,
+    },
+}
+
+/// Which `processing` lines crash recovery may take over.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Stale<'a> {
+    /// Every `processing` line not already held by the caller (boot of a single-node store:
+    /// their holders are dead).
+    All,
+    /// Lines whose lease expired (the caller's own included: a lease it could not renew or
+    /// settle), or held by this dead worker incarnation.
+    Expired {
+        /// A worker known to be dead (it panicked), whose leases need not expire first.
+        dead_owner: Option<&'a str>,
+    },
+}
+
+/// The relay's durable store. See the [module docs](self).
+pub trait Store: Send + Sync + fmt::Debug {
+    /// Commits a new line with its queue entry (`received`, due `now`) in one transaction, or
+    /// returns the existing line with the same `(tenant, unique_id)` without writing.
+    /// Returns only after the commit.
+    fn insert_line<'a>(
+        &'a self,
+        tenant: &'a str,
+        line: &'a OrderLine,
+        now: Millis,
+    ) -> BoxFuture<'a, StoreResult<Inserted>>;
+
+    /// The line, if any. Read-only.
+    fn get_line<'a>(
+        &'a self,
+        tenant: &'a str,
+        unique_id: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<LineRecord>>>;
+
+    /// Claims the tenant's oldest `received` line if it is due at `now` and the lease's slot
+    /// is free: one atomic statement moves it to `processing`, records the lease and counts
+    /// the attempt. `None` when the head line is not due, the slot is taken or the queue is
+    /// empty.
+    fn claim_next<'a>(
+        &'a self,
+        tenant: &'a str,
+        lease: Lease<'a>,
+        now: Millis,
+    ) -> BoxFuture<'a, StoreResult<Option<LineRecord>>>;
+
+    /// Extends a lease the owner still holds; `false` if it lost it.
+    fn renew_lease<'a>(
+        &'a self,
+        tenant: &'a str,
+        unique_id: &'a str,
+        owner: &'a str,
+        expires_at: Millis,
+        now: Millis,
+    ) -> BoxFuture<'a, StoreResult<bool>>;
+
+    /// Moves a `processing` line held by `owner` out of `processing`, freeing its slot;
+    /// `false` (nothing written) if `owner` no longer holds it.
+    fn settle<'a>(
+        &'a self,
+        tenant: &'a str,
+        unique_id: &'a str,
+        owner: &'a str,
+        settlement: Settlement,
+        now: Millis,
+    ) -> BoxFuture<'a, StoreResult<bool>>;
+
+    /// Settles a line like [`Store::settle`] and, when that succeeded, claims the tenant's next
+    /// line for `next` like [`Store::claim_next`] — in the same commit where the backend can,
+    /// which saves a worker one commit per line. The default makes the two calls in turn.
+    fn settle_and_claim<'a>(
+        &'a self,
+        tenant: &'a str,
+        unique_id: &'a str,
+        owner: &'a str,
+        settlement: Settlement,
+        next: Lease<'a>,
+        now: Millis,
+    ) -> BoxFuture<'a, StoreResult<(bool, Option<LineRecord>)>> {
+        Box::pin(async move {
+            if !self
+                .settle(tenant, unique_id, owner, settlement, now)
+                .await?
+            {
+                return Ok((false, None));
+            }
+            Ok((true, self.claim_next(tenant, next, now).await?))
+        })
+    }
+
+    /// Takes over the oldest stale `processing` line of the tenant (see [`Stale`]) for crash
+    /// recovery: one atomic statement gives it to `new_owner` until `expires_at`, keeping its
+    /// slot so nothing else of the tenant is pushed meanwhile.
+    fn take_over_stale<'a>(
+        &'a self,
+        tenant: &'a str,
+        stale: Stale<'a>,
+        new_owner: &'a str,
+        expires_at: Millis,
+        now: Millis,
+    ) -> BoxFuture<'a, StoreResult<Option<LineRecord>>>;
+
+    /// When the tenant's oldest `received` line is due (`None`: the queue is empty). Read-only.
+    fn next_due<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, StoreResult<Option<Millis>>>;
+
+    /// Lines per status of the tenant. Read-only.
+    fn counts<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, StoreResult<StatusCounts>>;
+
+    /// `Ok` when the store is reachable.
+    fn ping(&self) -> BoxFuture<'_, StoreResult<()>>;
+
+    /// Closes the store: connections, and (SQLite) the lock that keeps other processes out.
+    /// Later calls fail with [`StoreError::Unavailable`].
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+
+    /// `true` when this process is the store's only user, so at boot every `processing` line
+    /// belongs to a dead process ([`Stale::All`]).
+    fn single_node(&self) -> bool;
+}

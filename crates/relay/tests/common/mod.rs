@@ -1,0 +1,218 @@
+//! Shared test harness: a relay on a real SQLite file in a temporary folder, served over real
+//! HTTP on 127.0.0.1, driven by a stepped clock.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use billing_relay::Relay;
+use billing_relay::adapters::Adapter;
+use billing_relay::clock::SteppedClock;
+use billing_relay::config::Config;
+use billing_relay::store::Store;
+use serde_json::Value;
+
+/// The ingest key every harness accepts (for every tenant).
+pub const KEY: &str = "rk_test_ingest_key_0123456789abcdef";
+
+/// The configuration head: database, one ingest client for all tenants.
+pub fn head(db: &Path) -> String {
+    format!(
+        "listen = \"127.0.0.1:0\"\n[database]\nurl = \"sqlite://{}\"\n[ingest.clients.tests]\nsha256 = [\"{}\"]\ntenants = [\"*\"]\n",
+        db.display(),
+        billing_relay::api::hash_key(KEY)
+    )
+}
+
+/// A tenant section for the generic HTTP adapter against a stand-in.
+pub fn http_tenant(
+    name: &str,
+    erp: &billing_relay::standin::HttpErp,
+    lookup: bool,
+    extra: &str,
+) -> String {
+    let lookup = if lookup {
+        format!("lookup_url = \"{}\"\n", erp.lookup_url())
+    } else {
+        String::new()
+    };
+    format!(
+        "[tenants.{name}]\nerp = \"http\"\nrequest_attempts = 1\n{extra}\n[tenants.{name}.http]\nurl = \"{}\"\n{lookup}",
+        erp.push_url()
+    )
+}
+
+/// A tenant section whose adapter the test injects (the `http` section is a placeholder).
+pub fn injected_tenant(name: &str, extra: &str) -> String {
+    format!(
+        "[tenants.{name}]\nerp = \"http\"\nrequest_attempts = 1\n{extra}\n[tenants.{name}.http]\nurl = \"http://127.0.0.1:9/unused\"\n"
+    )
+}
+
+pub struct Harness {
+    pub relay: Option<Relay>,
+    pub dir: tempfile::TempDir,
+    pub clock: SteppedClock,
+    pub http: reqwest::Client,
+    pub config_text: String,
+    adapters: Vec<(String, Arc<dyn Adapter>)>,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub raw: String,
+}
+
+impl Harness {
+    /// A relay with these tenant sections; `adapters` replace the configured ones.
+    pub async fn start(tenants: &str, adapters: Vec<(&str, Arc<dyn Adapter>)>) -> Harness {
+        if std::env::var_os("RELAY_TEST_LOG").is_some() {
+            // RELAY_TEST_LOG=1 cargo test …: the relay's logs on standard error, for debugging
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("billing_relay=debug")
+                .with_test_writer()
+                .try_init();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let config_text = format!("{}{tenants}", head(&dir.path().join("relay.db")));
+        let mut h = Harness {
+            relay: None,
+            dir,
+            clock: SteppedClock::new(),
+            // reqwest with http-core's TLS settings: the workspace's reqwest has no
+            // process-wide crypto provider
+            http: billing_http_core::TlsConfig::default()
+                .reqwest_builder()
+                .unwrap()
+                .build()
+                .unwrap(),
+            config_text,
+            adapters: adapters
+                .into_iter()
+                .map(|(t, a)| (t.to_owned(), a))
+                .collect(),
+        };
+        h.relay = Some(h.build(None).await);
+        h
+    }
+
+    async fn build(&self, store: Option<Arc<dyn Store>>) -> Relay {
+        let config = Config::from_toml(&self.config_text, Vec::new()).unwrap();
+        let mut b = Relay::builder(config).clock(Arc::new(self.clock.clone()));
+        for (t, a) in &self.adapters {
+            b = b.adapter(t, a.clone());
+        }
+        if let Some(s) = store {
+            b = b.store(s);
+        }
+        b.start().await.unwrap()
+    }
+
+    /// Starts the relay again on the same file after an abort (a crash).
+    pub async fn restart(&mut self) {
+        if let Some(r) = self.relay.take() {
+            r.abort().await;
+        }
+        self.relay = Some(self.build(None).await);
+    }
+
+    pub fn relay(&self) -> &Relay {
+        self.relay.as_ref().unwrap()
+    }
+
+    /// The stored line (content and queue state), read from the store.
+    pub async fn stored(&self, tenant: &str, unique_id: &str) -> billing_relay::model::LineRecord {
+        self.relay()
+            .store()
+            .get_line(tenant, unique_id)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("relay.db")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.relay().url())
+    }
+
+    pub async fn submit(&self, tenant: &str, body: &str) -> Reply {
+        self.submit_as(tenant, body, Some(KEY), "application/json")
+            .await
+    }
+
+    pub async fn submit_as(
+        &self,
+        tenant: &str,
+        body: &str,
+        key: Option<&str>,
+        content_type: &str,
+    ) -> Reply {
+        let mut req = self
+            .http
+            .post(self.url(&format!("/v1/tenants/{tenant}/order-lines")))
+            .header("content-type", content_type)
+            .body(body.to_owned());
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        reply(req.send().await.unwrap()).await
+    }
+
+    pub async fn status(&self, tenant: &str, unique_id: &str) -> Reply {
+        let req = self
+            .http
+            .get(self.url(&format!("/v1/tenants/{tenant}/order-lines/{unique_id}")))
+            .bearer_auth(KEY);
+        reply(req.send().await.unwrap()).await
+    }
+
+    /// Waits (real time, generous guard) until the line has `status`.
+    pub async fn wait_status(&self, tenant: &str, unique_id: &str, status: &str) -> Reply {
+        let found =
+            wait_until(|| async { self.status(tenant, unique_id).await.body["status"] == status })
+                .await;
+        let last = self.status(tenant, unique_id).await;
+        assert!(
+            found,
+            "{tenant}/{unique_id} never became {status}; last reply {}",
+            last.raw
+        );
+        last
+    }
+}
+
+pub async fn reply(r: reqwest::Response) -> Reply {
+    let status = r.status().as_u16();
+    let raw = r.text().await.unwrap();
+    let body = serde_json::from_str(&raw).unwrap_or(Value::Null);
+    Reply { status, body, raw }
+}
+
+/// A line body.
+pub fn line(unique_id: &str, amount: &str) -> String {
+    format!(
+        r#"{{"unique_id":"{unique_id}","case_nr":"jdoe","product_nr":"112","product_amount":{amount}}}"#
+    )
+}
+
+/// Polls `cond` every 10 ms until it holds; `false` after 20 s (a guard against hangs, not a
+/// timed assertion).
+pub async fn wait_until<F, Fut>(mut cond: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    for _ in 0..2000 {
+        if cond().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
