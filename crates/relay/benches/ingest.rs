@@ -90,7 +90,11 @@ async fn phase(name: &'static str, url: &str, args: &Args, tenants: &[String]) -
         let lines = args.lines;
         tasks.push(tokio::spawn(async move {
             // http-core's TLS settings: the workspace's reqwest has no process-wide crypto provider
-            let http = billing_http_core::TlsConfig::default().reqwest_builder().unwrap().build().unwrap();
+            let http = billing_http_core::TlsConfig::default()
+                .reqwest_builder()
+                .expect("tls settings")
+                .build()
+                .expect("a reqwest client");
             let mut out = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
