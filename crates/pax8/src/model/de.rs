@@ -48,5 +48,20 @@ macro_rules! lenient_uint {
 }
 
 lenient_uint!(opt_u16, u16);
+#[cfg(feature = "webhooks")]
 lenient_uint!(opt_u32, u32);
-lenient_uint!(opt_u64, u64);
+
+/// Like `opt_string`, but never an error: an object or an array gives `None`.
+pub(crate) fn lenient_opt_string<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(
+        match Option::<Value>::deserialize(d)?.unwrap_or(Value::Null) {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        },
+    )
+}

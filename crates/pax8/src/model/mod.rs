@@ -29,6 +29,7 @@
 //! [`ProvisioningValue`] and [`SubscriptionUpdate`].
 
 pub(crate) mod de;
+mod decode;
 
 mod company;
 mod contact;
@@ -45,22 +46,46 @@ mod usage;
 pub use company::{Address, Company, CompanyUpdate, NewCompany};
 pub use contact::{Contact, ContactInput, ContactType};
 pub use datetime::{ParsedDateTime, Pax8DateTime};
+pub use decode::Model;
+pub(crate) use decode::{from_value, models};
 pub use enums::{
     BillingTerm, CompanySortField, CompanyStatus, ContactKind, DraftMonth, InvoiceChargeType,
     InvoiceItemTerm, InvoiceItemType, InvoiceRateType, InvoiceSortField, InvoiceStatus, OrderedBy,
     PricingType, ProductSortField, ProvisioningValueType, RateChargeType, Sort, SortDirection,
-    SubscriptionSortField, SubscriptionStatus, UsageSummarySortField,
+    SortField, SubscriptionSortField, SubscriptionStatus, UsageSummarySortField,
 };
+#[cfg(feature = "webhooks")]
+pub(crate) use ids::string_id;
 pub use ids::{
     CommitmentId, CompanyId, ContactId, InvoiceId, InvoiceItemId, LineItemId, OrderId, ProductId,
     SubscriptionId, UsageSummaryId, UserId,
 };
 pub use invoice::{Invoice, InvoiceItem};
 pub use order::{CreateLineItem, CreateOrder, LineItem, Order};
-pub use page::{Page, PageInfo};
+pub use page::{InvalidItem, Page, PageInfo};
 pub use product::{
     Commitment, Dependencies, Pricing, Product, ProductDependency, ProductDetail,
     ProvisioningDetail, ProvisioningValue, Rate,
 };
 pub use subscription::{CommitmentTerm, Subscription, SubscriptionUpdate};
 pub use usage::{UsageLine, UsageSummary};
+
+models!(
+    Company,
+    Contact,
+    Product,
+    ProvisioningDetail,
+    Dependencies,
+    Commitment,
+    ProductDependency,
+    Pricing,
+    Rate,
+    Order,
+    LineItem,
+    Subscription,
+    CommitmentTerm,
+    Invoice,
+    InvoiceItem,
+    UsageSummary,
+    UsageLine,
+);

@@ -191,13 +191,21 @@ pub struct SubscriptionUpdate {
 }
 
 impl SubscriptionUpdate {
-    /// An empty, checked update; set at least one of the four key fields.
+    /// An empty, checked update: [`SubscriptionUpdate::validate`] (run by
+    /// `subscriptions().update`) refuses it until at least one of `quantity`, `price`,
+    /// `billing_term` and `start_date` is set, as the spec requires.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// An update that skips the one-of-four check, for example to send only
     /// `provisioning_details` (whether the server accepts that is unverified).
+    ///
+    /// **This can send a body the spec forbids.** The official spec requires at least one of
+    /// `price`, `billingTerm`, `quantity` and `startDate` (an `anyOf` on the request body); an
+    /// update built here without any of them is sent anyway, and a server that enforces the
+    /// spec answers 400 or 422. Use it only to probe a server that is known to accept such
+    /// updates; [`SubscriptionUpdate::new`] stays strict.
     pub fn unchecked() -> Self {
         Self {
             unchecked: true,
