@@ -180,19 +180,30 @@ pub fn opt_decimal_as_number<S: Serializer>(v: &Option<Decimal>, s: S) -> Result
     }
 }
 
-/// One JSON value as a lenient helper sees it: a number keeps its exact text.
-enum Scalar {
+/// One JSON value as a lenient helper sees it, for vendor crates' own helpers: a number keeps
+/// its exact text, so no number is ever out of range here (`1e400` is the text `1e400`, where
+/// a [`Value`] refuses it); arrays and objects are only named. Read from JSON text, a
+/// [`Value`] or buffered content (see the [module docs](self)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Scalar {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
-    /// The number's JSON text, e.g. `1.10` or `-2.5e3`.
+    /// A number's JSON text, e.g. `1.10`, `-2.5e3` or `1e400`.
     Number(String),
+    /// A string, unescaped.
     String(String),
+    /// An array (its items are not kept).
     Array,
+    /// An object (its members are not kept).
     Object,
 }
 
 impl Scalar {
-    fn json_type(&self) -> &'static str {
+    /// The JSON type name, for error messages (never the value itself).
+    pub fn json_type(&self) -> &'static str {
         match self {
             Scalar::Null => "null",
             Scalar::Bool(_) => "a boolean",
