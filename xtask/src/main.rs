@@ -6,10 +6,13 @@
 //! * `cargo xtask sandbox [--vendor <v>|all] [--port <p>] ...`: the `billing-sandbox` binary's
 //!   command line (`billing_sandbox::cli`): serve the recordings, stable by default, and
 //!   synthetic data until Ctrl-C.
+//! * `cargo xtask publish-check [--no-verify] [--allow-dirty]`: manifests, default builds
+//!   without test machinery, and a packaging dry run of every publishable crate.
 //!
 //! See docs/fixtures.md.
 
 mod check;
+mod publish;
 mod record;
 mod report;
 mod tour;
@@ -37,6 +40,10 @@ enum Command {
     /// vendors whose credentials are set (PPMS_URL/PPMS_API_KEY, PAX8_CLIENT_ID/PAX8_CLIENT_SECRET,
     /// CLOUDSPOT_TOKEN); read-only unless --allow-writes.
     Tour(tour::TourArgs),
+    /// Check every publishable crate for crates.io: manifests, default builds without the
+    /// recording machinery, and `cargo package` of each crate alone (built from its .crate
+    /// file against the others, in dependency order).
+    PublishCheck(publish::PublishCheckArgs),
     /// Serve the recorded vendors (stable by default) and synthetic data until Ctrl-C: the
     /// same command line as the `billing-sandbox` binary.
     Sandbox(billing_sandbox::cli::Args),
@@ -54,6 +61,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Record(args) => runtime().and_then(|rt| rt.block_on(record::run(&root, args))),
         Command::CheckFixtures => check::run(&root),
+        Command::PublishCheck(args) => publish::run(&root, args),
         Command::Tour(args) => runtime().and_then(|rt| rt.block_on(tour::run(args))),
         Command::Sandbox(args) => runtime().and_then(|rt| rt.block_on(sandbox(args))),
     };

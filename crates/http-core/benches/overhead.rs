@@ -1,6 +1,6 @@
 //! Per-request overhead of the full http-core stack versus a bare `reqwest::Client`.
 //!
-//! Run: `cargo bench -p http-core --bench overhead` (optionally `-- <requests>`).
+//! Run: `cargo bench -p billing-http-core --bench overhead` (optionally `-- <requests>`).
 //! Both clients talk to the same minimal hyper server on 127.0.0.1 and fetch the same small
 //! body; the http-core client goes through request building, a (generous) GCRA limiter, auth
 //! injection, classification and the retry loop. The server runs on its own thread; the
@@ -106,8 +106,10 @@ fn main() {
         // the same settings the http-core transport uses by default: rustls, connect and total
         // timeouts (reqwest arms a timer per request for the latter) and a User-Agent
         let defaults = billing_http_core::TransportConfig::default();
-        let bare_client = reqwest::Client::builder()
-            .use_rustls_tls()
+        let bare_client = defaults
+            .tls
+            .reqwest_builder()
+            .unwrap()
             .connect_timeout(defaults.connect_timeout)
             .timeout(defaults.timeout)
             .user_agent(defaults.user_agent.clone())

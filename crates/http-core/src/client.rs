@@ -180,8 +180,7 @@ impl ClientBuilder {
         let transport = match self.transport {
             Some(t) => t,
             None => Arc::new(
-                ReqwestTransport::new(&self.transport_config)
-                    .map_err(|e| Error::from(e).with_vendor(vendor))?,
+                ReqwestTransport::new(&self.transport_config).map_err(|e| e.with_vendor(vendor))?,
             ),
         };
         Ok(Client {

@@ -14,6 +14,7 @@
 //! | `.rate_limiter(Arc<dyn RateLimiter>)` | a limiter of your own (e.g. one shared by a fleet) |
 //! | `.no_rate_limit()` | no client-side limiter at all |
 //! | `.user_agent(s)` | the `User-Agent` header |
+//! | `.tls(TlsConfig)` | certificate trust: the platform's store (default), extra roots from PEM, … |
 //! | `.transport(Arc<dyn Transport>)` | another transport (tests, replay, a custom reqwest client) |
 //! | `.clock(Arc<dyn Clock>)` | another clock (virtual time in tests) |
 //!
@@ -29,6 +30,7 @@ use crate::client::ClientBuilder;
 use crate::clock::{Clock, TokioClock};
 use crate::rate_limit::{GcraLimiter, Quota, RateLimiter};
 use crate::retry::RetryPolicy;
+use crate::tls::TlsConfig;
 use crate::transport::{Transport, TransportConfig};
 
 /// The default time allowed for one whole attempt.
@@ -74,6 +76,8 @@ pub struct Settings {
     pub connect_timeout: Duration,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// How the default transport verifies servers' certificates.
+    pub tls: TlsConfig,
     /// The retry policy.
     pub retry: RetryPolicy,
     /// The client-side rate limiter to install.
@@ -91,6 +95,7 @@ impl fmt::Debug for Settings {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
+            .field("tls", &self.tls)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("transport", &self.transport)
@@ -108,6 +113,7 @@ impl Settings {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: user_agent.into(),
+            tls: TlsConfig::default(),
             retry: RetryPolicy::default(),
             rate_limit: RateLimit::VendorDefault,
             transport: None,
@@ -120,12 +126,13 @@ impl Settings {
         self.clock.clone().unwrap_or_else(|| Arc::new(TokioClock))
     }
 
-    /// The settings of the default reqwest transport (timeouts and `User-Agent`).
+    /// The settings of the default reqwest transport (timeouts, `User-Agent`, TLS).
     pub fn transport_config(&self) -> TransportConfig {
         TransportConfig::default()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .user_agent(self.user_agent.clone())
+            .tls(self.tls.clone())
     }
 
     /// The limiter to install: the caller's choice, or `vendor_default` (a GCRA limiter on
@@ -216,8 +223,16 @@ macro_rules! client_builder_methods {
             self.settings.user_agent = user_agent.into();
             self
         }
+        /// Sets how servers' certificates are verified: the platform's trust store (default),
+        /// extra root certificates (an institution's own CA), the bundled Mozilla roots; see
+        /// [`TlsConfig`](billing_http_core::TlsConfig).
+        pub fn tls(mut self, tls: $crate::TlsConfig) -> Self {
+            self.settings.tls = tls;
+            self
+        }
         /// Replaces the transport (tests, replay of cassettes, a custom reqwest client).
-        /// Timeouts and `User-Agent` set on this builder apply only to the default transport.
+        /// Timeouts, `User-Agent` and TLS set on this builder apply only to the default
+        /// transport.
         pub fn transport(
             mut self,
             transport: ::std::sync::Arc<dyn $crate::transport::Transport>,
@@ -255,11 +270,17 @@ mod tests {
         .timeout(Duration::from_secs(3))
         .connect_timeout(Duration::from_secs(2))
         .user_agent("me/2")
+        .tls(TlsConfig::default().trust(crate::TrustRoots::WebpkiRoots))
         .rate_limit(Quota::per_second(7));
         assert_eq!(b.settings.base_url, "https://other.test/");
         assert_eq!(b.settings.timeout, Duration::from_secs(3));
         assert_eq!(b.settings.connect_timeout, Duration::from_secs(2));
         assert_eq!(b.settings.user_agent, "me/2");
+        assert_eq!(
+            b.settings.transport_config().tls.roots(),
+            crate::TrustRoots::WebpkiRoots,
+            "the TLS choice reaches the transport"
+        );
         let clock = b.settings.clock();
         let limiter = b.settings.limiter(None, clock.clone());
         assert!(limiter.is_some(), "an explicit quota installs a limiter");

@@ -1,8 +1,9 @@
 //! The transport trait and the production reqwest transport.
 //!
 //! A [`Transport`] sends one fully built [`HttpRequest`] and returns the raw [`HttpResponse`].
-//! The production transport is [`ReqwestTransport`]; the cassette module adds recording and
-//! replay transports; tests can plug in their own.
+//! The production transport is [`ReqwestTransport`] (reqwest over rustls; certificate
+//! verification set by [`TlsConfig`]); the `cassette` module (feature `recording`) adds
+//! recording and replay transports; tests can plug in their own.
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,6 +13,9 @@ use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
 use http::{HeaderMap, Method, StatusCode};
 use url::Url;
+
+use crate::error::Error;
+use crate::tls::TlsConfig;
 
 /// A request ready for the wire: the auth stage has already added credentials.
 ///
@@ -185,6 +189,8 @@ pub struct TransportConfig {
     pub user_agent: String,
     /// Which redirects are followed. Default [`Redirects::SameOrigin`].
     pub redirects: Redirects,
+    /// How servers' certificates are verified. Default: the platform's trust store.
+    pub tls: TlsConfig,
 }
 
 /// Which HTTP redirects the production transport follows.
@@ -209,6 +215,7 @@ impl Default for TransportConfig {
             max_body_bytes: 64 * 1024 * 1024,
             user_agent: default_user_agent(),
             redirects: Redirects::SameOrigin,
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -239,6 +246,11 @@ impl TransportConfig {
         self.user_agent = ua.into();
         self
     }
+    /// Sets how servers' certificates are verified.
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = tls;
+        self
+    }
 }
 
 /// The default `User-Agent`: this crate's name and version.
@@ -258,21 +270,18 @@ pub struct ReqwestTransport {
 }
 
 impl ReqwestTransport {
-    /// Builds a transport from the settings.
-    pub fn new(config: &TransportConfig) -> Result<Self, TransportError> {
+    /// Builds a transport from the settings. Fails (a configuration error) when the TLS
+    /// settings cannot be used, e.g. the platform has no trust store.
+    pub fn new(config: &TransportConfig) -> Result<Self, Error> {
         let client = reqwest::Client::builder()
-            .use_rustls_tls()
+            .tls_backend_preconfigured(config.tls.client_config()?)
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .user_agent(config.user_agent.clone())
             .redirect(redirect_policy(config.redirects))
             .build()
             .map_err(|e| {
-                TransportError::new(
-                    TransportErrorKind::Other,
-                    format!("cannot build http client: {e}"),
-                )
-                .with_source(e)
+                Error::config(format!("cannot build the http client: {e}")).with_source(e)
             })?;
         Ok(ReqwestTransport {
             client,
@@ -280,7 +289,8 @@ impl ReqwestTransport {
         })
     }
 
-    /// Wraps an existing reqwest client (its own timeouts apply).
+    /// Wraps an existing reqwest client (its own timeouts and TLS settings apply; build it with
+    /// [`TlsConfig::reqwest_builder`] to keep this crate's TLS choices).
     pub fn from_client(client: reqwest::Client, max_body_bytes: usize) -> Self {
         ReqwestTransport {
             client,
@@ -320,12 +330,32 @@ fn map_reqwest_error(e: reqwest::Error) -> TransportError {
     };
     // reqwest's Display includes the URL, which may carry query secrets: strip it.
     let e = e.without_url();
-    let message = match kind {
-        TransportErrorKind::Connect => format!("connection failed: {e}"),
-        TransportErrorKind::Timeout => format!("request timed out: {e}"),
-        _ => format!("transport error: {e}"),
+    let what = match kind {
+        TransportErrorKind::Connect => "connection failed",
+        TransportErrorKind::Timeout => "request timed out",
+        _ => "transport error",
     };
+    let message = format!("{what}: {e}{}", causes(&e));
     TransportError::new(kind, message).with_source(e)
+}
+
+/// `": cause: deeper cause"`: reqwest's own message says only "error sending request"; the
+/// causes say why (refused, certificate not trusted, reset), and carry no URL.
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = String::new();
+    let mut last = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        // hyper and reqwest wrap errors whose messages repeat their inner one
+        if !last.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        last = text;
+        next = cause.source();
+    }
+    out
 }
 
 impl Transport for ReqwestTransport {

@@ -221,7 +221,12 @@ async fn decode() {
         "{}/v1/orders?page=0&size=200",
         sandbox.url().trim_end_matches('/')
     );
-    let body = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    let http = billing_http_core::TlsConfig::default()
+        .reqwest_builder()
+        .unwrap()
+        .build()
+        .unwrap();
+    let body = http.get(&url).send().await.unwrap().bytes().await.unwrap();
     let n = 200;
     let start = Instant::now();
     for _ in 0..n {

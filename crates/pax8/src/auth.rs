@@ -127,10 +127,11 @@ pub struct TokenResponse {
 
 /// `expires_in` from any JSON value: see [`TokenResponse::expires_in`].
 fn lenient_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let v = Option::<serde_json::Value>::deserialize(d)?.unwrap_or_default();
-    let text = match &v {
-        serde_json::Value::Number(n) => n.to_string(),
-        serde_json::Value::String(s) => s.trim().to_owned(),
+    use billing_http_core::lenient::Scalar;
+    // a number as its text: even one beyond f64's range (`1e400`) is read, and saturates
+    let text = match Scalar::deserialize(d)? {
+        Scalar::Number(n) => n,
+        Scalar::String(s) => s.trim().to_owned(),
         _ => return Ok(None),
     };
     let secs: f64 = match text.parse() {

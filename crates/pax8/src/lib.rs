@@ -92,6 +92,11 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
+// The README (the crates.io page) is compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 #[cfg(feature = "unstable-app-api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "unstable-app-api")))]
 pub mod app_api;
@@ -106,6 +111,8 @@ pub mod pagination;
 pub mod paths;
 pub mod products;
 mod query;
+#[cfg(feature = "recording")]
+#[cfg_attr(docsrs, doc(cfg(feature = "recording")))]
 pub mod recording;
 pub mod subscriptions;
 pub mod usage_summaries;

@@ -180,11 +180,9 @@ fn pax8_q12_subscription_update_partial() {
         json!({"provisioningDetails": [{"key": "adminEmail", "values": ["jdoe@example.org"]}]})
     );
     assert!(SubscriptionUpdate::unchecked().validate().is_err());
+    // a JSON number (request bodies are `serde_json::Value`s: 12.50 is written 12.5)
     let priced = SubscriptionUpdate::new().price(dec("12.50"));
-    assert_eq!(
-        serde_json::to_string(&priced).unwrap(),
-        r#"{"price":12.50}"#
-    );
+    assert_eq!(serde_json::to_string(&priced).unwrap(), r#"{"price":12.5}"#);
 }
 
 #[test]

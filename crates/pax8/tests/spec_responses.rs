@@ -331,7 +331,8 @@ fn number() -> BoxedStrategy<Value> {
             "-0",
             "0.0",
             "3.0",
-            "1e400",
+            // not "1e400": beyond f64's range no `serde_json::Value` holds it (the SDK does not
+            // turn on serde_json's arbitrary_precision)
         ])
         .prop_map(|t| serde_json::from_str(t).unwrap()),
     ]

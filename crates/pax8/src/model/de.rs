@@ -1,9 +1,8 @@
 //! Lenient deserialisation helpers of the models (PAX8-Q19, §3.7, §3.8): the shared ones come
 //! from `billing_http_core::lenient`; the unsigned-integer ones are Pax8's own.
 //!
-//! Everything goes through `serde_json::Value`, which also makes the helpers work inside
-//! `#[serde(flatten)]` structs and with serde_json's `arbitrary_precision` feature (which the
-//! workspace enables through `rust_decimal`).
+//! Decimals are read from the number's exact JSON text (see `billing_http_core::lenient`);
+//! the whole-number helpers go through `serde_json::Value`, whose integers are exact.
 
 use serde::de::{Deserialize, Deserializer, Error as _};
 

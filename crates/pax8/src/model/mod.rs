@@ -17,11 +17,12 @@
 //! Pax8 sends money as JSON numbers with up to three decimals, sometimes as whole numbers and
 //! sometimes as floats for the same field (PAX8-Q19). `f64` cannot represent `0.1` exactly, so
 //! summing invoice items or usage lines in `f64` drifts by cents. `Decimal` keeps every value
-//! exactly as sent (the workspace enables serde_json's `arbitrary_precision`, so even the
+//! exactly as sent (it is read from the number's JSON text, never through `f64`, so even the
 //! parse is exact), sums exactly, and is what accounting code expects. It costs a few bytes per
 //! field and a dependency that the workspace already has. In snapshots and when a model is
 //! serialised back, a `Decimal` is written as a string (`"12.50"`); request bodies
-//! ([`SubscriptionUpdate`]) write JSON numbers.
+//! ([`SubscriptionUpdate`]) write JSON numbers (exact up to 15 significant digits; more is an
+//! error, never a rounding).
 //!
 //! Request bodies are separate types with non-optional required fields: [`NewCompany`],
 //! [`CompanyUpdate`], [`ContactInput`], [`CreateOrder`], [`CreateLineItem`],

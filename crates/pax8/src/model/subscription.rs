@@ -156,7 +156,7 @@ pub struct SubscriptionUpdate {
     /// New customer price.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        with = "rust_decimal::serde::arbitrary_precision_option"
+        serialize_with = "billing_http_core::lenient::opt_decimal_as_number"
     )]
     pub price: Option<Decimal>,
     /// New billing term.
@@ -180,7 +180,7 @@ pub struct SubscriptionUpdate {
     /// Partner cost (writability unverified).
     #[serde(
         skip_serializing_if = "Option::is_none",
-        with = "rust_decimal::serde::arbitrary_precision_option"
+        serialize_with = "billing_http_core::lenient::opt_decimal_as_number"
     )]
     pub partner_cost: Option<Decimal>,
     /// Replaces the full set of provisioning values (PAX8-Q12).
