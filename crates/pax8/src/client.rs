@@ -630,16 +630,15 @@ fn on_transport(
     transport: Arc<dyn Transport>,
     auth: Arc<dyn billing_http_core::auth::Auth>,
 ) -> Result<billing_http_core::Client, Error> {
-    let mut b = billing_http_core::Client::builder("pax8", c.base_url().as_str())
+    billing_http_core::Client::builder("pax8", c.base_url().as_str())
         .transport(transport)
         .retry(c.retry_policy().clone())
         .classifier(Arc::new(Pax8Classifier))
         .clock(c.clock())
-        .auth(auth);
-    if let Some(l) = c.rate_limiter() {
-        b = b.rate_limiter(l);
-    }
-    b.build().map_err(|e| Error::Config(e.to_string()))
+        .auth(auth)
+        .rate_limiter(c.rate_limiter())
+        .build()
+        .map_err(|e| Error::Config(e.to_string()))
 }
 
 /// Decodes a JSON success body; an empty body decodes as JSON `null`.

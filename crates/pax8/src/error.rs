@@ -423,6 +423,11 @@ impl Error {
     /// Maps an http-core error (with the request's method and path) to a typed error.
     pub(crate) fn from_core(e: billing_http_core::Error, method: &Method, path: &str) -> Self {
         use std::error::Error as _;
+        // No token could be obtained, so this request was never sent: map the token call's
+        // own error (http-core keeps it, with its method and status, in `token_error`).
+        if let Some(token) = e.token_error() {
+            return Error::from_core(token.clone(), &Method::POST, token.operation());
+        }
         let status = e.status().map(|s| s.as_u16());
         let kind = e.kind();
         let Some(status) = status else {
