@@ -334,14 +334,28 @@ impl RateLimiter for GcraLimiter {
     }
 }
 
+/// The default spacing of callers resuming after a pause (see [`BackoffGate::resume_spacing`]).
+pub const DEFAULT_RESUME_SPACING: Duration = Duration::from_millis(50);
+
 /// A limiter with no quota: only the shared pause after a 429 or 503 (see the
-/// [module docs](self)). Cheap: one atomic load per call while no pause is running.
+/// [module docs](self)).
+///
+/// While no pause runs, a caller goes at once: two atomic loads, no lock, no waiting. After a
+/// pause, callers do not all rush the server at the instant it ends: they resume one at a time,
+/// [`resume_spacing`](BackoffGate::resume_spacing) apart (a GCRA-like reservation that only runs
+/// after a pause), so a server that is still overloaded answers one more 429 — which starts the
+/// next pause and sends the waiting callers back to wait, without using up their attempts —
+/// rather than twenty.
 pub struct BackoffGate {
     clock: Arc<dyn Clock>,
-    /// The clock's instant that `blocked_until` counts from.
+    /// The clock's instant that the nanosecond counters below count from.
     base: Instant,
-    /// Nanoseconds after `base` before which no call may go (0: no pause ever set).
+    /// No call may go before this (0: no pause ever set).
     blocked_until: AtomicU64,
+    /// The next free slot of the resumption after a pause: a caller arriving before it takes
+    /// it and moves it on by the spacing; one arriving after it goes at once.
+    cursor: AtomicU64,
+    spacing: Duration,
     default_penalty: Duration,
     max_penalty: Duration,
 }
@@ -359,6 +373,8 @@ impl BackoffGate {
             clock,
             base,
             blocked_until: AtomicU64::new(0),
+            cursor: AtomicU64::new(0),
+            spacing: DEFAULT_RESUME_SPACING,
             default_penalty: DEFAULT_PENALTY,
             max_penalty: DEFAULT_MAX_PENALTY,
         }
@@ -376,12 +392,54 @@ impl BackoffGate {
         self
     }
 
-    fn nanos(&self, at: Instant) -> u64 {
-        u64::try_from(at.saturating_duration_since(self.base).as_nanos()).unwrap_or(u64::MAX)
+    /// Sets how far apart callers resume after a pause (default [`DEFAULT_RESUME_SPACING`]).
+    pub fn resume_spacing(mut self, spacing: Duration) -> Self {
+        self.spacing = spacing;
+        self
     }
 
-    /// How long a caller arriving at `now` must wait (zero when no pause is running).
-    fn wait_at(&self, now: Instant) -> Duration {
+    /// Nanoseconds since `base`, plus one: 0 is "never" for the counters.
+    fn nanos(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.base).as_nanos())
+            .unwrap_or(u64::MAX)
+            .saturating_add(1)
+    }
+
+    fn spacing_nanos(&self) -> u64 {
+        u64::try_from(self.spacing.as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Takes the next slot for a caller arriving at `now_n`: `Ok(None)` to go at once,
+    /// `Ok(Some(slot))` to go at `slot`, or `Err(wait)` when the slot is more than `max_wait`
+    /// away (nothing is reserved then).
+    fn reserve(&self, now_n: u64, max_wait: Duration) -> Result<Option<u64>, Duration> {
+        let max_wait_n = u64::try_from(max_wait.as_nanos()).unwrap_or(u64::MAX);
+        let mut cursor = self.cursor.load(Ordering::Acquire);
+        loop {
+            // no pause and no resumption running: go
+            if now_n > cursor && now_n >= self.blocked_until.load(Ordering::Acquire) {
+                return Ok(None);
+            }
+            let slot = cursor.max(now_n);
+            let wait = slot - now_n;
+            if wait > max_wait_n {
+                return Err(Duration::from_nanos(wait));
+            }
+            let next = slot.saturating_add(self.spacing_nanos()).max(slot + 1);
+            match self.cursor.compare_exchange_weak(
+                cursor,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok((wait > 0).then_some(slot)),
+                Err(actual) => cursor = actual,
+            }
+        }
+    }
+
+    /// The pause still to run at `now` (zero when none).
+    fn pause_left(&self, now: Instant) -> Duration {
         let until = self.blocked_until.load(Ordering::Acquire);
         Duration::from_nanos(until.saturating_sub(self.nanos(now)))
     }
@@ -396,7 +454,8 @@ impl Default for BackoffGate {
 impl fmt::Debug for BackoffGate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BackoffGate")
-            .field("pause_left", &self.wait_at(self.clock.now()))
+            .field("pause_left", &self.pause_left(self.clock.now()))
+            .field("resume_spacing", &self.spacing)
             .finish_non_exhaustive()
     }
 }
@@ -404,30 +463,37 @@ impl fmt::Debug for BackoffGate {
 impl RateLimiter for BackoffGate {
     fn acquire(&self, max_wait: Duration) -> BoxFuture<'_, Result<(), Error>> {
         let start = self.clock.now();
-        let wait = self.wait_at(start);
-        if wait.is_zero() {
-            return Box::pin(futures::future::ready(Ok(())));
-        }
-        if wait > max_wait {
-            return Box::pin(futures::future::ready(Err(Error::rate_limited_by_client(
-                wait, max_wait,
-            ))));
-        }
-        let deadline = start.checked_add(max_wait);
+        let start_n = self.nanos(start);
+        let mut slot = match self.reserve(start_n, max_wait) {
+            Ok(None) => return Box::pin(futures::future::ready(Ok(()))),
+            Ok(Some(slot)) => slot,
+            Err(wait) => {
+                return Box::pin(futures::future::ready(Err(Error::rate_limited_by_client(
+                    wait, max_wait,
+                ))));
+            }
+        };
+        let deadline_n =
+            u64::try_from(max_wait.as_nanos()).map_or(u64::MAX, |w| start_n.saturating_add(w));
         Box::pin(async move {
-            let mut wait = wait;
             loop {
-                self.clock.sleep(wait).await;
-                let now = self.clock.now();
-                wait = self.wait_at(now);
-                if wait.is_zero() {
-                    return Ok(());
+                let now_n = self.nanos(self.clock.now());
+                if slot > now_n {
+                    self.clock.sleep(Duration::from_nanos(slot - now_n)).await;
                 }
-                // the pause was extended meanwhile: the budget still applies
-                let left = deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(now));
-                if wait > left {
-                    return Err(Error::rate_limited_by_client(wait, left));
+                let now_n = self.nanos(self.clock.now());
+                // a new pause began while this caller waited: take a slot after it, within
+                // what is left of the budget
+                if self.blocked_until.load(Ordering::Acquire) > now_n {
+                    let left = Duration::from_nanos(deadline_n.saturating_sub(now_n));
+                    match self.reserve(now_n, left) {
+                        Ok(None) => return Ok(()),
+                        Ok(Some(next)) => slot = next,
+                        Err(wait) => return Err(Error::rate_limited_by_client(wait, left)),
+                    }
+                    continue;
                 }
+                return Ok(());
             }
         })
     }
@@ -436,6 +502,8 @@ impl RateLimiter for BackoffGate {
         let pause = penalty(retry_after, self.default_penalty, self.max_penalty);
         let until = self.nanos(instant_after(self.clock.now(), pause)).max(1);
         self.blocked_until.fetch_max(until, Ordering::AcqRel);
+        // the resumption starts when the pause ends
+        self.cursor.fetch_max(until, Ordering::AcqRel);
         Box::pin(futures::future::ready(()))
     }
 }
@@ -624,9 +692,55 @@ mod tests {
         assert!(gate.acquire(Duration::from_secs(2)).await.is_err());
         gate.acquire(Duration::from_secs(3)).await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_secs(3));
-        gate.acquire(Duration::ZERO).await.unwrap();
-        gate.penalize(None).await;
+        // callers resume one at a time after a pause, then freely again
+        assert!(gate.acquire(Duration::ZERO).await.is_err());
         gate.acquire(Duration::MAX).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::from_secs(3) + DEFAULT_PENALTY);
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(3) + DEFAULT_RESUME_SPACING
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        for _ in 0..100 {
+            gate.acquire(Duration::ZERO).await.unwrap();
+        }
+        gate.penalize(None).await;
+        let paused = tokio::time::Instant::now();
+        gate.acquire(Duration::MAX).await.unwrap();
+        assert_eq!(paused.elapsed(), DEFAULT_PENALTY);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callers_resume_one_at_a_time_after_a_pause_and_rewait_if_it_is_renewed() {
+        let gate = Arc::new(BackoffGate::new());
+        let start = tokio::time::Instant::now();
+        gate.penalize(Some(Duration::from_secs(1))).await;
+        let released = Arc::new(Mutex::new(Vec::new()));
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let (gate, released) = (gate.clone(), released.clone());
+                tokio::spawn(async move {
+                    gate.acquire(Duration::MAX).await.unwrap();
+                    released.lock().unwrap().push(start.elapsed());
+                    // the first one to resume meets a server still overloaded
+                    if released.lock().unwrap().len() == 1 {
+                        gate.penalize(Some(Duration::from_secs(2))).await;
+                    }
+                })
+            })
+            .collect();
+        for w in waiters {
+            w.await.unwrap();
+        }
+        let ms: Vec<u128> = released
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_millis())
+            .collect();
+        assert_eq!(
+            ms,
+            vec![1000, 3000, 3050],
+            "one probe, then the others after the new pause"
+        );
     }
 }
