@@ -9,6 +9,7 @@
 //! See docs/fixtures.md.
 
 mod check;
+mod fuzz;
 mod record;
 mod tour;
 mod vendors;
@@ -35,6 +36,8 @@ enum Command {
     /// vendors whose credentials are set (PPMS_URL/PPMS_API_KEY, PAX8_CLIENT_ID/PAX8_CLIENT_SECRET,
     /// CLOUDSPOT_TOKEN); read-only unless --allow-writes.
     Tour(tour::TourArgs),
+    /// Run every fuzz target of fuzz/ for a while (nightly + cargo-fuzz; docs/reliability.md).
+    Fuzz(fuzz::FuzzArgs),
     /// Serve a vendor's fixtures and synthetic data on 127.0.0.1 until Ctrl-C.
     Sandbox {
         /// Vendor: ppms, pax8 or cloudspot.
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Record(args) => runtime().and_then(|rt| rt.block_on(record::run(&root, args))),
         Command::CheckFixtures => check::run(&root),
+        Command::Fuzz(args) => fuzz::run(&root, args),
         Command::Tour(args) => runtime().and_then(|rt| rt.block_on(tour::run(args))),
         Command::Sandbox {
             vendor,
