@@ -285,6 +285,11 @@ impl RateLimiter for GcraLimiter {
             None => Duration::MAX,
         };
         let mut slot = match self.reserve(start, max_wait) {
+            // a slot that is due now is released at once, without a waiting task
+            Ok(slot) if slot <= start => match self.release(start) {
+                Release::Go => return Box::pin(futures::future::ready(Ok(()))),
+                _ => slot,
+            },
             Ok(slot) => slot,
             Err(wait) => {
                 return Box::pin(futures::future::ready(Err(Error::rate_limited_by_client(
@@ -543,14 +548,15 @@ mod tests {
         let clock = ManualClock::new();
         let limiter = GcraLimiter::with_clock(Quota::per_second(4), Arc::new(clock.clone()));
         let t0 = clock.now();
-        let first = limiter.acquire(Duration::MAX); // slot 0
-        let second = limiter.acquire(Duration::MAX); // slot 250 ms
-        clock.advance(Duration::from_millis(300)); // the first caller's wake-up comes late
+        limiter.acquire(Duration::MAX).await.unwrap(); // slot 0, released at once
+        let first = limiter.acquire(Duration::MAX); // slot 250 ms
+        let second = limiter.acquire(Duration::MAX); // slot 500 ms
+        clock.advance(Duration::from_millis(550)); // the first waiter's wake-up comes 300 ms late
         first.await.unwrap();
         second.await.unwrap();
         assert_eq!(
             (clock.now() - t0).as_millis(),
-            550,
+            800,
             "released 250 ms after the late first"
         );
     }
@@ -561,16 +567,17 @@ mod tests {
         let limiter = GcraLimiter::with_clock(Quota::per_second(4), Arc::new(clock.clone()))
             .strict_spacing(false);
         let t0 = clock.now();
+        limiter.acquire(Duration::MAX).await.unwrap(); // slot 0, released at once
         let (a, b, c) = (
             limiter.acquire(Duration::MAX),
             limiter.acquire(Duration::MAX),
             limiter.acquire(Duration::MAX),
-        ); // 0, 250, 500 ms
-        clock.advance(Duration::from_millis(300)); // the first caller's wake-up comes late
+        ); // 250, 500, 750 ms
+        clock.advance(Duration::from_millis(550)); // the first waiter's wake-up comes 300 ms late
         a.await.unwrap();
-        b.await.unwrap(); // booked at 550 ms (300 + 250)
-        c.await.unwrap(); // the timeline is not shifted again: 800 ms, not 800 ms plus lateness
-        assert_eq!((clock.now() - t0).as_millis(), 800);
+        b.await.unwrap(); // booked at 800 ms (550 + 250)
+        c.await.unwrap(); // the timeline is not shifted again: 1050 ms, not 1050 plus lateness
+        assert_eq!((clock.now() - t0).as_millis(), 1050);
     }
 
     #[tokio::test(start_paused = true)]

@@ -361,24 +361,25 @@ fn map_reqwest_error(e: reqwest::Error) -> TransportError {
 impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(async move {
-            let mut builder = self
-                .client
-                .request(request.method, request.url)
-                .headers(request.headers);
+            // the request is built directly (not through `RequestBuilder`), so its header map
+            // moves in instead of being merged entry by entry; the client's default headers
+            // (User-Agent) are still added by `execute`
+            let mut req = reqwest::Request::new(request.method, request.url);
+            *req.headers_mut() = request.headers;
             if !request.body.is_empty() {
-                builder = builder.body(request.body);
+                *req.body_mut() = Some(request.body.into());
             }
-            // a request's budget caps this transport's own per-attempt timeout
-            let timeout = match (request.timeout, self.timeout) {
-                (Some(budget), Some(own)) => Some(budget.min(own)),
-                (budget, own) => budget.or(own),
-            };
-            if let Some(timeout) = timeout {
-                builder = builder.timeout(timeout);
+            // a request's budget caps this transport's own per-attempt timeout (the reqwest
+            // client already applies `own`; setting a per-request timeout costs an allocation,
+            // so it is set only when the budget is shorter)
+            match (request.timeout, self.timeout) {
+                (Some(budget), Some(own)) if budget < own => *req.timeout_mut() = Some(budget),
+                (Some(budget), None) => *req.timeout_mut() = Some(budget),
+                _ => {}
             }
-            let mut resp = builder.send().await.map_err(map_reqwest_error)?;
+            let mut resp = self.client.execute(req).await.map_err(map_reqwest_error)?;
             let status = resp.status();
-            let headers = resp.headers().clone();
+            let headers = std::mem::take(resp.headers_mut());
             if resp
                 .content_length()
                 .is_some_and(|len| len > self.max_body_bytes as u64)
