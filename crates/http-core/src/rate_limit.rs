@@ -140,9 +140,43 @@ struct State {
     blocked_until: Option<Instant>,
 }
 
-/// The pause a 429/503 imposes: `retry_after` or `default`, capped at `max`.
-fn penalty(retry_after: Option<Duration>, default: Duration, max: Duration) -> Duration {
-    retry_after.unwrap_or(default).min(max)
+/// How long a 429 (or 503) pauses a limiter: the server's `Retry-After`, or `default` when it
+/// named none, never more than `max`. Both limiters of this crate take one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Penalty {
+    /// The pause when the server named no `Retry-After` (default [`DEFAULT_PENALTY`]).
+    pub default: Duration,
+    /// The longest pause, whatever the server asked (default [`DEFAULT_MAX_PENALTY`]).
+    pub max: Duration,
+}
+
+impl Default for Penalty {
+    fn default() -> Self {
+        Penalty {
+            default: DEFAULT_PENALTY,
+            max: DEFAULT_MAX_PENALTY,
+        }
+    }
+}
+
+impl Penalty {
+    /// Sets the pause when the server named none.
+    pub fn default_pause(mut self, pause: Duration) -> Self {
+        self.default = pause;
+        self
+    }
+
+    /// Sets the longest pause.
+    pub fn max_pause(mut self, max: Duration) -> Self {
+        self.max = max;
+        self
+    }
+
+    /// The pause for an answer that asked for `retry_after`.
+    pub fn pause(&self, retry_after: Option<Duration>) -> Duration {
+        retry_after.unwrap_or(self.default).min(self.max)
+    }
 }
 
 /// What a woken caller does next.
@@ -158,8 +192,7 @@ pub struct GcraLimiter {
     interval: Duration,
     tolerance: Duration,
     clock: Arc<dyn Clock>,
-    default_penalty: Duration,
-    max_penalty: Duration,
+    penalty: Penalty,
     strict_spacing: bool,
     state: Mutex<State>,
 }
@@ -179,23 +212,16 @@ impl GcraLimiter {
             interval,
             tolerance,
             clock,
-            default_penalty: DEFAULT_PENALTY,
-            max_penalty: DEFAULT_MAX_PENALTY,
+            penalty: Penalty::default(),
             strict_spacing: true,
             state: Mutex::new(State::default()),
         }
     }
 
-    /// Sets the pause after a 429 without `Retry-After` (default 1 s).
-    pub fn default_penalty(mut self, pause: Duration) -> Self {
-        self.default_penalty = pause;
-        self
-    }
-
-    /// Sets the longest pause after a 429, whatever its `Retry-After` (default
-    /// [`DEFAULT_MAX_PENALTY`]).
-    pub fn max_penalty(mut self, max: Duration) -> Self {
-        self.max_penalty = max;
+    /// Sets how long a 429 pauses the limiter (default [`Penalty::default`]: the
+    /// `Retry-After`, or 1 s, at most 60 s).
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.penalty = penalty;
         self
     }
 
@@ -324,7 +350,7 @@ impl RateLimiter for GcraLimiter {
     }
 
     fn penalize(&self, retry_after: Option<Duration>) -> BoxFuture<'_, ()> {
-        let pause = penalty(retry_after, self.default_penalty, self.max_penalty);
+        let pause = self.penalty.pause(retry_after);
         let until = instant_after(self.clock.now(), pause);
         let mut st = self.lock();
         if st.blocked_until.is_none_or(|current| current < until) {
@@ -361,8 +387,7 @@ pub struct BackoffGate {
     /// it and moves it on by the spacing; one arriving after it goes at once.
     cursor: AtomicU64,
     spacing: Duration,
-    default_penalty: Duration,
-    max_penalty: Duration,
+    penalty: Penalty,
 }
 
 impl BackoffGate {
@@ -380,20 +405,13 @@ impl BackoffGate {
             blocked_until: AtomicU64::new(0),
             cursor: AtomicU64::new(0),
             spacing: DEFAULT_RESUME_SPACING,
-            default_penalty: DEFAULT_PENALTY,
-            max_penalty: DEFAULT_MAX_PENALTY,
+            penalty: Penalty::default(),
         }
     }
 
-    /// Sets the pause after a 429/503 without `Retry-After` (default 1 s).
-    pub fn default_penalty(mut self, pause: Duration) -> Self {
-        self.default_penalty = pause;
-        self
-    }
-
-    /// Sets the longest pause, whatever the server asked (default [`DEFAULT_MAX_PENALTY`]).
-    pub fn max_penalty(mut self, max: Duration) -> Self {
-        self.max_penalty = max;
+    /// Sets how long a 429/503 pauses the gate (default [`Penalty::default`]).
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.penalty = penalty;
         self
     }
 
@@ -504,7 +522,7 @@ impl RateLimiter for BackoffGate {
     }
 
     fn penalize(&self, retry_after: Option<Duration>) -> BoxFuture<'_, ()> {
-        let pause = penalty(retry_after, self.default_penalty, self.max_penalty);
+        let pause = self.penalty.pause(retry_after);
         let until = self.nanos(instant_after(self.clock.now(), pause)).max(1);
         self.blocked_until.fetch_max(until, Ordering::AcqRel);
         // the resumption starts when the pause ends

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use crate::client::ClientBuilder;
 use crate::clock::{Clock, TokioClock};
-use crate::rate_limit::{BackoffGate, GcraLimiter, Quota, RateLimiter};
+use crate::rate_limit::{BackoffGate, GcraLimiter, Penalty, Quota, RateLimiter};
 use crate::retry::RetryPolicy;
 use crate::transport::{Transport, TransportConfig};
 
@@ -144,10 +144,10 @@ impl Settings {
             RateLimit::VendorDefault => vendor_default,
             RateLimit::Off => None,
         };
-        let cap = self.retry.max_retry_after;
+        let penalty = Penalty::default().max_pause(self.retry.max_retry_after);
         match quota {
-            Some(q) => Arc::new(GcraLimiter::with_clock(q, clock).max_penalty(cap)),
-            None => Arc::new(BackoffGate::with_clock(clock).max_penalty(cap)),
+            Some(q) => Arc::new(GcraLimiter::with_clock(q, clock).penalty(penalty)),
+            None => Arc::new(BackoffGate::with_clock(clock).penalty(penalty)),
         }
     }
 
