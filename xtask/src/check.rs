@@ -69,6 +69,23 @@ fn is_used(sources: &[String], vendor: &str, file: &str) -> bool {
     })
 }
 
+/// billing-sandbox embeds the recordings through `crates/sandbox/fixtures`, a link to
+/// `../../fixtures` (so that `cargo package` copies them into the crate): it must lead to the
+/// same folder. Checked when the crate exists.
+fn sandbox_link_problem(root: &Path) -> Option<String> {
+    let crate_dir = root.join("crates/sandbox");
+    if !crate_dir.is_dir() {
+        return None;
+    }
+    let link = crate_dir.join("fixtures");
+    let same = link.canonicalize().ok() == root.join("fixtures").canonicalize().ok();
+    (!same).then(|| {
+        "crates/sandbox/fixtures: must be a link to ../../fixtures (the sandbox embeds the \
+         recordings through it); recreate it with `ln -s ../../fixtures crates/sandbox/fixtures`"
+            .to_owned()
+    })
+}
+
 /// Checks every `fixtures/<vendor>/*.json` under `root`.
 pub fn check(root: &Path) -> Result<Report> {
     let mut report = Report::default();
@@ -76,6 +93,9 @@ pub fn check(root: &Path) -> Result<Report> {
     let Ok(vendor_dirs) = std::fs::read_dir(&fixtures) else {
         return Ok(report);
     };
+    if let Some(problem) = sandbox_link_problem(root) {
+        report.problems.push(problem);
+    }
     let sources = usage_sources(root);
     let mut dirs: Vec<PathBuf> = vendor_dirs
         .filter_map(Result::ok)
@@ -235,6 +255,28 @@ mod tests {
         let problems = check(r).unwrap().problems;
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("fixtures/ppms/b.json"));
+    }
+
+    #[test]
+    fn sandbox_fixtures_must_lead_to_the_fixtures_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        std::fs::create_dir_all(r.join("fixtures/ppms")).unwrap();
+        std::fs::create_dir_all(r.join("crates/sandbox/fixtures")).unwrap();
+        let problems = check(r).unwrap().problems;
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("crates/sandbox/fixtures")),
+            "{problems:?}"
+        );
+        #[cfg(unix)]
+        {
+            std::fs::remove_dir(r.join("crates/sandbox/fixtures")).unwrap();
+            std::os::unix::fs::symlink("../../fixtures", r.join("crates/sandbox/fixtures"))
+                .unwrap();
+            assert!(check(r).unwrap().problems.is_empty());
+        }
     }
 
     #[test]

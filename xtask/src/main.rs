@@ -3,8 +3,11 @@
 //! * `cargo xtask record --vendor <v> [--scenario <s>] [--base-url <url>] [--list]`: run the
 //!   vendor's recording scenarios against a live (or sandbox) server, scrub, write cassettes.
 //! * `cargo xtask check-fixtures`: offline check of every cassette (parses, no secrets, used).
-//! * `cargo xtask sandbox --vendor <v> [--port <p>]`: serve a vendor's fixtures (and synthetic
-//!   data) on 127.0.0.1 until Ctrl-C.
+//! * `cargo xtask fuzz [--seconds N] [--target T]`: run the fuzz targets of `fuzz/` (nightly,
+//!   cargo-fuzz; see docs/reliability.md).
+//! * `cargo xtask sandbox [--vendor <v>|all] [--port <p>] ...`: the `billing-sandbox` binary's
+//!   command line (`billing_sandbox::cli`): serve the recordings, stable by default, and
+//!   synthetic data until Ctrl-C.
 //!
 //! See docs/fixtures.md.
 
@@ -38,21 +41,9 @@ enum Command {
     Tour(tour::TourArgs),
     /// Run every fuzz target of fuzz/ for a while (nightly + cargo-fuzz; docs/reliability.md).
     Fuzz(fuzz::FuzzArgs),
-    /// Serve a vendor's fixtures and synthetic data on 127.0.0.1 until Ctrl-C.
-    Sandbox {
-        /// Vendor: ppms, pax8 or cloudspot.
-        #[arg(long)]
-        vendor: String,
-        /// Port (default: an ephemeral one, printed at start).
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-        /// Latency added to every answer, in milliseconds.
-        #[arg(long, default_value_t = 0)]
-        latency_ms: u64,
-        /// Size of the synthetic data sets (PPMS users; Pax8 orders = 5x, subscriptions = 2x).
-        #[arg(long, default_value_t = 1000)]
-        scale: usize,
-    },
+    /// Serve the recorded vendors (stable by default) and synthetic data until Ctrl-C: the
+    /// same command line as the `billing-sandbox` binary.
+    Sandbox(billing_sandbox::cli::Args),
 }
 
 /// The workspace root (xtask lives in `<root>/xtask`).
@@ -69,12 +60,7 @@ fn main() -> ExitCode {
         Command::CheckFixtures => check::run(&root),
         Command::Fuzz(args) => fuzz::run(&root, args),
         Command::Tour(args) => runtime().and_then(|rt| rt.block_on(tour::run(args))),
-        Command::Sandbox {
-            vendor,
-            port,
-            latency_ms,
-            scale,
-        } => runtime().and_then(|rt| rt.block_on(serve(&vendor, port, latency_ms, scale))),
+        Command::Sandbox(args) => runtime().and_then(|rt| rt.block_on(sandbox(args))),
     };
     match result {
         Ok(code) => code,
@@ -91,31 +77,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-async fn serve(vendor: &str, port: u16, latency_ms: u64, scale: usize) -> anyhow::Result<ExitCode> {
-    vendors::check_known(vendor)?;
-    let mut builder = billing_sandbox::Sandbox::builder(vendor)
-        .all_fixtures()?
-        .scrub_config(vendors::scrub_config(vendor))
-        .latency(std::time::Duration::from_millis(latency_ms))
-        .port(port);
-    for data in vendors::synthetic(vendor, scale) {
-        builder = builder.synthetic(data);
-    }
-    let sb = builder.start().await?;
-    println!("sandbox for {vendor} listening on {}", sb.url());
-    println!(
-        "serving fixtures/{vendor}/*.json{}; Ctrl-C to stop",
-        if vendors::synthetic(vendor, 1).is_empty() {
-            String::new()
-        } else {
-            format!(" and synthetic data (scale {scale})")
-        }
-    );
-    tokio::signal::ctrl_c().await?;
-    println!("requests per route:");
-    for (route, n) in sb.counts() {
-        println!("  {n:>6}  {route}");
-    }
-    sb.shutdown().await;
+async fn sandbox(args: billing_sandbox::cli::Args) -> anyhow::Result<ExitCode> {
+    billing_sandbox::cli::run(args).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,6 @@
 
 use anyhow::{Result, bail};
 use billing_http_core::cassette::{ScrubConfig, VendorRecording};
-use billing_sandbox::Synthetic;
 
 /// Every vendor of the workspace.
 pub const VENDORS: &[&str] = &["ppms", "pax8", "cloudspot"];
@@ -48,13 +47,4 @@ pub fn scrub_config(vendor: &str) -> ScrubConfig {
     recording(vendor)
         .map(|r| r.scrub)
         .unwrap_or_else(|_| ScrubConfig::new())
-}
-
-/// Synthetic data the standalone sandbox serves for `vendor` by default.
-pub fn synthetic(vendor: &str, scale: usize) -> Vec<Synthetic> {
-    match vendor {
-        "ppms" => vec![Synthetic::ppms_users(scale)],
-        "pax8" => vec![Synthetic::pax8(scale / 10 + 1, scale * 5, scale * 2)],
-        _ => Vec::new(),
-    }
 }

@@ -88,6 +88,27 @@ pub fn error_for_status(response: &HttpResponse, now: SystemTime) -> Error {
     Error::http(kind, response.status, &response.body).with_retry_after(retry_after(response, now))
 }
 
+/// The header with which `billing-sandbox` marks a request it has no answer for.
+pub const SANDBOX_MISS_HEADER: &str = "x-sandbox-miss";
+
+/// Longest sandbox explanation kept as the vendor message, in characters.
+const SANDBOX_MISS_LIMIT: usize = 200;
+
+/// A response marked `X-Sandbox-Miss` (the sandbox has no recording for the request) is a
+/// non-retryable [`ErrorKind::Vendor`] error whose vendor message is the sandbox's explanation
+/// (its body, at most 200 characters), whatever its status: repeating the request cannot help,
+/// and the explanation names the nearest recording and what differs. The runtime applies this
+/// before the vendor's classifier; no real vendor sends the header.
+pub fn sandbox_miss(response: &HttpResponse) -> Option<Error> {
+    response.header(SANDBOX_MISS_HEADER)?;
+    let text = String::from_utf8_lossy(&response.body);
+    let explanation: String = text.trim().chars().take(SANDBOX_MISS_LIMIT).collect();
+    Some(
+        Error::http(ErrorKind::Vendor, response.status, &response.body)
+            .with_vendor_message(explanation),
+    )
+}
+
 /// The `Retry-After` of a response, in seconds or as an HTTP date relative to `now`.
 pub fn retry_after(response: &HttpResponse, now: SystemTime) -> Option<Duration> {
     response
@@ -119,6 +140,28 @@ mod tests {
             let got = classify_status(&resp, now).err().map(|e| e.kind());
             assert_eq!(got, want, "status {code}");
         }
+    }
+
+    #[test]
+    fn sandbox_miss_is_not_retryable_and_carries_the_explanation() {
+        let long = format!(
+            "sandbox: no recorded interaction matches GET /x; {}",
+            "y".repeat(400)
+        );
+        let miss = HttpResponse::new(StatusCode::NOT_IMPLEMENTED, long.clone())
+            .with_header("X-Sandbox-Miss", "1");
+        let err = sandbox_miss(&miss).expect("a marked response is a miss");
+        assert!(!err.is_retryable());
+        assert_eq!(err.status(), Some(StatusCode::NOT_IMPLEMENTED));
+        let message = err.vendor_message().expect("the explanation");
+        assert_eq!(message.chars().count(), SANDBOX_MISS_LIMIT);
+        assert!(long.starts_with(message));
+        assert!(
+            err.to_string()
+                .contains("no recorded interaction matches GET /x")
+        );
+        let plain = HttpResponse::new(StatusCode::NOT_IMPLEMENTED, "not implemented");
+        assert!(sandbox_miss(&plain).is_none());
     }
 
     #[test]

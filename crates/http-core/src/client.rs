@@ -456,10 +456,13 @@ impl Client {
                         operation: &request.operation,
                         path: &request.path,
                     };
-                    inner
-                        .classifier
-                        .classify(info, &resp, inner.clock.system_now())
-                        .map(|()| resp)
+                    match crate::classify::sandbox_miss(&resp) {
+                        Some(miss) => Err(miss),
+                        None => inner
+                            .classifier
+                            .classify(info, &resp, inner.clock.system_now())
+                            .map(|()| resp),
+                    }
                 }
                 Err(te) => Err(Error::from(te)),
             };

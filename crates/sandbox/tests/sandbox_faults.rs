@@ -67,14 +67,15 @@ async fn base_path_is_stripped_before_matching_and_in_routes() {
 }
 
 #[tokio::test]
-async fn unmatched_request_gets_599_naming_the_nearest_recording() {
+async fn unmatched_request_gets_501_marked_as_a_miss_naming_the_nearest_recording() {
     let sb = start(None).await;
     let r = http()
         .get(sb.url_for("companies?page=7"))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status().as_u16(), 599);
+    assert_eq!(r.status().as_u16(), 501);
+    assert_eq!(r.headers()[billing_sandbox::MISS_HEADER], "1");
     let body = r.text().await.unwrap();
     assert!(body.contains("nearest is pax8/companies #0"), "{body}");
     assert!(body.contains("query page"), "{body}");
@@ -263,7 +264,8 @@ async fn all_fixtures_of_a_vendor_without_a_folder_serves_nothing() {
         .unwrap();
     assert!(sb.cassette_uses().is_empty());
     let r = http().get(sb.url_for("anything")).send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 599);
+    assert_eq!(r.status().as_u16(), 501);
+    assert!(r.text().await.unwrap().contains("no recordings are loaded"));
 }
 
 #[tokio::test]

@@ -88,9 +88,10 @@ pub fn record_request(request: &HttpRequest, base: &Url, config: &ScrubConfig) -
     out
 }
 
-/// A request reduced to what matching compares.
+/// A request reduced to what matching compares (public so that the sandbox matches, ranks and
+/// explains misses with the same rule as [`super::ReplayTransport`]).
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct MatchKey {
+pub struct MatchKey {
     method: String,
     path: String,
     query: Vec<(String, String)>,
@@ -132,7 +133,8 @@ fn drop_secret_keys(value: &serde_json::Value, config: &ScrubConfig) -> serde_js
 }
 
 impl MatchKey {
-    pub(crate) fn new(req: &RecordedRequest, config: &ScrubConfig) -> Self {
+    /// The key of a recorded request, with `config`'s secret fields left out.
+    pub fn new(req: &RecordedRequest, config: &ScrubConfig) -> Self {
         MatchKey {
             method: req.method.to_ascii_uppercase(),
             path: req.path.clone(),
@@ -144,7 +146,7 @@ impl MatchKey {
     }
 
     /// How different two requests are (0 = match); method and path weigh most.
-    pub(crate) fn distance(&self, other: &MatchKey) -> u32 {
+    pub fn distance(&self, other: &MatchKey) -> u32 {
         let mut d = 0;
         if self.method != other.method {
             d += 1000;
@@ -168,7 +170,7 @@ impl MatchKey {
     }
 
     /// What differs, for the miss message (`method`, `path`, `query page`, `form login`, ...).
-    pub(crate) fn differences(&self, other: &MatchKey) -> Vec<String> {
+    pub fn differences(&self, other: &MatchKey) -> Vec<String> {
         let mut out = Vec::new();
         if self.method != other.method {
             out.push("method".to_owned());
@@ -219,7 +221,7 @@ impl MatchKey {
     }
 
     /// A short description without secrets: `POST /pumapi/ form{action=getuser, login=jdoe}`.
-    pub(crate) fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         let pairs = |p: &[(String, String)]| {
             p.iter()
                 .map(|(k, v)| format!("{k}={}", shorten(v)))
