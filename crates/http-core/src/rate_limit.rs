@@ -532,6 +532,7 @@ impl RateLimiter for BackoffGate {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed acquire or a poisoned lock fails the test
 mod tests {
     use super::*;
     use crate::clock::ManualClock;

@@ -271,14 +271,16 @@ mod tests {
             assert!(!e.may_have_reached_server());
             assert!(e.to_string().contains("api key"), "{e}");
         }
-        let e = validate_secret("api key", "topsecret\n").unwrap_err();
+        let e = validate_secret("api key", "topsecret\n").expect_err("a newline is refused");
         assert!(!format!("{e} {e:?}").contains("topsecret"));
         for good in ["k-123", "eyJhbGciOi.x_y-z", "clé-ünïcode"] {
             validate_secret("api key", good).expect(good);
         }
         for bad in [".", "..", "a/b", "a\\b", "a?b", "a#b", "a%2F", "a b", "a\r"] {
             assert!(
-                validate_slug("slug", bad).unwrap_err().is_invalid_input(),
+                validate_slug("slug", bad)
+                    .expect_err(bad)
+                    .is_invalid_input(),
                 "{bad:?}"
             );
         }
