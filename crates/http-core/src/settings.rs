@@ -1,5 +1,6 @@
-//! The settings every vendor client builder shares, and [`client_builder_methods!`] which
-//! gives each vendor builder the same methods with the same meanings.
+//! The settings every vendor client builder shares, and
+//! [`client_builder_methods!`](crate::client_builder_methods) which gives each vendor builder
+//! the same methods with the same meanings.
 //!
 //! The three vendor crates (`ppms`, `pax8`, `cloudspot`) speak one builder vocabulary:
 //!
@@ -17,8 +18,8 @@
 //! | `.clock(Arc<dyn Clock>)` | another clock (virtual time in tests) |
 //!
 //! A vendor builder keeps a [`Settings`] in a field named `settings` and expands
-//! [`client_builder_methods!`] in its `impl` block, so none of these methods can drift apart
-//! between crates.
+//! [`client_builder_methods!`](crate::client_builder_methods) in its `impl` block, so none of
+//! these methods can drift apart between crates.
 
 use std::fmt;
 use std::sync::Arc;
