@@ -3,6 +3,8 @@
 //! * `cargo xtask record --vendor <v> [--scenario <s>] [--base-url <url>] [--list]`: run the
 //!   vendor's recording scenarios against a live (or sandbox) server, scrub, write cassettes.
 //! * `cargo xtask check-fixtures`: offline check of every cassette (parses, no secrets, used).
+//! * `cargo xtask fuzz [--seconds N] [--target T]`: run the fuzz targets of `fuzz/` (nightly,
+//!   cargo-fuzz; see docs/reliability.md).
 //! * `cargo xtask sandbox [--vendor <v>|all] [--port <p>] ...`: the `billing-sandbox` binary's
 //!   command line (`billing_sandbox::cli`): serve the recordings, stable by default, and
 //!   synthetic data until Ctrl-C.
@@ -12,6 +14,7 @@
 //! See docs/fixtures.md.
 
 mod check;
+mod fuzz;
 mod publish;
 mod record;
 mod report;
@@ -44,6 +47,8 @@ enum Command {
     /// recording machinery, and `cargo package` of each crate alone (built from its .crate
     /// file against the others, in dependency order).
     PublishCheck(publish::PublishCheckArgs),
+    /// Run every fuzz target of fuzz/ for a while (nightly + cargo-fuzz; docs/reliability.md).
+    Fuzz(fuzz::FuzzArgs),
     /// Serve the recorded vendors (stable by default) and synthetic data until Ctrl-C: the
     /// same command line as the `billing-sandbox` binary.
     Sandbox(billing_sandbox::cli::Args),
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
         Command::Record(args) => runtime().and_then(|rt| rt.block_on(record::run(&root, args))),
         Command::CheckFixtures => check::run(&root),
         Command::PublishCheck(args) => publish::run(&root, args),
+        Command::Fuzz(args) => fuzz::run(&root, args),
         Command::Tour(args) => runtime().and_then(|rt| rt.block_on(tour::run(args))),
         Command::Sandbox(args) => runtime().and_then(|rt| rt.block_on(sandbox(args))),
     };

@@ -12,7 +12,7 @@
 //! | `.retry(RetryPolicy)` | the retry policy |
 //! | `.rate_limit(Quota)` | a client-side quota shared by all clones |
 //! | `.rate_limiter(Arc<dyn RateLimiter>)` | a limiter of your own (e.g. one shared by a fleet) |
-//! | `.no_rate_limit()` | no client-side limiter at all |
+//! | `.no_rate_limit()` | no client-side quota (429/503 back-off is still shared by clones) |
 //! | `.user_agent(s)` | the `User-Agent` header |
 //! | `.tls(TlsConfig)` | certificate trust: the platform's store (default), extra roots from PEM, … |
 //! | `.transport(Arc<dyn Transport>)` | another transport (tests, replay, a custom reqwest client) |
@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use crate::client::ClientBuilder;
 use crate::clock::{Clock, TokioClock};
-use crate::rate_limit::{GcraLimiter, Quota, RateLimiter};
+use crate::rate_limit::{BackoffGate, GcraLimiter, Penalty, Quota, RateLimiter};
 use crate::retry::RetryPolicy;
 use crate::tls::TlsConfig;
 use crate::transport::{Transport, TransportConfig};
@@ -49,7 +49,7 @@ pub enum RateLimit {
     Quota(Quota),
     /// A limiter supplied by the caller.
     Limiter(Arc<dyn RateLimiter>),
-    /// No client-side limiter.
+    /// No client-side quota; the shared 429/503 back-off stays (a [`BackoffGate`]).
     Off,
 }
 
@@ -135,19 +135,27 @@ impl Settings {
             .tls(self.tls.clone())
     }
 
-    /// The limiter to install: the caller's choice, or `vendor_default` (a GCRA limiter on
-    /// `clock`) when the caller chose nothing. `None` means no client-side limit.
+    /// The limiter to install, to be shared by every http-core client the vendor client builds
+    /// (API and token calls alike): the caller's own limiter; else a GCRA limiter on `clock` for
+    /// the caller's quota or `vendor_default`; else — no quota anywhere, or `.no_rate_limit()` —
+    /// a [`BackoffGate`] on `clock`, so a client without a quota still shares 429/503 back-off
+    /// across its clones (issue 16). Only a caller's own limiter replaces the back-off; every
+    /// limiter of this crate also caps a pause at the retry policy's `max_retry_after`.
     pub fn limiter(
         &self,
         vendor_default: Option<Quota>,
         clock: Arc<dyn Clock>,
-    ) -> Option<Arc<dyn RateLimiter>> {
-        match &self.rate_limit {
-            RateLimit::VendorDefault => vendor_default
-                .map(|q| Arc::new(GcraLimiter::with_clock(q, clock)) as Arc<dyn RateLimiter>),
-            RateLimit::Quota(q) => Some(Arc::new(GcraLimiter::with_clock(*q, clock))),
-            RateLimit::Limiter(l) => Some(l.clone()),
+    ) -> Arc<dyn RateLimiter> {
+        let quota = match &self.rate_limit {
+            RateLimit::Limiter(l) => return l.clone(),
+            RateLimit::Quota(q) => Some(*q),
+            RateLimit::VendorDefault => vendor_default,
             RateLimit::Off => None,
+        };
+        let penalty = Penalty::default().max_pause(self.retry.max_retry_after);
+        match quota {
+            Some(q) => Arc::new(GcraLimiter::with_clock(q, clock).penalty(penalty)),
+            None => Arc::new(BackoffGate::with_clock(clock).penalty(penalty)),
         }
     }
 
@@ -212,8 +220,8 @@ macro_rules! client_builder_methods {
             self.settings.rate_limit = $crate::settings::RateLimit::Limiter(limiter);
             self
         }
-        /// No client-side rate limit. 429 and 503 answers still back off through the retry
-        /// policy.
+        /// No client-side quota. 429 answers (and 503 answers with `Retry-After`) still pause
+        /// every clone of the client, for at most the retry policy's `max_retry_after`.
         pub fn no_rate_limit(mut self) -> Self {
             self.settings.rate_limit = $crate::settings::RateLimit::Off;
             self
@@ -283,13 +291,15 @@ mod tests {
         );
         let clock = b.settings.clock();
         let limiter = b.settings.limiter(None, clock.clone());
-        assert!(limiter.is_some(), "an explicit quota installs a limiter");
-        let off = b.no_rate_limit();
         assert!(
-            off.settings
-                .limiter(Some(Quota::per_second(1)), clock)
-                .is_none(),
-            "no_rate_limit overrides the vendor default"
+            format!("{limiter:?}").starts_with("GcraLimiter"),
+            "an explicit quota installs a quota: {limiter:?}"
+        );
+        let off = b.no_rate_limit();
+        let limiter = off.settings.limiter(Some(Quota::per_second(1)), clock);
+        assert!(
+            format!("{limiter:?}").starts_with("BackoffGate"),
+            "no_rate_limit overrides the vendor default, back-off stays: {limiter:?}"
         );
     }
 
@@ -297,7 +307,22 @@ mod tests {
     fn the_vendor_default_applies_only_when_nothing_was_chosen() {
         let s = Settings::new("https://example.test/", "ua/1");
         let clock = s.clock();
-        assert!(s.limiter(None, clock.clone()).is_none());
-        assert!(s.limiter(Some(Quota::per_second(5)), clock).is_some());
+        let debug = |l: Arc<dyn RateLimiter>| format!("{l:?}");
+        assert!(debug(s.limiter(None, clock.clone())).starts_with("BackoffGate"));
+        assert!(debug(s.limiter(Some(Quota::per_second(5)), clock)).starts_with("GcraLimiter"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_without_a_quota_still_caps_its_pause_at_max_retry_after() {
+        let mut s = Settings::new("https://example.test/", "ua/1");
+        s.retry = RetryPolicy::default().max_retry_after(Duration::from_secs(30));
+        let limiter = s.limiter(None, s.clock());
+        limiter.penalize(Some(Duration::from_secs(999_999))).await;
+        let start = tokio::time::Instant::now();
+        limiter
+            .acquire(Duration::MAX)
+            .await
+            .expect("no budget limit");
+        assert_eq!(start.elapsed(), Duration::from_secs(30));
     }
 }

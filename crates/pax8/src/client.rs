@@ -7,7 +7,7 @@ use std::time::Duration;
 use billing_http_core::auth::Placement;
 use billing_http_core::auth::store::TokenStore;
 use billing_http_core::auth::token::TokenCache;
-use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
+use billing_http_core::rate_limit::{GcraLimiter, Penalty, Quota, RateLimiter};
 use billing_http_core::retry::RetryPolicy;
 use billing_http_core::settings::{RateLimit, Settings};
 use billing_http_core::{Request, Response, RetrySafety, SecretString, Transport, TransportConfig};
@@ -321,27 +321,25 @@ impl ClientBuilder {
         let clock = s.clock();
         // The documented quota on a fixed timeline: Pax8 counts over a whole minute and the
         // margin leaves slack, so releasing the full quota beats strict spacing here.
-        let limiter: Option<Arc<dyn RateLimiter>> = match &s.rate_limit {
-            RateLimit::VendorDefault => Some(Arc::new(
-                GcraLimiter::with_clock(default_quota(), clock.clone()).strict_spacing(false),
-            )),
-            // no quota, but a 429's pause is still shared by all clones (docs/conventions.md)
-            RateLimit::Off => Some(Arc::new(GcraLimiter::with_clock(
-                Quota::per_second(u32::MAX).with_burst(u32::MAX),
-                clock.clone(),
-            ))),
+        let limiter: Arc<dyn RateLimiter> = match &s.rate_limit {
+            RateLimit::VendorDefault => Arc::new(
+                GcraLimiter::with_clock(default_quota(), clock.clone())
+                    .strict_spacing(false)
+                    .penalty(Penalty::default().max_pause(s.retry.max_retry_after)),
+            ),
+            // the caller's limiter or quota; with none (`no_rate_limit`) a back-off gate, so a
+            // 429's pause is still shared by all clones (docs/conventions.md)
             _ => s.limiter(None, clock.clone()),
         };
         let core = |base: &str| {
-            let mut b = billing_http_core::Client::builder("pax8", base)
+            billing_http_core::Client::builder("pax8", base)
                 .transport(transport.clone())
                 .retry(s.retry.clone())
                 .classifier(Arc::new(Pax8Classifier))
-                .clock(clock.clone());
-            if let Some(l) = &limiter {
-                b = b.rate_limiter(l.clone());
-            }
-            b.build().map_err(|e| Error::Config(e.with_vendor("pax8")))
+                .clock(clock.clone())
+                .rate_limiter(limiter.clone())
+                .build()
+                .map_err(|e| Error::Config(e.with_vendor("pax8")))
         };
         // http-core joins paths onto a base ending in `/`: post the last segment of the token URL
         // to its parent, so `/v1/token` does not become `/v1/token/`.
@@ -641,16 +639,15 @@ fn on_transport(
     transport: Arc<dyn Transport>,
     auth: Arc<dyn billing_http_core::auth::Auth>,
 ) -> Result<billing_http_core::Client, Error> {
-    let mut b = billing_http_core::Client::builder("pax8", c.base_url().as_str())
+    billing_http_core::Client::builder("pax8", c.base_url().as_str())
         .transport(transport)
         .retry(c.retry_policy().clone())
         .classifier(Arc::new(Pax8Classifier))
         .clock(c.clock())
-        .auth(auth);
-    if let Some(l) = c.rate_limiter() {
-        b = b.rate_limiter(l);
-    }
-    b.build().map_err(|e| Error::Config(e.with_vendor("pax8")))
+        .auth(auth)
+        .rate_limiter(c.rate_limiter())
+        .build()
+        .map_err(|e| Error::Config(e.with_vendor("pax8")))
 }
 
 /// A decode error made from `resp` (so it names the operation and is outcome-unknown for a
