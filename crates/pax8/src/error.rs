@@ -469,6 +469,11 @@ impl std::error::Error for TokenFailure {
 /// Wraps a failure to obtain a token (from the token cache, before the API request is sent):
 /// same kind and `Retry-After`, marked as never sent, with the token call's error as source.
 pub(crate) fn token_failure(url: &str, e: billing_http_core::Error) -> billing_http_core::Error {
+    // the token cache's own "could not obtain a token" wraps the token call's error: keep that
+    let e = match e.token_error() {
+        Some(token) => token.clone(),
+        None => e,
+    };
     billing_http_core::Error::new(
         e.kind(),
         "no token could be obtained, the request was not sent",
