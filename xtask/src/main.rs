@@ -3,13 +3,19 @@
 //! * `cargo xtask record --vendor <v> [--scenario <s>] [--base-url <url>] [--list]`: run the
 //!   vendor's recording scenarios against a live (or sandbox) server, scrub, write cassettes.
 //! * `cargo xtask check-fixtures`: offline check of every cassette (parses, no secrets, used).
+//! * `cargo xtask fuzz [--seconds N] [--target T]`: run the fuzz targets of `fuzz/` (nightly,
+//!   cargo-fuzz; see docs/reliability.md).
 //! * `cargo xtask sandbox [--vendor <v>|all] [--port <p>] ...`: the `billing-sandbox` binary's
 //!   command line (`billing_sandbox::cli`): serve the recordings, stable by default, and
 //!   synthetic data until Ctrl-C.
+//! * `cargo xtask publish-check [--no-verify] [--allow-dirty]`: manifests, default builds
+//!   without test machinery, and a packaging dry run of every publishable crate.
 //!
 //! See docs/fixtures.md.
 
 mod check;
+mod fuzz;
+mod publish;
 mod record;
 mod report;
 mod tour;
@@ -37,6 +43,12 @@ enum Command {
     /// vendors whose credentials are set (PPMS_URL/PPMS_API_KEY, PAX8_CLIENT_ID/PAX8_CLIENT_SECRET,
     /// CLOUDSPOT_TOKEN); read-only unless --allow-writes.
     Tour(tour::TourArgs),
+    /// Check every publishable crate for crates.io: manifests, default builds without the
+    /// recording machinery, and `cargo package` of each crate alone (built from its .crate
+    /// file against the others, in dependency order).
+    PublishCheck(publish::PublishCheckArgs),
+    /// Run every fuzz target of fuzz/ for a while (nightly + cargo-fuzz; docs/reliability.md).
+    Fuzz(fuzz::FuzzArgs),
     /// Serve the recorded vendors (stable by default) and synthetic data until Ctrl-C: the
     /// same command line as the `billing-sandbox` binary.
     Sandbox(billing_sandbox::cli::Args),
@@ -54,6 +66,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Record(args) => runtime().and_then(|rt| rt.block_on(record::run(&root, args))),
         Command::CheckFixtures => check::run(&root),
+        Command::PublishCheck(args) => publish::run(&root, args),
+        Command::Fuzz(args) => fuzz::run(&root, args),
         Command::Tour(args) => runtime().and_then(|rt| rt.block_on(tour::run(args))),
         Command::Sandbox(args) => runtime().and_then(|rt| rt.block_on(sandbox(args))),
     };

@@ -265,9 +265,7 @@ async fn ppms_tour(args: &TourArgs) -> anyhow::Result<()> {
 // ─────────────────────────────────────────── Pax8 ───────────────────────────────────────────
 
 async fn pax8_tour(_args: &TourArgs) -> anyhow::Result<()> {
-    use pax8::companies::ListCompanies;
-    use pax8::model::SubscriptionStatus;
-    use pax8::subscriptions::ListSubscriptions;
+    use pax8::{ListCompanies, ListSubscriptions, SubscriptionStatus};
 
     let live =
         std::env::var("PAX8_CLIENT_ID").is_ok() && std::env::var("PAX8_CLIENT_SECRET").is_ok();
@@ -277,7 +275,7 @@ async fn pax8_tour(_args: &TourArgs) -> anyhow::Result<()> {
             "Pax8 Partner API",
             "live: PAX8_CLIENT_ID / PAX8_CLIENT_SECRET, read-only",
         );
-        pax8::Client::builder().credentials_from_env().build()?
+        pax8::Client::from_env()?
     } else {
         let sb = Sandbox::builder("pax8")
             .all_fixtures()?
@@ -300,7 +298,7 @@ async fn pax8_tour(_args: &TourArgs) -> anyhow::Result<()> {
     };
 
     step("Companies (first page, sorted by the server)");
-    let page = client.companies().list(&ListCompanies::new()).await?;
+    let page = client.companies().list(ListCompanies::new()).await?;
     let total = page
         .page
         .as_ref()

@@ -55,13 +55,11 @@ pub(crate) fn http_client(
 ) -> Result<billing_http_core::Client> {
     let transport_config = settings.transport_config().redirects(Redirects::None);
     let base_url = normalise_base_url(&settings.base_url);
-    let mut b = settings
+    let b = settings
         .core_builder("cloudspot", &base_url, transport_config)
         .classifier(Arc::new(CloudspotClassifier))
-        .auth(auth);
-    if let Some(limiter) = settings.limiter(None, settings.clock()) {
-        b = b.rate_limiter(limiter);
-    }
+        .auth(auth)
+        .rate_limiter(settings.limiter(None, settings.clock()));
     b.build().map_err(|e| {
         // name the step in the one-line message: `cloudspot build: invalid base url ...`
         let e = if e.operation().is_empty() {

@@ -1,9 +1,9 @@
 //! Lenient serde helpers shared by every model.
 //!
-//! The workspace enables serde_json's `arbitrary_precision` (through `rust_decimal`), and
-//! the vendor sends undocumented value types, so every lenient field goes through a
-//! [`serde_json::Value`] first: that handles numbers correctly in both serde_json modes and
-//! lets one function accept several JSON types.
+//! The vendor sends undocumented value types, so every lenient field accepts several JSON
+//! types. Decimals are read from the number's exact JSON text (see
+//! `billing_http_core::lenient`); ids go through a [`serde_json::Value`], whose integers are
+//! exact.
 
 use serde::{Deserialize, Deserializer, de::Error as _};
 

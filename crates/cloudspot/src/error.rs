@@ -667,6 +667,11 @@ pub(crate) fn from_http(
     family: Family,
     resource: &'static str,
 ) -> Error {
+    // No token could be obtained, so this request was never sent: map the token call's own
+    // error (http-core keeps it, with its method and status, in `token_error`).
+    if let Some(token) = e.token_error() {
+        return from_http(token.clone(), family, resource);
+    }
     let Some(status) = e.status() else {
         return Error::Transport(e);
     };

@@ -75,6 +75,11 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
+// The README (the crates.io page) is compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 mod articles;
 mod categories;
 mod client;
@@ -83,6 +88,8 @@ mod de;
 pub mod endpoints;
 pub mod error;
 pub mod model;
+#[cfg(feature = "recording")]
+#[cfg_attr(docsrs, doc(cfg(feature = "recording")))]
 pub mod recording;
 #[cfg(feature = "legacy-user-auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "legacy-user-auth")))]

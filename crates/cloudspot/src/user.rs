@@ -236,6 +236,8 @@ impl std::error::Error for MissingToken {}
 
 /// Maps an error of a session call (or of a sign-in made through the cache).
 fn session_error(e: billing_http_core::Error) -> Error {
+    // no token could be obtained (http-core's `token_unavailable`): the token call's own error
+    let e = e.token_error().cloned().unwrap_or(e);
     let source = std::error::Error::source(&e);
     let missing = source.is_some_and(|s| s.is::<MissingToken>())
         || (e.kind() == billing_http_core::ErrorKind::Token && e.status().is_none());

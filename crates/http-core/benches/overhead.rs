@@ -1,11 +1,16 @@
 //! Per-request overhead of the full http-core stack versus a bare `reqwest::Client`.
 //!
-//! Run: `cargo bench -p http-core --bench overhead` (optionally `-- <requests>`).
-//! Both clients talk to the same minimal hyper server on 127.0.0.1 and fetch the same small
-//! body; the http-core client goes through request building, a (generous) GCRA limiter, auth
-//! injection, classification and the retry loop. The server runs on its own thread; the
-//! clients run on a single-threaded tokio runtime, so the difference is the stack's own CPU cost. Each mode runs several rounds alternating the
+//! Run: `cargo bench -p billing-http-core --bench overhead` (optionally `-- <requests>`).
+//! Both clients talk to the same minimal hyper server on 127.0.0.1 and send the same request (a
+//! GET with an `x-api-key` header) for the same small body; the http-core client goes through
+//! request building, a (generous) GCRA limiter, auth injection, classification and the retry
+//! loop. The server runs on its own thread; the clients run on a single-threaded tokio runtime,
+//! so the difference is the stack's own CPU cost. Each mode runs several rounds alternating the
 //! two clients; the figure reported is the median round.
+//!
+//! For profiling, `-- --only stack|bare [--concurrency N] <requests>` runs one client alone,
+//! one round (e.g. under `valgrind --tool=callgrind`: the difference of the two runs' instruction
+//! counts, divided by the requests, is the stack's cost per request).
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use std::convert::Infallible;
@@ -60,7 +65,13 @@ async fn bare(client: &reqwest::Client, url: &str, n: usize, concurrency: usize)
     let start = Instant::now();
     futures::stream::iter(0..n)
         .map(|_| async {
-            let r = client.get(url).send().await.unwrap();
+            // the same API-key header the http-core client's auth stage adds
+            let r = client
+                .get(url)
+                .header("x-api-key", "k")
+                .send()
+                .await
+                .unwrap();
             r.bytes().await.unwrap()
         })
         .buffer_unordered(concurrency)
@@ -91,9 +102,22 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let n: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let only = flag("--only");
+    let only_concurrency: usize = flag("--concurrency")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(32);
+    // the request count is the first number that is not a flag's value
+    let n: usize = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with("--") && (*i == 0 || !args[i - 1].starts_with("--")))
+        .find_map(|(_, a)| a.parse().ok())
         .unwrap_or(10_000);
     let rounds = 9;
     let addr = serve();
@@ -106,8 +130,10 @@ fn main() {
         // the same settings the http-core transport uses by default: rustls, connect and total
         // timeouts (reqwest arms a timer per request for the latter) and a User-Agent
         let defaults = billing_http_core::TransportConfig::default();
-        let bare_client = reqwest::Client::builder()
-            .use_rustls_tls()
+        let bare_client = defaults
+            .tls
+            .reqwest_builder()
+            .unwrap()
             .connect_timeout(defaults.connect_timeout)
             .timeout(defaults.timeout)
             .user_agent(defaults.user_agent.clone())
@@ -126,6 +152,14 @@ fn main() {
         // warm up connections
         bare(&bare_client, &url, 200, 32).await;
         stack(&client, 200, 32).await;
+        if let Some(which) = only {
+            let took = match which.as_str() {
+                "bare" => bare(&bare_client, &url, n, only_concurrency).await,
+                _ => stack(&client, n, only_concurrency).await,
+            };
+            println!("{which}: {n} requests at concurrency {only_concurrency} in {took:?}");
+            return;
+        }
         println!(
             "http-core overhead benchmark: {n} small GETs per round, {rounds} rounds, median round"
         );

@@ -11,6 +11,26 @@ use std::time::{Duration, Instant, SystemTime};
 
 use futures::future::BoxFuture;
 
+/// About a century: the most any duration built from server input is allowed to add to an
+/// instant (see [`instant_after`]).
+pub const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// `now + by`, never panicking: `by` is capped at [`FAR_FUTURE`] (and the sum at whatever the
+/// platform can represent). Every instant built from a server value (`Retry-After`,
+/// `expires_in`, an HTTP date) goes through this or [`system_time_after`].
+pub fn instant_after(now: Instant, by: Duration) -> Instant {
+    now.checked_add(by.min(FAR_FUTURE))
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
+/// `now + by` for wall-clock time, capped like [`instant_after`].
+pub fn system_time_after(now: SystemTime, by: Duration) -> SystemTime {
+    now.checked_add(by.min(FAR_FUTURE))
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
 /// A source of time and of sleeping.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// Monotonic now.
@@ -69,7 +89,8 @@ impl ManualClock {
 
     /// Moves time forward.
     pub fn advance(&self, by: Duration) {
-        self.lock().offset += by;
+        let mut s = self.lock();
+        s.offset = s.offset.saturating_add(by);
     }
 
     /// Every sleep requested so far, in order.
@@ -100,15 +121,15 @@ impl fmt::Debug for ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
         let s = self.lock();
-        s.base + s.offset
+        instant_after(s.base, s.offset)
     }
     fn system_now(&self) -> SystemTime {
         let s = self.lock();
-        s.system_base + s.offset
+        system_time_after(s.system_base, s.offset)
     }
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
         let mut s = self.lock();
-        s.offset += duration;
+        s.offset = s.offset.saturating_add(duration);
         s.sleeps.push(duration);
         Box::pin(futures::future::ready(()))
     }
@@ -126,5 +147,18 @@ mod tests {
         c.advance(Duration::from_millis(500));
         assert_eq!(c.now() - t0, Duration::from_millis(2500));
         assert_eq!(c.sleeps(), vec![Duration::from_secs(2)]);
+    }
+
+    #[tokio::test]
+    async fn huge_durations_saturate_instead_of_panicking() {
+        let c = ManualClock::new();
+        let t0 = c.now();
+        c.sleep(Duration::MAX).await;
+        c.advance(Duration::MAX);
+        assert!(c.now() > t0);
+        assert!(c.system_now() > SystemTime::UNIX_EPOCH);
+        assert!(instant_after(t0, Duration::MAX) > t0);
+        let far = system_time_after(SystemTime::now(), Duration::from_secs(u64::MAX));
+        assert!(far > SystemTime::now());
     }
 }

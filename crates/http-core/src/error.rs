@@ -70,14 +70,19 @@ impl ErrorKind {
 }
 
 /// An SDK error. See the [module docs](self).
+///
+/// Cheap enough to clone (its source is shared), so a token cache can repeat a recent failure.
+#[derive(Clone)]
 pub struct Error {
     inner: Box<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     kind: ErrorKind,
     vendor: &'static str,
     operation: String,
+    method: Option<http::Method>,
     status: Option<StatusCode>,
     message: String,
     vendor_message: Option<String>,
@@ -88,7 +93,9 @@ struct Inner {
     attempts: u32,
     missing_env: Option<&'static str>,
     outcome_unknown: bool,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
+    /// For an error of the auth stage: the token call's own error.
+    token_error: Option<Error>,
 }
 
 impl Error {
@@ -99,6 +106,7 @@ impl Error {
                 kind,
                 vendor: "",
                 operation: String::new(),
+                method: None,
                 status: None,
                 message: message.into(),
                 vendor_message: None,
@@ -110,6 +118,7 @@ impl Error {
                 missing_env: None,
                 outcome_unknown: false,
                 source: None,
+                token_error: None,
             }),
         }
     }
@@ -166,6 +175,78 @@ impl Error {
         e
     }
 
+    /// The client-side rate limiter could not grant a slot within the call's time budget:
+    /// nothing was sent. `next_slot_in` is how long the caller would have had to wait (it is
+    /// also the error's [`Error::retry_after`]), `budget_left` what was left of the budget.
+    pub fn rate_limited_by_client(next_slot_in: Duration, budget_left: Duration) -> Self {
+        Error::new(
+            ErrorKind::RateLimited,
+            format!(
+                "client-side rate limit: no slot within the call's time budget \
+                 (next slot in {} ms, {} ms left)",
+                next_slot_in.as_millis(),
+                budget_left.as_millis()
+            ),
+        )
+        .with_retry_after(Some(next_slot_in))
+        .with_reached_server(false)
+    }
+
+    /// The call's time budget (`RetryPolicy::max_elapsed`) ran out before the next attempt
+    /// could be sent (waiting for a token or for the rate limiter took the rest): nothing was
+    /// sent by this attempt.
+    pub fn budget_exhausted(budget: Duration) -> Self {
+        Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "the call's time budget of {} ms ran out before the request could be sent",
+                budget.as_millis()
+            ),
+        )
+        .with_reached_server(false)
+    }
+
+    /// The auth stage could not obtain a token, so the request was **never sent**: the error
+    /// keeps the kind of `token_error` (a rejected client secret stays [`Error::is_auth`], an
+    /// unreachable token endpoint stays retryable), says that the token could not be obtained,
+    /// and has `may_have_reached_server() == false` (so it is never outcome-unknown). The token
+    /// call's own error (its operation, method and HTTP status) is kept in
+    /// [`Error::token_error`]; [`Error::status`] is `None`, because this request got no answer.
+    pub fn token_unavailable(token_error: Error) -> Self {
+        let mut e = Error::new(
+            token_error.kind(),
+            format!("could not obtain a token: {}", token_error.describe_call()),
+        )
+        .with_retry_after(token_error.retry_after())
+        .with_reached_server(false);
+        e.inner.token_error = Some(token_error);
+        e
+    }
+
+    /// `"<METHOD> <operation>: <message>"` for a token error (the call as it went out), without
+    /// the vendor (the outer error names it).
+    fn describe_call(&self) -> String {
+        // a token error that is itself "could not obtain a token" (a custom auth provider that
+        // wraps already) is not wrapped twice
+        if let Some(inner) = &self.inner.token_error {
+            return inner.describe_call();
+        }
+        let i = &self.inner;
+        let mut out = String::new();
+        match (&i.method, i.operation.is_empty()) {
+            (Some(m), false) => out.push_str(&format!("{m} {}: ", i.operation)),
+            (None, false) => out.push_str(&format!("{}: ", i.operation)),
+            (Some(m), true) => out.push_str(&format!("{m}: ")),
+            (None, true) => {}
+        }
+        out.push_str(&i.message);
+        if let Some(vm) = &i.vendor_message {
+            out.push_str(": ");
+            out.push_str(vm);
+        }
+        out
+    }
+
     /// Sets the vendor name (`ppms`, `pax8`, `cloudspot`).
     pub fn with_vendor(mut self, vendor: &'static str) -> Self {
         self.inner.vendor = vendor;
@@ -175,6 +256,18 @@ impl Error {
     /// Sets the operation name.
     pub fn with_operation(mut self, operation: impl Into<String>) -> Self {
         self.inner.operation = operation.into();
+        self
+    }
+
+    /// Replaces the message, keeping everything else.
+    pub(crate) fn with_message(mut self, message: String) -> Self {
+        self.inner.message = message;
+        self
+    }
+
+    /// Sets the HTTP method of the request that failed (set by [`crate::Client`]).
+    pub fn with_method(mut self, method: http::Method) -> Self {
+        self.inner.method = Some(method);
         self
     }
 
@@ -233,7 +326,7 @@ impl Error {
 
     /// Attaches the underlying cause.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.inner.source = Some(Box::new(source));
+        self.inner.source = Some(std::sync::Arc::new(source));
         self
     }
 
@@ -249,9 +342,22 @@ impl Error {
     pub fn operation(&self) -> &str {
         &self.inner.operation
     }
+    /// The HTTP method of the request that failed, when a [`crate::Client`] ran it.
+    pub fn method(&self) -> Option<&http::Method> {
+        self.inner.method.as_ref()
+    }
     /// The HTTP status, if a response was received.
     pub fn status(&self) -> Option<StatusCode> {
         self.inner.status
+    }
+    /// For an error of the auth stage (see [`Error::token_unavailable`]): the error of the
+    /// token call itself — its operation, method, HTTP status and body snippet.
+    pub fn token_error(&self) -> Option<&Error> {
+        self.inner.token_error.as_ref()
+    }
+    /// `true` when the request was never sent because no token could be obtained.
+    pub fn is_token_unavailable(&self) -> bool {
+        self.inner.token_error.is_some()
     }
     /// The SDK's description of the failure.
     pub fn message(&self) -> &str {
@@ -525,6 +631,7 @@ impl fmt::Debug for Error {
             .field("kind", &i.kind)
             .field("vendor", &i.vendor)
             .field("operation", &i.operation)
+            .field("method", &i.method)
             .field("status", &i.status)
             .field("message", &i.message)
             .field("vendor_message", &i.vendor_message)
@@ -534,12 +641,16 @@ impl fmt::Debug for Error {
             .field("reached_server", &i.reached_server)
             .field("attempts", &i.attempts)
             .field("outcome_unknown", &i.outcome_unknown)
+            .field("token_error", &i.token_error)
             .finish()
     }
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        if let Some(t) = &self.inner.token_error {
+            return Some(t);
+        }
         self.inner
             .source
             .as_deref()

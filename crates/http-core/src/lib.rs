@@ -12,24 +12,25 @@
 //! | request | [`request`] | method, path, query, form/JSON body, headers, [`RetrySafety`] |
 //! | rate limiter | [`rate_limit`] | GCRA quota shared by all clones; callers wait, 429 slows it down |
 //! | auth | [`auth`] | static keys and tokens, placed as bearer, header, form field or query |
-//! | transport | [`transport`] | reqwest + rustls, timeouts, body size limit; swappable for tests |
+//! | transport | [`transport`], [`tls`] | reqwest + rustls, certificate trust ([`TlsConfig`]), timeouts, body size limit; swappable for tests |
 //! | classify | [`classify`] | status and vendor-body classification into one [`Error`] |
 //! | retry | [`retry`] | a pure decision function: backoff with full jitter, `Retry-After`, deadlines |
 //! | time | [`clock`] | injectable clock and sleep |
 //! | builders | [`settings`] | the settings and builder methods every vendor client shares |
 //! | lenient models | [`lenient`] | serde helpers for numbers as strings, odd booleans, `null` lists |
 //! | wire enums | [`wire`] | [`wire_enum!`]: enums with `Unknown(String)` and tolerant matching |
-//! | fixtures | [`cassette`] | recorded interactions: format, recording and replay transports, scrubbing |
+//! | fixtures | `cassette` | recorded interactions: format, recording and replay transports, scrubbing (feature `recording`) |
 //!
 //! ## Cargo features
 //!
 //! | feature | adds | extra dependencies |
 //! |---|---|---|
-//! | `keyring` | [`auth::store`] OS keyring token store (Linux kernel keyutils, macOS Keychain, Windows Credential Manager) | `keyring` |
+//! | `keyring` | [`auth::store`] OS keyring token store (Linux kernel keyutils, macOS Keychain, Windows Credential Manager) | `keyring-core` and the platform's store crate |
 //! | `encrypted` | encrypted-file token store (XChaCha20-Poly1305) | `chacha20poly1305`, `base64` |
 //! | `redis` | Redis token store shared by a fleet, with a Redis-side refresh lock | `redis` |
+//! | `recording` | the `cassette` module: recorded fixtures, recording and replay transports, scrubbing — test machinery for the vendor crates' tests, the sandbox and `cargo xtask` | `base64` |
 //!
-//! The memory and file token stores, the cassette module and everything else are always on.
+//! The memory and file token stores and everything else are always on.
 //!
 //! ## Example
 //!
@@ -63,7 +64,14 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
+// The README (the crates.io page) is compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub mod auth;
+#[cfg(feature = "recording")]
+#[cfg_attr(docsrs, doc(cfg(feature = "recording")))]
 pub mod cassette;
 pub mod classify;
 pub mod client;
@@ -74,6 +82,7 @@ pub mod rate_limit;
 pub mod request;
 pub mod retry;
 pub mod settings;
+pub mod tls;
 pub mod transport;
 pub mod wire;
 
@@ -89,4 +98,5 @@ pub use error::{Error, ErrorKind, OptionalExt, SdkError};
 pub use http::{Method, StatusCode};
 pub use request::{Body, Request, RetrySafety, Value};
 pub use secrecy::{ExposeSecret, SecretString};
+pub use tls::{TlsConfig, TrustRoots};
 pub use transport::{HttpRequest, HttpResponse, Transport, TransportConfig};

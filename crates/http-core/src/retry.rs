@@ -181,17 +181,20 @@ impl RetryPolicy {
 }
 
 /// Parses a `Retry-After` value: delay-seconds or an HTTP date (relative to `now`; a date in the
-/// past means zero). Invalid values give `None`.
+/// past means zero). Leniently, a decimal number of seconds is accepted too. A delay too long to
+/// represent (digits beyond `u64`, `1e300`, a date in year 9999) saturates — it is a very long
+/// delay, which the retry policy refuses to wait — and never panics. Negative, `NaN` and
+/// unreadable values give `None`.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(v.parse::<u64>().unwrap_or(u64::MAX)));
     }
     if let Ok(secs) = v.parse::<f64>() {
-        if (0.0..1e9).contains(&secs) {
-            return Some(Duration::from_secs_f64(secs));
+        if secs.is_nan() || secs < 0.0 {
+            return None;
         }
-        return None;
+        return Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
     }
     let at = httpdate::parse_http_date(v).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -350,5 +353,31 @@ mod tests {
         assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-3", now), None);
+        assert_eq!(parse_retry_after("NaN", now), None);
+        assert_eq!(parse_retry_after("", now), None);
+        assert_eq!(
+            parse_retry_after("1.5", now),
+            Some(Duration::from_millis(1500))
+        );
+    }
+
+    #[test]
+    fn huge_retry_after_values_saturate() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let max = Duration::from_secs(u64::MAX);
+        assert_eq!(parse_retry_after("18446744073709551615", now), Some(max));
+        assert_eq!(parse_retry_after("99999999999999999999999", now), Some(max));
+        assert_eq!(parse_retry_after("1e300", now), Some(Duration::MAX));
+        assert_eq!(parse_retry_after("inf", now), Some(Duration::MAX));
+        let year_9999 = parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now).expect("a date");
+        assert!(year_9999 > Duration::from_secs(7_000 * 365 * 86_400));
+        let p = RetryPolicy::default();
+        for ra in [max, Duration::MAX, year_9999] {
+            let e = Error::new(ErrorKind::RateLimited, "429").with_retry_after(Some(ra));
+            assert_eq!(
+                p.decide(1, Duration::from_secs(1), &e, &RetrySafety::Idempotent, 1.0),
+                RetryDecision::Stop(StopReason::RetryAfterTooLong)
+            );
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! The settings every vendor client builder shares, and [`client_builder_methods!`] which
-//! gives each vendor builder the same methods with the same meanings.
+//! The settings every vendor client builder shares, and
+//! [`client_builder_methods!`](crate::client_builder_methods) which gives each vendor builder
+//! the same methods with the same meanings.
 //!
 //! The three vendor crates (`ppms`, `pax8`, `cloudspot`) speak one builder vocabulary:
 //!
@@ -11,14 +12,15 @@
 //! | `.retry(RetryPolicy)` | the retry policy |
 //! | `.rate_limit(Quota)` | a client-side quota shared by all clones |
 //! | `.rate_limiter(Arc<dyn RateLimiter>)` | a limiter of your own (e.g. one shared by a fleet) |
-//! | `.no_rate_limit()` | no client-side limiter at all |
+//! | `.no_rate_limit()` | no client-side quota (429/503 back-off is still shared by clones) |
 //! | `.user_agent(s)` | the `User-Agent` header |
+//! | `.tls(TlsConfig)` | certificate trust: the platform's store (default), extra roots from PEM, … |
 //! | `.transport(Arc<dyn Transport>)` | another transport (tests, replay, a custom reqwest client) |
 //! | `.clock(Arc<dyn Clock>)` | another clock (virtual time in tests) |
 //!
 //! A vendor builder keeps a [`Settings`] in a field named `settings` and expands
-//! [`client_builder_methods!`] in its `impl` block, so none of these methods can drift apart
-//! between crates.
+//! [`client_builder_methods!`](crate::client_builder_methods) in its `impl` block, so none of
+//! these methods can drift apart between crates.
 
 use std::fmt;
 use std::sync::Arc;
@@ -26,8 +28,9 @@ use std::time::Duration;
 
 use crate::client::ClientBuilder;
 use crate::clock::{Clock, TokioClock};
-use crate::rate_limit::{GcraLimiter, Quota, RateLimiter};
+use crate::rate_limit::{BackoffGate, GcraLimiter, Penalty, Quota, RateLimiter};
 use crate::retry::RetryPolicy;
+use crate::tls::TlsConfig;
 use crate::transport::{Transport, TransportConfig};
 
 /// The default time allowed for one whole attempt.
@@ -46,7 +49,7 @@ pub enum RateLimit {
     Quota(Quota),
     /// A limiter supplied by the caller.
     Limiter(Arc<dyn RateLimiter>),
-    /// No client-side limiter.
+    /// No client-side quota; the shared 429/503 back-off stays (a [`BackoffGate`]).
     Off,
 }
 
@@ -73,6 +76,8 @@ pub struct Settings {
     pub connect_timeout: Duration,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// How the default transport verifies servers' certificates.
+    pub tls: TlsConfig,
     /// The retry policy.
     pub retry: RetryPolicy,
     /// The client-side rate limiter to install.
@@ -90,6 +95,7 @@ impl fmt::Debug for Settings {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
+            .field("tls", &self.tls)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("transport", &self.transport)
@@ -107,6 +113,7 @@ impl Settings {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: user_agent.into(),
+            tls: TlsConfig::default(),
             retry: RetryPolicy::default(),
             rate_limit: RateLimit::VendorDefault,
             transport: None,
@@ -119,27 +126,36 @@ impl Settings {
         self.clock.clone().unwrap_or_else(|| Arc::new(TokioClock))
     }
 
-    /// The settings of the default reqwest transport (timeouts and `User-Agent`).
+    /// The settings of the default reqwest transport (timeouts, `User-Agent`, TLS).
     pub fn transport_config(&self) -> TransportConfig {
         TransportConfig::default()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .user_agent(self.user_agent.clone())
+            .tls(self.tls.clone())
     }
 
-    /// The limiter to install: the caller's choice, or `vendor_default` (a GCRA limiter on
-    /// `clock`) when the caller chose nothing. `None` means no client-side limit.
+    /// The limiter to install, to be shared by every http-core client the vendor client builds
+    /// (API and token calls alike): the caller's own limiter; else a GCRA limiter on `clock` for
+    /// the caller's quota or `vendor_default`; else — no quota anywhere, or `.no_rate_limit()` —
+    /// a [`BackoffGate`] on `clock`, so a client without a quota still shares 429/503 back-off
+    /// across its clones (issue 16). Only a caller's own limiter replaces the back-off; every
+    /// limiter of this crate also caps a pause at the retry policy's `max_retry_after`.
     pub fn limiter(
         &self,
         vendor_default: Option<Quota>,
         clock: Arc<dyn Clock>,
-    ) -> Option<Arc<dyn RateLimiter>> {
-        match &self.rate_limit {
-            RateLimit::VendorDefault => vendor_default
-                .map(|q| Arc::new(GcraLimiter::with_clock(q, clock)) as Arc<dyn RateLimiter>),
-            RateLimit::Quota(q) => Some(Arc::new(GcraLimiter::with_clock(*q, clock))),
-            RateLimit::Limiter(l) => Some(l.clone()),
+    ) -> Arc<dyn RateLimiter> {
+        let quota = match &self.rate_limit {
+            RateLimit::Limiter(l) => return l.clone(),
+            RateLimit::Quota(q) => Some(*q),
+            RateLimit::VendorDefault => vendor_default,
             RateLimit::Off => None,
+        };
+        let penalty = Penalty::default().max_pause(self.retry.max_retry_after);
+        match quota {
+            Some(q) => Arc::new(GcraLimiter::with_clock(q, clock).penalty(penalty)),
+            None => Arc::new(BackoffGate::with_clock(clock).penalty(penalty)),
         }
     }
 
@@ -204,8 +220,8 @@ macro_rules! client_builder_methods {
             self.settings.rate_limit = $crate::settings::RateLimit::Limiter(limiter);
             self
         }
-        /// No client-side rate limit. 429 and 503 answers still back off through the retry
-        /// policy.
+        /// No client-side quota. 429 answers (and 503 answers with `Retry-After`) still pause
+        /// every clone of the client, for at most the retry policy's `max_retry_after`.
         pub fn no_rate_limit(mut self) -> Self {
             self.settings.rate_limit = $crate::settings::RateLimit::Off;
             self
@@ -215,8 +231,16 @@ macro_rules! client_builder_methods {
             self.settings.user_agent = user_agent.into();
             self
         }
+        /// Sets how servers' certificates are verified: the platform's trust store (default),
+        /// extra root certificates (an institution's own CA), the bundled Mozilla roots; see
+        /// [`TlsConfig`](billing_http_core::TlsConfig).
+        pub fn tls(mut self, tls: $crate::TlsConfig) -> Self {
+            self.settings.tls = tls;
+            self
+        }
         /// Replaces the transport (tests, replay of cassettes, a custom reqwest client).
-        /// Timeouts and `User-Agent` set on this builder apply only to the default transport.
+        /// Timeouts, `User-Agent` and TLS set on this builder apply only to the default
+        /// transport.
         pub fn transport(
             mut self,
             transport: ::std::sync::Arc<dyn $crate::transport::Transport>,
@@ -254,20 +278,28 @@ mod tests {
         .timeout(Duration::from_secs(3))
         .connect_timeout(Duration::from_secs(2))
         .user_agent("me/2")
+        .tls(TlsConfig::default().trust(crate::TrustRoots::WebpkiRoots))
         .rate_limit(Quota::per_second(7));
         assert_eq!(b.settings.base_url, "https://other.test/");
         assert_eq!(b.settings.timeout, Duration::from_secs(3));
         assert_eq!(b.settings.connect_timeout, Duration::from_secs(2));
         assert_eq!(b.settings.user_agent, "me/2");
+        assert_eq!(
+            b.settings.transport_config().tls.roots(),
+            crate::TrustRoots::WebpkiRoots,
+            "the TLS choice reaches the transport"
+        );
         let clock = b.settings.clock();
         let limiter = b.settings.limiter(None, clock.clone());
-        assert!(limiter.is_some(), "an explicit quota installs a limiter");
-        let off = b.no_rate_limit();
         assert!(
-            off.settings
-                .limiter(Some(Quota::per_second(1)), clock)
-                .is_none(),
-            "no_rate_limit overrides the vendor default"
+            format!("{limiter:?}").starts_with("GcraLimiter"),
+            "an explicit quota installs a quota: {limiter:?}"
+        );
+        let off = b.no_rate_limit();
+        let limiter = off.settings.limiter(Some(Quota::per_second(1)), clock);
+        assert!(
+            format!("{limiter:?}").starts_with("BackoffGate"),
+            "no_rate_limit overrides the vendor default, back-off stays: {limiter:?}"
         );
     }
 
@@ -275,7 +307,22 @@ mod tests {
     fn the_vendor_default_applies_only_when_nothing_was_chosen() {
         let s = Settings::new("https://example.test/", "ua/1");
         let clock = s.clock();
-        assert!(s.limiter(None, clock.clone()).is_none());
-        assert!(s.limiter(Some(Quota::per_second(5)), clock).is_some());
+        let debug = |l: Arc<dyn RateLimiter>| format!("{l:?}");
+        assert!(debug(s.limiter(None, clock.clone())).starts_with("BackoffGate"));
+        assert!(debug(s.limiter(Some(Quota::per_second(5)), clock)).starts_with("GcraLimiter"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_without_a_quota_still_caps_its_pause_at_max_retry_after() {
+        let mut s = Settings::new("https://example.test/", "ua/1");
+        s.retry = RetryPolicy::default().max_retry_after(Duration::from_secs(30));
+        let limiter = s.limiter(None, s.clock());
+        limiter.penalize(Some(Duration::from_secs(999_999))).await;
+        let start = tokio::time::Instant::now();
+        limiter
+            .acquire(Duration::MAX)
+            .await
+            .expect("no budget limit");
+        assert_eq!(start.elapsed(), Duration::from_secs(30));
     }
 }

@@ -1,8 +1,9 @@
 //! The transport trait and the production reqwest transport.
 //!
 //! A [`Transport`] sends one fully built [`HttpRequest`] and returns the raw [`HttpResponse`].
-//! The production transport is [`ReqwestTransport`]; the cassette module adds recording and
-//! replay transports; tests can plug in their own.
+//! The production transport is [`ReqwestTransport`] (reqwest over rustls; certificate
+//! verification set by [`TlsConfig`]); the `cassette` module (feature `recording`) adds
+//! recording and replay transports; tests can plug in their own.
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,6 +13,9 @@ use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
 use http::{HeaderMap, Method, StatusCode};
 use url::Url;
+
+use crate::error::Error;
+use crate::tls::TlsConfig;
 
 /// A request ready for the wire: the auth stage has already added credentials.
 ///
@@ -27,17 +31,30 @@ pub struct HttpRequest {
     pub headers: HeaderMap,
     /// Encoded body bytes (empty for no body).
     pub body: Bytes,
+    /// The most this attempt may take, from sending to the last body byte: [`crate::Client`]
+    /// sets it to what is left of the call's time budget (`RetryPolicy::max_elapsed`). A
+    /// transport applies the smaller of it and its own per-attempt timeout (the reqwest
+    /// transport through `RequestBuilder::timeout`), so an attempt never overruns the budget.
+    /// `None`: only the transport's own timeout.
+    pub timeout: Option<Duration>,
 }
 
 impl HttpRequest {
-    /// A request with no headers and no body.
+    /// A request with no headers, no body and no timeout of its own.
     pub fn new(method: Method, url: Url) -> Self {
         HttpRequest {
             method,
             url,
             headers: HeaderMap::new(),
             body: Bytes::new(),
+            timeout: None,
         }
+    }
+
+    /// Sets the time allowed for this attempt.
+    pub fn with_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
     }
 }
 
@@ -48,6 +65,7 @@ impl fmt::Debug for HttpRequest {
             .field("host", &self.url.host_str())
             .field("path", &self.url.path())
             .field("body_len", &self.body.len())
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -185,6 +203,8 @@ pub struct TransportConfig {
     pub user_agent: String,
     /// Which redirects are followed. Default [`Redirects::SameOrigin`].
     pub redirects: Redirects,
+    /// How servers' certificates are verified. Default: the platform's trust store.
+    pub tls: TlsConfig,
 }
 
 /// Which HTTP redirects the production transport follows.
@@ -209,6 +229,7 @@ impl Default for TransportConfig {
             max_body_bytes: 64 * 1024 * 1024,
             user_agent: default_user_agent(),
             redirects: Redirects::SameOrigin,
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -239,6 +260,11 @@ impl TransportConfig {
         self.user_agent = ua.into();
         self
     }
+    /// Sets how servers' certificates are verified.
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = tls;
+        self
+    }
 }
 
 /// The default `User-Agent`: this crate's name and version.
@@ -255,37 +281,50 @@ pub fn default_user_agent() -> String {
 pub struct ReqwestTransport {
     client: reqwest::Client,
     max_body_bytes: usize,
+    /// The configured per-attempt timeout (`None` for a wrapped client: its own applies unless
+    /// a request brings a budget).
+    timeout: Option<Duration>,
 }
 
 impl ReqwestTransport {
-    /// Builds a transport from the settings.
-    pub fn new(config: &TransportConfig) -> Result<Self, TransportError> {
+    /// Builds a transport from the settings. Fails (a configuration error) when the TLS
+    /// settings cannot be used, e.g. the platform has no trust store.
+    pub fn new(config: &TransportConfig) -> Result<Self, Error> {
         let client = reqwest::Client::builder()
-            .use_rustls_tls()
+            .tls_backend_preconfigured(config.tls.client_config()?)
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .user_agent(config.user_agent.clone())
             .redirect(redirect_policy(config.redirects))
             .build()
             .map_err(|e| {
-                TransportError::new(
-                    TransportErrorKind::Other,
-                    format!("cannot build http client: {e}"),
-                )
-                .with_source(e)
+                Error::config(format!("cannot build the http client: {e}")).with_source(e)
             })?;
         Ok(ReqwestTransport {
             client,
             max_body_bytes: config.max_body_bytes,
+            timeout: Some(config.timeout),
         })
     }
 
-    /// Wraps an existing reqwest client (its own timeouts apply).
+    /// Wraps an existing reqwest client. Its own timeouts apply, except that a request with a
+    /// [`HttpRequest::timeout`] (every request of a [`crate::Client`]: what is left of the
+    /// call's time budget) replaces the client's total timeout — reqwest cannot tell this
+    /// transport what that was. Set it again with [`ReqwestTransport::attempt_timeout`] to keep
+    /// it. Build it with [`TlsConfig::reqwest_builder`] to keep this crate's TLS choices.
     pub fn from_client(client: reqwest::Client, max_body_bytes: usize) -> Self {
         ReqwestTransport {
             client,
             max_body_bytes,
+            timeout: None,
         }
+    }
+
+    /// Sets the per-attempt timeout applied together with each request's own (the smaller
+    /// wins).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
     }
 }
 
@@ -320,27 +359,56 @@ fn map_reqwest_error(e: reqwest::Error) -> TransportError {
     };
     // reqwest's Display includes the URL, which may carry query secrets: strip it.
     let e = e.without_url();
-    let message = match kind {
-        TransportErrorKind::Connect => format!("connection failed: {e}"),
-        TransportErrorKind::Timeout => format!("request timed out: {e}"),
-        _ => format!("transport error: {e}"),
+    let what = match kind {
+        TransportErrorKind::Connect => "connection failed",
+        TransportErrorKind::Timeout => "request timed out",
+        _ => "transport error",
     };
+    let message = format!("{what}: {e}{}", causes(&e));
     TransportError::new(kind, message).with_source(e)
+}
+
+/// `": cause: deeper cause"`: reqwest's own message says only "error sending request"; the
+/// causes say why (refused, certificate not trusted, reset), and carry no URL.
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = String::new();
+    let mut last = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        // hyper and reqwest wrap errors whose messages repeat their inner one
+        if !last.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        last = text;
+        next = cause.source();
+    }
+    out
 }
 
 impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(async move {
-            let mut builder = self
-                .client
-                .request(request.method, request.url)
-                .headers(request.headers);
+            // the request is built directly (not through `RequestBuilder`), so its header map
+            // moves in instead of being merged entry by entry; the client's default headers
+            // (User-Agent) are still added by `execute`
+            let mut req = reqwest::Request::new(request.method, request.url);
+            *req.headers_mut() = request.headers;
             if !request.body.is_empty() {
-                builder = builder.body(request.body);
+                *req.body_mut() = Some(request.body.into());
             }
-            let mut resp = builder.send().await.map_err(map_reqwest_error)?;
+            // a request's budget caps this transport's own per-attempt timeout (the reqwest
+            // client already applies `own`; setting a per-request timeout costs an allocation,
+            // so it is set only when the budget is shorter)
+            match (request.timeout, self.timeout) {
+                (Some(budget), Some(own)) if budget < own => *req.timeout_mut() = Some(budget),
+                (Some(budget), None) => *req.timeout_mut() = Some(budget),
+                _ => {}
+            }
+            let mut resp = self.client.execute(req).await.map_err(map_reqwest_error)?;
             let status = resp.status();
-            let headers = resp.headers().clone();
+            let headers = std::mem::take(resp.headers_mut());
             if resp
                 .content_length()
                 .is_some_and(|len| len > self.max_body_bytes as u64)
@@ -351,7 +419,12 @@ impl Transport for ReqwestTransport {
             let mut first: Option<Bytes> = None;
             let mut rest = BytesMut::new();
             let mut total = 0usize;
-            while let Some(chunk) = resp.chunk().await.map_err(map_reqwest_error)? {
+            let expected = resp.content_length();
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| body_read_error(e, total, expected))?
+            {
                 total += chunk.len();
                 if total > self.max_body_bytes {
                     return Err(body_too_large(self.max_body_bytes));
@@ -373,6 +446,32 @@ impl Transport for ReqwestTransport {
             })
         })
     }
+}
+
+/// A failure while reading the body. A connection closed before `Content-Length` bytes came is
+/// reported as truncated, with the bytes received of those expected (reqwest alone says "error
+/// decoding response body"); a timeout stays a timeout.
+fn body_read_error(e: reqwest::Error, received: usize, expected: Option<u64>) -> TransportError {
+    if e.is_timeout() {
+        return map_reqwest_error(e);
+    }
+    let e = e.without_url();
+    // reqwest's own text ("error decoding response body") hides what happened; its innermost
+    // cause (hyper's "end of file before message length reached", "connection reset") does not
+    let mut cause: &dyn std::error::Error = &e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let message = match expected {
+        Some(expected) => {
+            format!("response body truncated: received {received} of {expected} bytes ({cause})")
+        }
+        None => format!(
+            "response body truncated: the connection failed after {received} bytes of a body \
+             of unknown length ({cause})"
+        ),
+    };
+    TransportError::new(TransportErrorKind::Io, message).with_source(e)
 }
 
 fn body_too_large(limit: usize) -> TransportError {

@@ -1,39 +1,20 @@
 //! Secrets never appear in Debug, Display, errors or tracing output; spans carry the call's facts.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use billing_http_core::auth::{Placement, StaticKey};
 use billing_http_core::clock::ManualClock;
 use billing_http_core::{Client, Request, SecretString, Value};
-use tracing_subscriber::fmt::MakeWriter;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+mod capture;
+use capture::Captured;
 
 const API_KEY: &str = "apikey-5f3c9a1e77d2";
 const BEARER: &str = "bearer-tok-91b2c3d4e5";
 const PASSWORD: &str = "hunter2-password-x7";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 fn assert_clean(what: &str, text: &str) {
     for secret in [API_KEY, BEARER, PASSWORD] {
@@ -88,7 +69,7 @@ async fn secrets_never_appear_in_debug_errors_or_traces() {
     let body = String::from_utf8_lossy(&received[0].body).into_owned();
     assert!(body.contains(API_KEY) && body.contains(PASSWORD));
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert_clean("tracing output", &log);
     // and the spans carry what an operator needs
     for needle in [

@@ -190,19 +190,10 @@ async fn encryption_key_from_the_keyring_is_created_once_and_reused() {
 
 #[cfg(feature = "keyring")]
 fn delete_keyring_entry(service: &str, user: &str) {
-    #[cfg(target_os = "linux")]
-    {
-        use keyring::keyutils::KeyutilsCredential;
-        let _ = KeyutilsCredential::new_with_target(None, service, user);
-        let cred = KeyutilsCredential::new_with_target(None, service, user).unwrap();
-        keyring::Entry::new_with_credential(Box::new(cred))
-            .delete_credential()
-            .unwrap();
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = keyring::Entry::new(service, user).and_then(|e| e.delete_credential());
-    }
+    billing_http_core::auth::store::keyring::entry(service, user)
+        .unwrap()
+        .delete_credential()
+        .unwrap();
 }
 
 #[tokio::test]

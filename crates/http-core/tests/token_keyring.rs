@@ -37,21 +37,26 @@ fn store() -> KeyringStore {
     KeyringStore::with_service("billing-sdk-test")
 }
 
-/// The raw bytes of `key`'s entry, read from the kernel keyring with the `keyring` crate
-/// directly (not through the store's decoding); fails the test if the entry is not keyutils.
+/// The raw bytes of `key`'s entry, read from the kernel keyring through keyring-core directly
+/// (not through the store's decoding); fails the test if the entry is not keyutils.
 #[cfg(target_os = "linux")]
 fn raw_entry(key: &TokenKey) -> Option<Vec<u8>> {
     let entry = store().entry(key).unwrap();
-    assert!(
-        entry
-            .get_credential()
-            .downcast_ref::<keyring::keyutils::KeyutilsCredential>()
-            .is_some(),
-        "the Linux backend must be kernel keyutils"
+    let cred = entry
+        .as_any()
+        .downcast_ref::<linux_keyutils_keyring_store::Cred>()
+        .expect("the Linux backend must be kernel keyutils");
+    assert_eq!(
+        cred.description,
+        format!(
+            "keyring-rs:{}@billing-sdk-test",
+            KeyringStore::user_for(key)
+        ),
+        "entries keep the names the keyring 3 crate gave them"
     );
     match entry.get_secret() {
         Ok(b) => Some(b),
-        Err(keyring::Error::NoEntry) => None,
+        Err(keyring_core::Error::NoEntry) => None,
         Err(e) => panic!("keyutils read failed: {e}"),
     }
 }

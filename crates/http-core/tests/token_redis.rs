@@ -265,3 +265,84 @@ fn redis_url_password_never_shows_in_debug() {
     assert!(!shown.contains("hunter2-example"), "{shown}");
     assert!(shown.contains("127.0.0.1"));
 }
+
+/// The remaining TTL of `store`'s refresh lock for `key()` in ms (-2: no lock).
+async fn lock_pttl(store: &RedisStore) -> i64 {
+    let mut conn = raw().await;
+    redis::cmd("PTTL")
+        .arg(store.lock_key(&key()))
+        .query_async(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn redis_refresh_lock_is_renewed_while_a_slow_refresh_runs() {
+    let prefix = unique();
+    let Some(holder) = redis_store(&prefix).await else {
+        return;
+    };
+    let Some(other) = redis_store(&prefix).await else {
+        return;
+    };
+    let ttl = Duration::from_millis(300);
+    let LockAttempt::Acquired(lock) = holder.try_lock(&key(), ttl).await.unwrap() else {
+        panic!("first lock must succeed")
+    };
+    // the refresh outlives three TTLs: the holder keeps renewing, nobody else takes over
+    tokio::time::sleep(ttl * 3).await;
+    let pttl = lock_pttl(&holder).await;
+    assert!(pttl > 0 && pttl <= 300, "held and renewed, pttl {pttl}");
+    assert!(matches!(
+        other.try_lock(&key(), ttl).await.unwrap(),
+        LockAttempt::Busy
+    ));
+    lock.release().await;
+    assert_eq!(lock_pttl(&holder).await, -2, "released");
+}
+
+#[tokio::test]
+async fn redis_refresh_lock_of_a_vanished_holder_expires_after_one_short_ttl() {
+    let Some(store) = redis_store(&unique()).await else {
+        return;
+    };
+    let ttl = Duration::from_millis(300);
+    let LockAttempt::Acquired(lock) = store.try_lock(&key(), ttl).await.unwrap() else {
+        panic!("first lock must succeed")
+    };
+    // the holder goes away without releasing (its refresh future dropped): renewing stops
+    drop(lock);
+    tokio::time::sleep(ttl * 3).await;
+    assert_eq!(lock_pttl(&store).await, -2, "expired by its ttl");
+}
+
+#[tokio::test]
+async fn redis_refresh_lock_ttl_is_short_by_default() {
+    let Some(store) = redis_store(&unique()).await else {
+        return;
+    };
+    // the token source looks at the lock its own cache holds while the fetch runs
+    let seen = Arc::new(std::sync::Mutex::new(None));
+    let (s, inspect) = (seen.clone(), store.clone());
+    let source = billing_http_core::auth::TokenSourceFn::new("inspecting", move || {
+        let (s, inspect) = (s.clone(), inspect.clone());
+        async move {
+            *s.lock().unwrap() = Some(lock_pttl(&inspect).await);
+            Ok(Token::bearer(
+                "short-lock",
+                Some(std::time::SystemTime::now() + HOUR),
+            ))
+        }
+    });
+    let cache = TokenCache::builder(source, key())
+        .store(Arc::new(store.clone()))
+        .build();
+    cache.token().await.unwrap();
+    let pttl = seen.lock().unwrap().expect("the source ran");
+    // a killed holder stalls the fleet for at most this long, not 30 s
+    assert!(
+        pttl > 0 && pttl <= 5_000,
+        "lock ttl during a refresh: {pttl} ms"
+    );
+    cache.invalidate().await;
+}

@@ -11,8 +11,7 @@
 
 mod common;
 
-use pax8::model::{CompanyId, ProductId};
-use pax8::orders::ListOrders;
+use pax8::{CompanyId, ListOrders, ProductId};
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -69,12 +68,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Err(e) if e.is_outcome_unknown() => {
             eprintln!("the order may or may not have been placed: {e}");
-            if let Some(api) = e.api_error() {
-                eprintln!("{}", api.raw);
-            }
             let page = client
                 .orders()
-                .list(&ListOrders::new().company_id(order.company_id.clone()))
+                .list(ListOrders::new().company_id(order.company_id.clone()))
                 .await?;
             eprintln!(
                 "the company has {} order(s); check them before retrying",

@@ -28,11 +28,14 @@ pub struct MsTenant {
     pub extra: Map<String, Value>,
 }
 
+crate::model::models!(MsTenant);
+
 impl Client {
     /// The Microsoft tenant id of a company, from the undocumented app API (unstable).
-    pub async fn ms_tenant_id(&self, company: &CompanyId) -> Result<MsTenant, Error> {
+    pub async fn ms_tenant_id(&self, company: impl Into<CompanyId>) -> Result<MsTenant, Error> {
+        let company = company.into();
         let req = Request::get(
-            format!("companies/{}/msTenantId", seg(company)),
+            format!("companies/{}/msTenantId", seg(&company)?),
             "app.ms_tenant_id",
         );
         self.send_json_on(Api::App, req, Write::Read).await

@@ -2,25 +2,31 @@
 //!
 //! # Why a hand-written token call instead of the `oauth2` crate
 //!
-//! The token request is a single `POST` to the token URL, and Pax8 deviates from what generic
-//! OAuth2 libraries send in three ways:
+//! What is hand-written is small: one `POST` with a JSON body and the decoding of its answer
+//! ([`Pax8TokenSource`]). Caching, single-flight refresh, refresh-ahead, the failure floor and
+//! the token stores are the workspace's shared `TokenCache`, not code of this crate. The
+//! `oauth2` crate was considered for the request itself and does not fit, for these reasons
+//! (checked against its documented API):
 //!
-//! 1. it needs a custom `audience` parameter (`https://api.pax8.com`, or `api://p8p.client` for
-//!    older set-ups, PAX8-Q26), which the `oauth2` crate's client-credentials request does not
-//!    model;
-//! 2. the body is JSON, not form-encoded, and errors come back in a JSON shape
-//!    (`{error, error_description}`, PAX8-Q27) that must be parsed into this crate's typed
-//!    [`Error::Auth`](crate::Error::Auth) next to the API's own error envelope;
-//! 3. token calls count against the same 1000-calls-per-minute budget as API calls (PAX8-Q46),
-//!    so they must go through the **same** transport, rate limiter and retry policy as every
-//!    other call. The `oauth2` crate brings its own HTTP client abstraction, which would bypass
-//!    the shared limiter, the retry loop, the sandbox/replay transports used in tests and the
-//!    tracing of `http-core`.
+//! 1. **The body.** Pax8 documents a JSON token request (`{"client_id", "client_secret",
+//!    "audience", "grant_type"}`, PAX8-Q26). The `oauth2` crate builds the RFC 6749 request,
+//!    which is form-encoded, and offers no way to choose the body's encoding; using it would
+//!    mean an HTTP-client adapter that parses its form body and re-encodes it as JSON, more
+//!    code than the request it replaces. (The `audience` parameter itself would not be a
+//!    reason: `add_extra_param` can send it.)
+//! 2. **The shared runtime.** Token calls count against the same 1000-calls-per-minute budget
+//!    as API calls (PAX8-Q46), so they must go through the client's rate limiter, retry policy,
+//!    transport (the sandbox and replay transports in tests) and tracing. `oauth2` sends through
+//!    its own HTTP-client trait, which would need a second adapter to reach that stack.
+//! 3. **Errors and caching.** `oauth2` neither caches nor refreshes tokens (the shared
+//!    `TokenCache` would still be needed), and its error types would have to be mapped onto
+//!    this crate's [`Error::Auth`](crate::Error::Auth) and [`Error::Token`](crate::Error::Token)
+//!    anyway.
 //!
-//! So the token call is an ordinary `billing_http_core::Request` sent through an `billing_http_core::Client`
-//! that shares the API client's transport and limiter. The client secret is added to the JSON
-//! body only at the auth stage of each attempt, so it never appears in the request value that
-//! is logged or kept in errors.
+//! So the token call is an ordinary `billing_http_core::Request` sent through an
+//! `billing_http_core::Client` that shares the API client's transport and limiter. The client
+//! secret is added to the JSON body only at the auth stage of each attempt, so it never appears
+//! in the request value that is logged or kept in errors.
 //!
 //! # Caching and refresh
 //!
@@ -102,18 +108,47 @@ impl TokenEndpoint {
 pub struct TokenResponse {
     /// The bearer token.
     pub access_token: SecretString,
-    /// Lifetime in seconds (86400 in practice).
-    #[serde(default, deserialize_with = "crate::model::de::opt_u64")]
+    /// Lifetime in whole seconds (86400 in practice). Read leniently, never a decode error
+    /// (issue 16): a positive number or numeric string is rounded up and saturates at
+    /// `u64::MAX`; zero, negative, non-numeric or missing values are `None`, which
+    /// [`TokenResponse::lifetime`] turns into the documented 24 h.
+    #[serde(default, deserialize_with = "lenient_seconds")]
     pub expires_in: Option<u64>,
     /// `Bearer` (compared case-insensitively).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::de::lenient_opt_string")]
     pub token_type: Option<String>,
     /// Scope, when sent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::de::lenient_opt_string")]
     pub scope: Option<String>,
-    /// Absolute expiry, when sent.
-    #[serde(default)]
+    /// Absolute expiry, when sent (a value that is not a string is ignored).
+    #[serde(default, deserialize_with = "lenient_datetime")]
     pub expires_at: Option<crate::model::Pax8DateTime>,
+}
+
+/// `expires_in` from any JSON value: see [`TokenResponse::expires_in`].
+fn lenient_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    use billing_http_core::lenient::Scalar;
+    // a number as its text: even one beyond f64's range (`1e400`) is read, and saturates
+    let text = match Scalar::deserialize(d)? {
+        Scalar::Number(n) => n,
+        Scalar::String(s) => s.trim().to_owned(),
+        _ => return Ok(None),
+    };
+    let secs: f64 = match text.parse() {
+        Ok(f) => f,
+        Err(_) => return Ok(None),
+    };
+    // NaN and non-positive values mean "not given"; `as` saturates at u64::MAX
+    Ok((secs > 0.0).then(|| secs.ceil() as u64))
+}
+
+fn lenient_datetime<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<crate::model::Pax8DateTime>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::String(s)) => Some(crate::model::Pax8DateTime::parse(s)),
+        _ => None,
+    })
 }
 
 impl fmt::Debug for TokenResponse {
@@ -128,8 +163,21 @@ impl fmt::Debug for TokenResponse {
 }
 
 impl TokenResponse {
-    /// Lifetime to use: `expires_in` (or 24 h when missing or zero), shortened by `expires_at`
-    /// when that is earlier, and clamped to 24 h (§2.4).
+    /// A response carrying `access_token` and nothing else (for tests and custom token
+    /// sources); the lifetime is then the documented 24 h.
+    pub fn new(access_token: impl Into<String>) -> Self {
+        Self {
+            access_token: SecretString::from(access_token.into()),
+            expires_in: None,
+            token_type: None,
+            scope: None,
+            expires_at: None,
+        }
+    }
+
+    /// Lifetime to use: `expires_in` (or 24 h when missing, zero, negative or unreadable),
+    /// shortened by `expires_at` when that is earlier, and clamped to 24 h (§2.4). Never
+    /// overflows, whatever the server sent.
     pub fn lifetime(&self, now: SystemTime) -> Duration {
         let mut life = match self.expires_in {
             Some(s) if s > 0 => Duration::from_secs(s),
@@ -232,7 +280,14 @@ impl Pax8TokenSource {
     /// Calls the token endpoint once (the retry policy still applies to transient failures).
     pub async fn fetch_token(&self) -> Result<TokenResponse, billing_http_core::Error> {
         let resp = self.http.execute(self.request()).await?;
-        let token: TokenResponse = resp.json()?;
+        // no body snippet in this error: a token response holds a secret
+        let token: TokenResponse = serde_json::from_slice(&resp.body).map_err(|_| {
+            resp.tag(billing_http_core::Error::decode(
+                "the token response is not a json object with an access_token string",
+                b"",
+                None,
+            ))
+        })?;
         if let Some(tt) = &token.token_type
             && !tt.eq_ignore_ascii_case("bearer")
         {
@@ -258,23 +313,45 @@ impl TokenSource for Pax8TokenSource {
     }
 }
 
-/// The bearer auth of a real `POST /orders`: a 401 drops the token (so the caller's own retry
-/// uses a fresh one) but the order is **not** re-sent (PAX8-Q14, §2.6).
+/// The bearer auth of the API clients: tokens from the cache, and a failure to obtain one
+/// reported as such (`no token could be obtained, the request was not sent`, never as an HTTP
+/// error of the API call, and never outcome-unknown, issue 16). For a real `POST /orders`
+/// (`replay_on_401 == false`) a 401 drops the token (so the caller's own retry uses a fresh
+/// one) but the order is **not** re-sent (PAX8-Q14, §2.6).
 #[derive(Debug, Clone)]
-pub(crate) struct NoReplayOn401(pub(crate) TokenCache);
+pub(crate) struct TokenAuth {
+    tokens: TokenCache,
+    token_url: String,
+    replay_on_401: bool,
+}
 
-impl Auth for NoReplayOn401 {
+impl TokenAuth {
+    pub(crate) fn new(tokens: TokenCache, token_url: &str, replay_on_401: bool) -> Self {
+        Self {
+            tokens,
+            token_url: token_url.to_owned(),
+            replay_on_401,
+        }
+    }
+}
+
+impl Auth for TokenAuth {
     fn authorize<'a>(
         &'a self,
         request: &'a mut Request,
     ) -> BoxFuture<'a, Result<AuthTicket, billing_http_core::Error>> {
-        self.0.authorize(request)
+        Box::pin(async move {
+            self.tokens
+                .authorize(request)
+                .await
+                .map_err(|e| crate::error::token_failure(&self.token_url, e))
+        })
     }
 
     fn unauthorized(&self, ticket: AuthTicket) -> BoxFuture<'_, bool> {
         Box::pin(async move {
-            let _ = self.0.unauthorized(ticket).await;
-            false
+            let dropped = self.tokens.unauthorized(ticket).await;
+            dropped && self.replay_on_401
         })
     }
 }

@@ -5,7 +5,7 @@
 
 use billing_http_core::Request;
 
-use crate::client::{Client, Write};
+use crate::client::{Api, Client, Write, clamp_page_size, with_body};
 use crate::error::Error;
 use crate::model::{
     Company, CompanyId, CompanySortField, CompanyStatus, CompanyUpdate, Contact, ContactId,
@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::pagination::Paginator;
 use crate::paths::Endpoint;
-use crate::query::{opt, paging, setters};
+use crate::query::{opt, paging, setters, sort};
 
 /// Query of `GET /companies` (E01). Every field is optional; `None` is not sent.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,6 +25,9 @@ pub struct ListCompanies {
     pub size: Option<u32>,
     /// Sort, sent as one `field,direction` value (PAX8-Q31).
     pub sort: Option<Sort<CompanySortField>>,
+    /// A raw `sort` value sent verbatim instead of [`Self::sort`] (an escape hatch for values
+    /// the typed sort cannot express).
+    pub sort_raw: Option<String>,
     /// City filter.
     pub city: Option<String>,
     /// Country filter.
@@ -50,6 +53,8 @@ setters!(ListCompanies {
     size: u32,
     /// Sets the sort.
     sort: Sort<CompanySortField>,
+    /// Sends a raw `sort` value verbatim (wins over `sort`).
+    sort_raw: String,
     /// Filters by city.
     city: String,
     /// Filters by country.
@@ -76,8 +81,8 @@ impl ListCompanies {
 
     /// The request for one page.
     pub fn request(&self, page: u32, size: u32) -> Request {
-        let r = paging(Endpoint::ListCompanies.request(&[]), page, size);
-        let r = opt(r, "sort", self.sort.as_ref());
+        let r = paging(Endpoint::ListCompanies.collection(), page, size);
+        let r = sort(r, self.sort.as_ref(), self.sort_raw.as_ref());
         let r = opt(r, "city", self.city.as_ref());
         let r = opt(r, "country", self.country.as_ref());
         let r = opt(r, "stateOrProvince", self.state_or_province.as_ref());
@@ -138,60 +143,67 @@ impl Client {
 
 impl Companies {
     /// E01: one page of companies.
-    pub async fn list(&self, query: &ListCompanies) -> Result<Page<Company>, Error> {
-        let size = crate::client::clamp_page_size(query.size.unwrap_or(self.client.page_size()));
+    pub async fn list(&self, query: ListCompanies) -> Result<Page<Company>, Error> {
+        let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
-            .send_json(query.request(query.page.unwrap_or(0), size), Write::Read)
+            .send_page(Api::V1, query.request(query.page.unwrap_or(0), size))
             .await
     }
 
-    /// E01: a lazy walk over all companies.
+    /// E01: a lazy walk over all companies (`list_all(Default::default())` lists them all).
     pub fn list_all(&self, query: ListCompanies) -> Paginator<Company> {
         let (page, size) = (query.page, query.size);
         Paginator::new(self.client.clone(), page, size, move |p, s| {
-            query.request(p, s)
+            Ok(query.request(p, s))
         })
     }
 
     /// E02: creates a company. Returns 200, not 201 (PAX8-Q53). Not retried automatically unless
     /// [`ClientBuilder::retry_writes`](crate::ClientBuilder::retry_writes) is set: there is no
-    /// idempotency key, so a retry could create a duplicate. Without primary contacts for
-    /// Admin, Billing and Technical the company stays `Inactive` (PAX8-Q37).
+    /// idempotency key, so a retry could create a duplicate; on an error that
+    /// [`is_outcome_unknown`](Error::is_outcome_unknown), look the company up first. Without
+    /// primary contacts for Admin, Billing and Technical the company stays `Inactive`
+    /// (PAX8-Q37). The body is checked against the spec first ([`NewCompany::validate`]).
     pub async fn create(&self, company: &NewCompany) -> Result<Company, Error> {
-        let req = Endpoint::CreateCompany
-            .request(&[])
-            .json_body(company)
-            .map_err(|e| Error::InvalidRequest(format!("cannot encode company: {e}")))?;
-        self.client.send_json(req, Write::OptIn).await
-    }
-
-    /// E03: one company.
-    pub async fn get(&self, id: &CompanyId) -> Result<Company, Error> {
+        let op = Endpoint::CreateCompany.operation();
+        company
+            .validate()
+            .map_err(|m| Error::invalid_input(op, m))?;
+        let req = with_body(Endpoint::CreateCompany.collection(), company)?;
         self.client
-            .send_json(Endpoint::GetCompany.request(&[id.as_str()]), Write::Read)
+            .send_create(req, Write::OptIn, |c: &Company| c.id.is_some())
             .await
     }
 
-    /// E04: `PATCH` with only the fields that are set (PAX8-Q10). An empty update returns
-    /// [`Error::InvalidRequest`] without any HTTP call.
-    pub async fn update(&self, id: &CompanyId, update: &CompanyUpdate) -> Result<Company, Error> {
-        if update.is_empty() {
-            return Err(Error::InvalidRequest(
-                "a company update needs at least one field".into(),
-            ));
-        }
-        let req = Endpoint::UpdateCompany
-            .request(&[id.as_str()])
-            .json_body(update)
-            .map_err(|e| Error::InvalidRequest(format!("cannot encode update: {e}")))?;
+    /// E03: one company; a missing one is an error with
+    /// [`is_not_found`](Error::is_not_found) (use [`OptionalExt`](crate::OptionalExt) for an
+    /// `Option`).
+    pub async fn get(&self, id: impl Into<CompanyId>) -> Result<Company, Error> {
+        let id = id.into();
+        self.client
+            .send_json(Endpoint::GetCompany.request(&[id.as_str()])?, Write::Read)
+            .await
+    }
+
+    /// E04: `PATCH` with only the fields that are set (PAX8-Q10). An empty update (or one the
+    /// spec forbids, [`CompanyUpdate::validate`]) is refused without any HTTP call.
+    pub async fn update(
+        &self,
+        id: impl Into<CompanyId>,
+        update: &CompanyUpdate,
+    ) -> Result<Company, Error> {
+        let id = id.into();
+        let op = Endpoint::UpdateCompany.operation();
+        update.validate().map_err(|m| Error::invalid_input(op, m))?;
+        let req = with_body(Endpoint::UpdateCompany.request(&[id.as_str()])?, update)?;
         self.client.send_json(req, Write::OptIn).await
     }
 
     /// Contact calls of one company (PAX8-Q09).
-    pub fn contacts(&self, company: &CompanyId) -> Contacts {
+    pub fn contacts(&self, company: impl Into<CompanyId>) -> Contacts {
         Contacts {
             client: self.client.clone(),
-            company: company.clone(),
+            company: company.into(),
         }
     }
 }
@@ -204,22 +216,19 @@ pub struct Contacts {
 }
 
 impl Contacts {
-    fn list_request(&self, page: u32, size: u32) -> Request {
-        paging(
-            Endpoint::ListContacts.request(&[self.company.as_str()]),
+    fn list_request(&self, page: u32, size: u32) -> Result<Request, Error> {
+        Ok(paging(
+            Endpoint::ListContacts.request(&[self.company.as_str()])?,
             page,
             size,
-        )
+        ))
     }
 
     /// E06: one page of contacts (newest first).
-    pub async fn list(&self, query: &ListContacts) -> Result<Page<Contact>, Error> {
-        let size = crate::client::clamp_page_size(query.size.unwrap_or(self.client.page_size()));
+    pub async fn list(&self, query: ListContacts) -> Result<Page<Contact>, Error> {
+        let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
-            .send_json(
-                self.list_request(query.page.unwrap_or(0), size),
-                Write::Read,
-            )
+            .send_page(Api::V1, self.list_request(query.page.unwrap_or(0), size)?)
             .await
     }
 
@@ -231,20 +240,24 @@ impl Contacts {
         })
     }
 
-    /// E05: creates a contact (200, PAX8-Q53). The body has no `companyId` (PAX8-Q09).
+    /// E05: creates a contact (200, PAX8-Q53). The body has no `companyId` (PAX8-Q09). Not
+    /// retried automatically unless writes are opted in.
     pub async fn create(&self, contact: &ContactInput) -> Result<Contact, Error> {
-        let req = Endpoint::CreateContact
-            .request(&[self.company.as_str()])
-            .json_body(contact)
-            .map_err(|e| Error::InvalidRequest(format!("cannot encode contact: {e}")))?;
-        self.client.send_json(req, Write::OptIn).await
+        let req = with_body(
+            Endpoint::CreateContact.request(&[self.company.as_str()])?,
+            contact,
+        )?;
+        self.client
+            .send_create(req, Write::OptIn, |c: &Contact| c.id.is_some())
+            .await
     }
 
     /// E07: one contact.
-    pub async fn get(&self, id: &ContactId) -> Result<Contact, Error> {
+    pub async fn get(&self, id: impl Into<ContactId>) -> Result<Contact, Error> {
+        let id = id.into();
         self.client
             .send_json(
-                Endpoint::GetContact.request(&[self.company.as_str(), id.as_str()]),
+                Endpoint::GetContact.request(&[self.company.as_str(), id.as_str()])?,
                 Write::Read,
             )
             .await
@@ -252,11 +265,16 @@ impl Contacts {
 
     /// E08: replaces a contact. The `PUT` is a full replacement: fields left out (such as
     /// `types`) are probably reset (PAX8-Q11).
-    pub async fn replace(&self, id: &ContactId, contact: &ContactInput) -> Result<Contact, Error> {
-        let req = Endpoint::ReplaceContact
-            .request(&[self.company.as_str(), id.as_str()])
-            .json_body(contact)
-            .map_err(|e| Error::InvalidRequest(format!("cannot encode contact: {e}")))?;
+    pub async fn replace(
+        &self,
+        id: impl Into<ContactId>,
+        contact: &ContactInput,
+    ) -> Result<Contact, Error> {
+        let id = id.into();
+        let req = with_body(
+            Endpoint::ReplaceContact.request(&[self.company.as_str(), id.as_str()])?,
+            contact,
+        )?;
         self.client.send_json(req, Write::OptIn).await
     }
 
@@ -265,20 +283,22 @@ impl Contacts {
     /// else between the two calls is overwritten.
     pub async fn update_with(
         &self,
-        id: &ContactId,
+        id: impl Into<ContactId>,
         change: impl FnOnce(&mut ContactInput),
     ) -> Result<Contact, Error> {
-        let current = self.get(id).await?;
+        let id = id.into();
+        let current = self.get(id.clone()).await?;
         let mut input = current.to_input();
         change(&mut input);
         self.replace(id, &input).await
     }
 
     /// E09: deletes a contact (204, empty body, PAX8-Q53).
-    pub async fn delete(&self, id: &ContactId) -> Result<(), Error> {
+    pub async fn delete(&self, id: impl Into<ContactId>) -> Result<(), Error> {
+        let id = id.into();
         self.client
             .send_empty(
-                Endpoint::DeleteContact.request(&[self.company.as_str(), id.as_str()]),
+                Endpoint::DeleteContact.request(&[self.company.as_str(), id.as_str()])?,
                 Write::OptIn,
             )
             .await

@@ -1,6 +1,15 @@
 //! Errors: the typed [`Error`] of this crate, and lenient parsing of every error body shape
 //! Pax8 is known to send (§7.1, §7.2, PAX8-Q27, PAX8-Q28, PAX8-Q29).
 //!
+//! [`Error`] speaks the workspace's one error vocabulary (`docs/conventions.md` §3): the
+//! predicates `is_not_found`, `is_auth`, `is_rate_limited`, `is_retryable`, `is_timeout`,
+//! `is_decode`, `is_invalid_input`, `may_have_reached_server`, `is_outcome_unknown`, plus
+//! `status()`, `retry_after()` and `core()` (the runtime's error underneath), and it implements
+//! [`SdkError`](billing_http_core::SdkError). `Display` is one lower-case line with the vendor,
+//! the operation, what failed, the HTTP status and Pax8's own message (at most
+//! [`MESSAGE_LIMIT`] characters), never the raw body; `Debug` adds the runtime's bounded body
+//! snippet (at most 512 bytes) and never shows a secret.
+//!
 //! Parsing order (§7.1): the API envelope (`type`, `message`, `instance`, `status`,
 //! `details[]`, and the undocumented flat `errors: [string]`), then the OAuth shape of the token
 //! endpoint (`error`, `error_description`), then raw text. Parsing an error body never fails,
@@ -11,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use billing_http_core::classify::{Classifier, RequestInfo, error_for_status};
-use billing_http_core::{ErrorKind, HttpResponse};
+use billing_http_core::{ErrorKind, HttpResponse, StatusCode};
 use http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -20,6 +29,19 @@ use crate::model::de;
 
 /// Longest raw error body kept, in bytes.
 pub const RAW_BODY_LIMIT: usize = 64 * 1024;
+
+/// Longest vendor message shown by `Display`, in characters.
+pub const MESSAGE_LIMIT: usize = 200;
+
+/// `message` cut to [`MESSAGE_LIMIT`] characters (an ellipsis marks the cut).
+pub(crate) fn bounded(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut out: String = chars.by_ref().take(MESSAGE_LIMIT).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
+}
 
 /// The Pax8 API error envelope (§5.26). Also covers the webhooks and quoting envelopes and the
 /// flat `{"errors": [...]}` shape (PAX8-Q28).
@@ -235,7 +257,7 @@ pub enum TimeoutOrigin {
 #[non_exhaustive]
 pub struct ApiError {
     /// HTTP status.
-    pub status: u16,
+    pub status: StatusCode,
     /// Request method.
     pub method: Method,
     /// Request path (relative to the base URL). Never compared with `instance` (PAX8-Q29).
@@ -244,7 +266,8 @@ pub struct ApiError {
     pub operation: String,
     /// The parsed body.
     pub body: ErrorBody,
-    /// The raw body, lossy UTF-8, at most [`RAW_BODY_LIMIT`] bytes.
+    /// The raw body, lossy UTF-8, at most [`RAW_BODY_LIMIT`] bytes. Not shown by `Display` or
+    /// `Debug` (which show the vendor message and a bounded snippet).
     pub raw: String,
     /// The server's `Retry-After`, when it sent one.
     pub retry_after: Option<Duration>,
@@ -253,7 +276,7 @@ pub struct ApiError {
 
 impl ApiError {
     /// Builds an error from a response (used by the classifier and in tests).
-    pub fn from_response(status: u16, body: &[u8], retry_after: Option<Duration>) -> Self {
+    pub fn from_response(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> Self {
         let cut = &body[..body.len().min(RAW_BODY_LIMIT)];
         Self {
             status,
@@ -276,7 +299,8 @@ impl ApiError {
     }
 
     /// The best human message: the envelope's `message`, else the flat `errors` joined, else the
-    /// OAuth description or code.
+    /// first detail's message, else the OAuth description or code. Not bounded; `Display`
+    /// shows at most [`MESSAGE_LIMIT`] characters of it.
     pub fn message(&self) -> Option<String> {
         match &self.body {
             ErrorBody::Api(b) => b.message.clone().or_else(|| {
@@ -310,7 +334,7 @@ impl ApiError {
         self.api_body().and_then(|b| b.instance.as_deref())
     }
 
-    /// The underlying http-core error, when the error came through the client.
+    /// The underlying runtime error, when the error came through the client.
     pub fn core(&self) -> Option<&billing_http_core::Error> {
         self.core.as_deref()
     }
@@ -319,24 +343,33 @@ impl ApiError {
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
-            .field("status", &self.status)
+            .field("status", &self.status.as_u16())
             .field("method", &self.method)
             .field("path", &self.path)
             .field("operation", &self.operation)
-            .field("body", &self.body)
+            .field(
+                "error_type",
+                &self.api_body().and_then(|b| b.error_type.as_deref()),
+            )
+            .field("message", &self.message().map(|m| bounded(&m)))
             .field("retry_after", &self.retry_after)
+            // the runtime's error holds the bounded body snippet (at most 512 bytes)
+            .field("core", &self.core)
             .finish_non_exhaustive()
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "http {} on {} {}", self.status, self.method, self.path)?;
-        if !self.operation.is_empty() {
-            write!(f, " ({})", self.operation)?;
-        }
+        write!(
+            f,
+            "http {} on {} {}",
+            self.status.as_u16(),
+            self.method,
+            self.path
+        )?;
         if let Some(m) = self.message() {
-            write!(f, ": {m}")?;
+            write!(f, ": {}", bounded(&m))?;
         }
         Ok(())
     }
@@ -344,31 +377,24 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// The error type of every call of this crate.
+/// The error of every call of this crate. See the [module docs](self).
 ///
-/// Match on the variant, or use the predicates (`is_not_found`, `is_validation`, ...). The
-/// variant for an HTTP failure carries an [`ApiError`] with the parsed body, the raw text and the
-/// request path.
-#[derive(Debug, thiserror::Error)]
+/// Match on the variant, or use the predicates. The variants for HTTP failures carry an
+/// [`ApiError`] with the parsed body, the raw text and the request path.
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// HTTP 400.
-    #[error("pax8 bad request: {0}")]
     BadRequest(Box<ApiError>),
     /// HTTP 401 after one token refresh and one retry (§2.6).
-    #[error("pax8 unauthorized: {0}")]
     Unauthorized(Box<ApiError>),
     /// HTTP 403 (on the subscriptions list this can mean an invalid `companyId`, PAX8-Q42).
-    #[error("pax8 forbidden: {0}")]
     Forbidden(Box<ApiError>),
-    /// HTTP 404.
-    #[error("pax8 not found: {0}")]
+    /// HTTP 404 (or 410).
     NotFound(Box<ApiError>),
     /// HTTP 422: the request was understood but rejected; see `details` and `errors`.
-    #[error("pax8 validation failed: {0}")]
     Validation(Box<ApiError>),
     /// HTTP 429 once retries are exhausted or not allowed.
-    #[error("pax8 rate limited: {error}")]
     RateLimited {
         /// The server's `Retry-After`, if any.
         retry_after: Option<Duration>,
@@ -376,56 +402,118 @@ pub enum Error {
         error: Box<ApiError>,
     },
     /// A client timeout or HTTP 408 (PAX8-Q45).
-    #[error("pax8 timed out ({origin:?}){}", error.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
     Timeout {
         /// Client-side timer or server 408.
         origin: TimeoutOrigin,
         /// The response, for a server timeout.
         error: Option<Box<ApiError>>,
-        /// The underlying http-core error.
-        #[source]
+        /// The underlying runtime error.
         source: Option<Arc<billing_http_core::Error>>,
     },
     /// HTTP 5xx.
-    #[error("pax8 server error: {0}")]
     Server(Box<ApiError>),
     /// Any other non-success status (409, 418, ...).
-    #[error("pax8 unexpected status: {0}")]
     UnexpectedStatus(Box<ApiError>),
-    /// The token endpoint refused the credentials (OAuth body, PAX8-Q27).
-    #[error("pax8 token request failed{}: {error}{}", status.map(|s| format!(" (http {s})")).unwrap_or_default(), description.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
+    /// The token endpoint refused the credentials (an OAuth body or a 400/401/403, PAX8-Q27).
+    /// The API request itself was not sent.
     Auth {
-        /// HTTP status of the token response.
-        status: Option<u16>,
+        /// HTTP status of the token endpoint's answer.
+        status: Option<StatusCode>,
         /// OAuth error code, such as `access_denied`.
         error: String,
         /// OAuth error description.
         description: Option<String>,
+        /// The runtime error of the token call.
+        source: Option<Arc<billing_http_core::Error>>,
     },
+    /// No token could be obtained for another reason (the token endpoint failed, timed out or
+    /// is rate limited, or failed moments ago and is not asked again yet): the API request was
+    /// **not sent** (issue 16). The runtime error's source is the token call's failure.
+    Token(billing_http_core::Error),
     /// Connect, TLS or I/O failure.
-    #[error("pax8 transport error: {0}")]
-    Transport(#[source] billing_http_core::Error),
+    Transport(billing_http_core::Error),
     /// A success body that does not decode; the error names the JSON path and keeps a snippet.
-    #[error("pax8 decode error: {0}")]
-    Decode(#[source] billing_http_core::Error),
-    /// Client-side validation failed; nothing was sent.
-    #[error("pax8 invalid request: {0}")]
-    InvalidRequest(String),
-    /// The client is misconfigured.
-    #[error("pax8 configuration error: {0}")]
-    Config(String),
+    Decode(billing_http_core::Error),
+    /// The caller's input was refused on the client; nothing was sent.
+    InvalidRequest(billing_http_core::Error),
+    /// The client is misconfigured (or a documented environment variable is missing).
+    Config(billing_http_core::Error),
     /// Any other failure from the HTTP runtime.
-    #[error("pax8 error: {0}")]
-    Other(#[source] billing_http_core::Error),
+    Other(billing_http_core::Error),
+}
+
+/// The token call's failure, kept as the source of an [`Error::Token`] or [`Error::Auth`]
+/// runtime error: the token URL (not a secret) and the runtime's error.
+#[derive(Debug)]
+pub(crate) struct TokenFailure {
+    pub(crate) url: String,
+    pub(crate) error: billing_http_core::Error,
+}
+
+impl fmt::Display for TokenFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "POST {}: {}", self.url, self.error.message())?;
+        if let Some(m) = self.error.vendor_message() {
+            write!(f, ": {}", bounded(m))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TokenFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// Wraps a failure to obtain a token (from the token cache, before the API request is sent):
+/// same kind and `Retry-After`, marked as never sent, with the token call's error as source.
+pub(crate) fn token_failure(url: &str, e: billing_http_core::Error) -> billing_http_core::Error {
+    // the token cache's own "could not obtain a token" wraps the token call's error: keep that
+    let e = match e.token_error() {
+        Some(token) => token.clone(),
+        None => e,
+    };
+    billing_http_core::Error::new(
+        e.kind(),
+        "no token could be obtained, the request was not sent",
+    )
+    .with_retry_after(e.retry_after())
+    .with_reached_server(false)
+    .with_source(TokenFailure {
+        url: url.to_owned(),
+        error: e,
+    })
 }
 
 impl Error {
-    /// Maps an http-core error (with the request's method and path) to a typed error.
+    /// The caller's input was refused before anything was sent, in `operation`.
+    pub(crate) fn invalid_input(operation: &str, message: impl Into<String>) -> Self {
+        Error::InvalidRequest(
+            billing_http_core::Error::invalid_input(message)
+                .with_vendor("pax8")
+                .with_operation(operation.to_owned())
+                .with_reached_server(false),
+        )
+    }
+
+    /// The client is misconfigured.
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::Config(
+            billing_http_core::Error::config(message)
+                .with_vendor("pax8")
+                .with_reached_server(false),
+        )
+    }
+
+    /// Maps a runtime error (with the request's method and path) to a typed error.
     pub(crate) fn from_core(e: billing_http_core::Error, method: &Method, path: &str) -> Self {
         use std::error::Error as _;
-        let status = e.status().map(|s| s.as_u16());
+        if e.source().is_some_and(|s| s.is::<TokenFailure>()) {
+            return Self::from_token_failure(e);
+        }
         let kind = e.kind();
-        let Some(status) = status else {
+        let Some(status) = e.status() else {
             return match kind {
                 ErrorKind::Timeout => Error::Timeout {
                     origin: TimeoutOrigin::Client,
@@ -436,40 +524,14 @@ impl Error {
                     Error::Transport(e)
                 }
                 ErrorKind::Decode => Error::Decode(e),
-                ErrorKind::InvalidInput => Error::InvalidRequest(e.message().to_owned()),
-                ErrorKind::Config => Error::Config(e.message().to_owned()),
+                ErrorKind::InvalidInput => Error::InvalidRequest(e),
+                ErrorKind::Config => Error::Config(e),
                 _ => Error::Other(e),
             };
         };
-        let api = e
-            .source()
-            .and_then(|s| s.downcast_ref::<ApiError>())
-            .cloned();
-        let mut api = match api {
-            Some(api) => {
-                if let ErrorBody::OAuth(o) = &api.body
-                    && (kind == ErrorKind::Token || matches!(status, 400 | 401 | 403))
-                {
-                    return Error::Auth {
-                        status: Some(status),
-                        error: o.error.clone(),
-                        description: o.error_description.clone(),
-                    };
-                }
-                api
-            }
-            None if matches!(status, 400 | 401 | 403)
-                && e.message().starts_with("token refresh failed recently") =>
-            {
-                // The token cache repeats a recent token failure without a new request (its
-                // failure floor); the original OAuth body is gone, its text is kept.
-                return Error::Auth {
-                    status: Some(status),
-                    error: "token_refresh_failed".into(),
-                    description: Some(e.message().to_owned()),
-                };
-            }
-            // No classifier ran (should not happen): build the error from the snippet.
+        let mut api = match e.source().and_then(|s| s.downcast_ref::<ApiError>()) {
+            Some(api) => api.clone(),
+            // no classifier ran (should not happen): build the error from the snippet
             None => ApiError::from_response(
                 status,
                 e.body_snippet().unwrap_or("").as_bytes(),
@@ -487,7 +549,7 @@ impl Error {
         let core = Arc::new(e);
         api.core = Some(core.clone());
         let b = Box::new(api);
-        match status {
+        match status.as_u16() {
             400 => Error::BadRequest(b),
             401 => Error::Unauthorized(b),
             403 => Error::Forbidden(b),
@@ -502,8 +564,55 @@ impl Error {
                 retry_after: b.retry_after,
                 error: b,
             },
+            // a 5xx the runtime classified as a non-retryable vendor answer (the sandbox's
+            // "no recording matches") is not a server failure worth retrying
+            500..=599 if kind == ErrorKind::Vendor => Error::UnexpectedStatus(b),
             500..=599 => Error::Server(b),
             _ => Error::UnexpectedStatus(b),
+        }
+    }
+
+    /// A token call's failure: refused credentials are [`Error::Auth`], anything else
+    /// [`Error::Token`]. `outer` is the runtime's error of the API call (never sent).
+    fn from_token_failure(outer: billing_http_core::Error) -> Self {
+        use std::error::Error as _;
+        let (status, oauth, refused, message) = {
+            let Some(token) = outer
+                .source()
+                .and_then(|s| s.downcast_ref::<TokenFailure>())
+                .map(|t| &t.error)
+            else {
+                return Error::Other(outer);
+            };
+            let status = token.status();
+            let oauth = token
+                .source()
+                .and_then(|s| s.downcast_ref::<ApiError>())
+                .and_then(|a| match &a.body {
+                    ErrorBody::OAuth(o) => Some(o.clone()),
+                    _ => None,
+                });
+            let refused = token.kind() == ErrorKind::Auth
+                || matches!(status.map(|s| s.as_u16()), Some(400 | 401 | 403));
+            (
+                status,
+                oauth,
+                refused,
+                token.vendor_message().map(str::to_owned),
+            )
+        };
+        if !refused {
+            return Error::Token(outer);
+        }
+        let (error, description) = match oauth {
+            Some(o) => (o.error, o.error_description),
+            None => ("token_request_failed".to_owned(), message),
+        };
+        Error::Auth {
+            status,
+            error,
+            description,
+            source: Some(Arc::new(outer)),
         }
     }
 
@@ -523,65 +632,226 @@ impl Error {
         }
     }
 
-    /// The HTTP status, when a response was received.
-    pub fn status(&self) -> Option<u16> {
+    /// The runtime's error underneath (operation, attempts, body snippet, decode path, the
+    /// missing environment variable of [`Client::from_env`](crate::Client::from_env)).
+    pub fn core(&self) -> Option<&billing_http_core::Error> {
         match self {
-            Error::Auth { status, .. } => *status,
-            _ => self.api_error().map(|e| e.status),
+            Error::Timeout { source, .. } => source.as_deref(),
+            Error::Auth { source, .. } => source.as_deref(),
+            Error::Token(e)
+            | Error::Transport(e)
+            | Error::Decode(e)
+            | Error::InvalidRequest(e)
+            | Error::Config(e)
+            | Error::Other(e) => Some(e),
+            _ => self.api_error().and_then(ApiError::core),
         }
     }
 
-    /// HTTP 404.
+    /// The token call's own error, for [`Error::Token`] and [`Error::Auth`].
+    pub fn token_error(&self) -> Option<&billing_http_core::Error> {
+        use std::error::Error as _;
+        match self {
+            Error::Token(_) | Error::Auth { .. } => self
+                .core()
+                .and_then(|c| c.source())
+                .and_then(|s| s.downcast_ref::<TokenFailure>())
+                .map(|t| &t.error),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the API call's response, when one was received. `None` for
+    /// [`Error::Auth`] and [`Error::Token`]: the API request was not sent (the token
+    /// endpoint's status is in the `Auth` variant and in [`Error::token_error`]).
+    pub fn status(&self) -> Option<StatusCode> {
+        self.api_error().map(|e| e.status)
+    }
+
+    /// The object does not exist (HTTP 404 or 410).
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound(_))
     }
 
-    /// HTTP 400 or 422, or client-side validation.
-    pub fn is_validation(&self) -> bool {
+    /// Credentials missing, wrong, expired or not allowed: the token endpoint refused them,
+    /// or the API answered 401 or 403.
+    pub fn is_auth(&self) -> bool {
         matches!(
             self,
-            Error::Validation(_) | Error::BadRequest(_) | Error::InvalidRequest(_)
+            Error::Auth { .. } | Error::Unauthorized(_) | Error::Forbidden(_)
         )
     }
 
-    /// HTTP 429.
+    /// A 429 (from the API or the token endpoint), or the client's limiter could not grant a
+    /// slot within the call's budget.
     pub fn is_rate_limited(&self) -> bool {
-        matches!(self, Error::RateLimited { .. })
+        match self {
+            Error::RateLimited { .. } => true,
+            _ => self.core().is_some_and(|c| c.is_rate_limited()),
+        }
     }
 
-    /// Credentials refused: token endpoint errors and HTTP 401.
-    pub fn is_auth(&self) -> bool {
-        matches!(self, Error::Auth { .. } | Error::Unauthorized(_))
-    }
-
-    /// A timeout of either origin.
-    pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Timeout { .. })
-    }
-
-    /// Worth retrying for a request that is safe to repeat (429, 5xx, timeouts, transport).
+    /// Worth trying again later if the call is safe to repeat (429, 5xx, timeouts, transient
+    /// transport failures, a token endpoint that failed in one of those ways).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. } | Error::Server(_) | Error::Timeout { .. } => true,
-            Error::Transport(e) | Error::Other(e) => e.is_retryable(),
+            Error::Token(e) | Error::Transport(e) | Error::Other(e) => e.is_retryable(),
             _ => false,
         }
     }
 
-    /// True when a write may or may not have been applied: a timeout, a 5xx, or a transport
-    /// failure after the request may have reached the server. For `POST /orders` this means:
-    /// list the company's orders before trying again (PAX8-Q14).
+    /// Timed out (a client timeout, HTTP 408, or a token call that timed out).
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Timeout { .. } => true,
+            Error::Token(e) | Error::Other(e) => e.is_timeout(),
+            _ => false,
+        }
+    }
+
+    /// A success answer that could not be decoded into the expected shape.
+    pub fn is_decode(&self) -> bool {
+        matches!(self, Error::Decode(_))
+    }
+
+    /// The caller's input or the client's configuration was refused; nothing was sent.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::InvalidRequest(_) | Error::Config(_))
+    }
+
+    /// `false` only when the request provably never left: refused input or configuration, no
+    /// token, or a connection that could not be made.
+    pub fn may_have_reached_server(&self) -> bool {
+        match self {
+            Error::InvalidRequest(_) | Error::Config(_) | Error::Token(_) | Error::Auth { .. } => {
+                false
+            }
+            _ => self.core().is_none_or(|c| c.may_have_reached_server()),
+        }
+    }
+
+    /// A create (or a write that is not retried) failed after it may have reached the server,
+    /// including a 2xx whose body could not be read: **the object may exist**. For
+    /// `POST /orders`, list the company's orders before trying again (PAX8-Q14). Set by the
+    /// runtime for such requests; a refusal the server answered (400, 401, 403, 404, 409, 422,
+    /// 429) is not outcome-unknown, nor is anything that was never sent.
     pub fn is_outcome_unknown(&self) -> bool {
         match self {
-            Error::Timeout { .. } | Error::Server(_) => true,
-            Error::Transport(e) | Error::Other(e) => e.may_have_reached_server(),
+            Error::Server(_) | Error::Timeout { .. } | Error::Transport(_) | Error::Decode(_) => {
+                self.core().is_some_and(|c| c.is_outcome_unknown())
+            }
+            Error::Other(e) => e.is_outcome_unknown(),
             _ => false,
+        }
+    }
+
+    /// The delay the server asked for (`Retry-After`), or the time until the next token attempt.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => self
+                .api_error()
+                .and_then(|a| a.retry_after)
+                .or_else(|| self.core().and_then(|c| c.retry_after())),
+        }
+    }
+
+    fn what(&self) -> &'static str {
+        match self {
+            Error::BadRequest(_) => "bad request",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
+            Error::NotFound(_) => "not found",
+            Error::Validation(_) => "validation failed",
+            Error::RateLimited { .. } => "rate limited",
+            Error::Timeout { .. } => "timed out",
+            Error::Server(_) => "server error",
+            _ => "unexpected status",
         }
     }
 }
 
-/// The vendor classifier: statuses map as in http-core, and the full error body is parsed into
-/// an [`ApiError`] attached as the error's source, with its message as the vendor message.
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(api) = self.api_error() {
+            write!(f, "pax8 ")?;
+            if !api.operation.is_empty() {
+                write!(f, "{}: ", api.operation)?;
+            }
+            write!(f, "{} (http {})", self.what(), api.status.as_u16())?;
+            // the message parsed from Pax8's error body, else what the runtime's classifier
+            // found (e.g. the sandbox's explanation of a miss)
+            let message = api.message().or_else(|| {
+                api.core
+                    .as_deref()
+                    .and_then(|c| c.vendor_message())
+                    .map(str::to_owned)
+            });
+            if let Some(m) = message {
+                write!(f, ": {}", bounded(&m))?;
+            }
+            return Ok(());
+        }
+        match self {
+            Error::Auth {
+                status,
+                error,
+                description,
+                source,
+            } => {
+                write!(f, "pax8 ")?;
+                if let Some(op) = source
+                    .as_deref()
+                    .map(|c| c.operation())
+                    .filter(|o| !o.is_empty())
+                {
+                    write!(f, "{op}: ")?;
+                }
+                write!(f, "the token endpoint refused the credentials")?;
+                if let Some(s) = status {
+                    write!(f, " (http {})", s.as_u16())?;
+                }
+                write!(f, ", the request was not sent: {}", bounded(error))?;
+                if let Some(d) = description {
+                    write!(f, ": {}", bounded(d))?;
+                }
+                Ok(())
+            }
+            Error::Token(e) => {
+                write!(f, "{e}")?;
+                if let Some(t) =
+                    std::error::Error::source(e).and_then(|s| s.downcast_ref::<TokenFailure>())
+                {
+                    write!(f, ": {t}")?;
+                }
+                Ok(())
+            }
+            Error::Timeout {
+                source: Some(c), ..
+            } => write!(f, "{c}"),
+            Error::Timeout { .. } => f.write_str("pax8: timed out"),
+            Error::Transport(e)
+            | Error::Decode(e)
+            | Error::InvalidRequest(e)
+            | Error::Config(e)
+            | Error::Other(e) => write!(f, "{e}"),
+            _ => f.write_str("pax8: error"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.core().map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
+
+billing_http_core::forward_sdk_error!(Error);
+
+/// The vendor classifier: statuses map as in the runtime, and the full error body is parsed
+/// into an [`ApiError`] attached as the error's source, with its message (at most
+/// [`MESSAGE_LIMIT`] characters) as the vendor message.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Pax8Classifier;
 
@@ -596,13 +866,12 @@ impl Classifier for Pax8Classifier {
             return Ok(());
         }
         let base = error_for_status(response, now);
-        let mut api =
-            ApiError::from_response(response.status.as_u16(), &response.body, base.retry_after());
+        let mut api = ApiError::from_response(response.status, &response.body, base.retry_after());
         api.path = request.path.to_owned();
         api.operation = request.operation.to_owned();
         let mut e = base;
         if let Some(m) = api.message() {
-            e = e.with_vendor_message(m);
+            e = e.with_vendor_message(bounded(&m));
         }
         Err(e.with_source(api))
     }

@@ -4,7 +4,7 @@ use billing_http_core::Request;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::client::{Client, Write, clamp_page_size};
+use crate::client::{Api, Client, Write, clamp_page_size};
 use crate::error::Error;
 use crate::model::datetime::format_date;
 use crate::model::{
@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::pagination::Paginator;
 use crate::paths::Endpoint;
-use crate::query::{opt, paging, setters};
+use crate::query::{opt, paging, setters, sort};
 
 /// Query of `GET /invoices` (E23). Dates are sent as `YYYY-MM-DD`, amounts as plain decimals.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,6 +25,9 @@ pub struct ListInvoices {
     pub size: Option<u32>,
     /// Sort.
     pub sort: Option<Sort<InvoiceSortField>>,
+    /// A raw `sort` value sent verbatim instead of [`Self::sort`] (an escape hatch for values
+    /// the typed sort cannot express).
+    pub sort_raw: Option<String>,
     /// Status filter (`Nothing Due` has a space).
     pub status: Option<InvoiceStatus>,
     /// Exact invoice date.
@@ -52,6 +55,8 @@ setters!(ListInvoices {
     size: u32,
     /// Sets the sort.
     sort: Sort<InvoiceSortField>,
+    /// Sends a raw `sort` value verbatim (wins over `sort`).
+    sort_raw: String,
     /// Filters by status.
     status: InvoiceStatus,
     /// Filters by invoice date.
@@ -81,8 +86,8 @@ impl ListInvoices {
     /// The request for one page.
     pub fn request(&self, page: u32, size: u32) -> Request {
         let date = |d: &Option<NaiveDate>| d.map(format_date);
-        let r = paging(Endpoint::ListInvoices.request(&[]), page, size);
-        let r = opt(r, "sort", self.sort.as_ref());
+        let r = paging(Endpoint::ListInvoices.collection(), page, size);
+        let r = sort(r, self.sort.as_ref(), self.sort_raw.as_ref());
         let r = opt(r, "status", self.status.as_ref());
         let r = opt(r, "invoiceDate", date(&self.invoice_date).as_ref());
         let r = opt(
@@ -157,7 +162,7 @@ impl ListDraftItems {
 
     /// The request for one page of `month`.
     pub fn request(&self, month: DraftMonth, page: u32, size: u32) -> Request {
-        let r = paging(Endpoint::DraftItems.request(&[]), page, size)
+        let r = paging(Endpoint::DraftItems.collection(), page, size)
             .query("monthOffset", month.month_offset().to_string());
         opt(r, "companyId", self.company_id.as_ref())
     }
@@ -178,16 +183,20 @@ impl Client {
     }
 }
 
-fn items_request(id: &InvoiceId, page: u32, size: u32) -> Request {
-    paging(Endpoint::InvoiceItems.request(&[id.as_str()]), page, size)
+fn items_request(id: &InvoiceId, page: u32, size: u32) -> Result<Request, Error> {
+    Ok(paging(
+        Endpoint::InvoiceItems.request(&[id.as_str()])?,
+        page,
+        size,
+    ))
 }
 
 impl Invoices {
     /// E23: one page of invoices.
-    pub async fn list(&self, query: &ListInvoices) -> Result<Page<Invoice>, Error> {
+    pub async fn list(&self, query: ListInvoices) -> Result<Page<Invoice>, Error> {
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
-            .send_json(query.request(query.page.unwrap_or(0), size), Write::Read)
+            .send_page(Api::V1, query.request(query.page.unwrap_or(0), size))
             .await
     }
 
@@ -195,35 +204,38 @@ impl Invoices {
     pub fn list_all(&self, query: ListInvoices) -> Paginator<Invoice> {
         let (page, size) = (query.page, query.size);
         Paginator::new(self.client.clone(), page, size, move |p, s| {
-            query.request(p, s)
+            Ok(query.request(p, s))
         })
     }
 
     /// E24: one invoice (a single object despite its copy-pasted description, PAX8-Q30).
-    pub async fn get(&self, id: &InvoiceId) -> Result<Invoice, Error> {
+    pub async fn get(&self, id: impl Into<InvoiceId>) -> Result<Invoice, Error> {
+        let id = id.into();
         self.client
-            .send_json(Endpoint::GetInvoice.request(&[id.as_str()]), Write::Read)
+            .send_json(Endpoint::GetInvoice.request(&[id.as_str()])?, Write::Read)
             .await
     }
 
     /// E25: one page of an invoice's items.
     pub async fn items(
         &self,
-        id: &InvoiceId,
-        query: &ListInvoiceItems,
+        id: impl Into<InvoiceId>,
+        query: ListInvoiceItems,
     ) -> Result<Page<InvoiceItem>, Error> {
+        let id = id.into();
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
-            .send_json(
-                items_request(id, query.page.unwrap_or(0), size),
-                Write::Read,
-            )
+            .send_page(Api::V1, items_request(&id, query.page.unwrap_or(0), size)?)
             .await
     }
 
     /// E25: a lazy walk over an invoice's items.
-    pub fn items_all(&self, id: &InvoiceId, query: ListInvoiceItems) -> Paginator<InvoiceItem> {
-        let id = id.clone();
+    pub fn items_all(
+        &self,
+        id: impl Into<InvoiceId>,
+        query: ListInvoiceItems,
+    ) -> Paginator<InvoiceItem> {
+        let id = id.into();
         Paginator::new(self.client.clone(), query.page, query.size, move |p, s| {
             items_request(&id, p, s)
         })
@@ -234,14 +246,11 @@ impl Invoices {
     pub async fn draft_items(
         &self,
         month: DraftMonth,
-        query: &ListDraftItems,
+        query: ListDraftItems,
     ) -> Result<Page<InvoiceItem>, Error> {
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
-            .send_json(
-                query.request(month, query.page.unwrap_or(0), size),
-                Write::Read,
-            )
+            .send_page(Api::V1, query.request(month, query.page.unwrap_or(0), size))
             .await
     }
 
@@ -254,7 +263,7 @@ impl Invoices {
     ) -> Paginator<InvoiceItem> {
         let (page, size) = (query.page, query.size);
         Paginator::new(self.client.clone(), page, size, move |p, s| {
-            query.request(month, p, s)
+            Ok(query.request(month, p, s))
         })
     }
 }

@@ -7,30 +7,38 @@
 //!
 //! ```no_run
 //! use futures::StreamExt;
-//! use pax8::companies::ListCompanies;
-//! use pax8::model::{CompanySortField, CompanyStatus, Sort};
+//! use pax8::{CompanySortField, CompanyStatus, ListCompanies, OptionalExt, Sort};
 //!
 //! # async fn run() -> Result<(), pax8::Error> {
 //! let client = pax8::Client::builder()
 //!     .credentials("my-client-id", "my-client-secret")
-//!     .build()?;
+//!     .build()?; // or pax8::Client::from_env()? (PAX8_CLIENT_ID, PAX8_CLIENT_SECRET)
 //!
 //! // One page (page=0&size=200 are always sent explicitly).
 //! let page = client
 //!     .companies()
-//!     .list(&ListCompanies::new().status(CompanyStatus::Active).sort(Sort::asc(CompanySortField::Name)))
+//!     .list(ListCompanies::new().status(CompanyStatus::Active).sort(Sort::asc(CompanySortField::Name)))
 //!     .await?;
 //! println!("{} companies in total", page.page.and_then(|p| p.total_elements).unwrap_or(0));
 //!
-//! // Every order, fetching up to 4 pages ahead.
+//! // Every order, fetching up to 4 pages ahead: a `Paginator` is a `Stream`.
 //! let mut orders = client.orders().list_all(Default::default()).prefetch(4);
 //! while let Some(order) = orders.next().await {
 //!     let order = order?;
 //!     println!("{:?} {:?}", order.id, order.created_date);
 //! }
+//!
+//! // A missing object is an error whose `is_not_found()` is true; `.optional()` makes it `None`.
+//! let company = client.companies().get("c-1").await.optional()?;
+//! println!("{}", if company.is_some() { "found" } else { "no such company" });
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Everything a program needs is re-exported here (the models, ids and enums, the calls'
+//! queries and request bodies, and the runtime's `Quota`, `RetryPolicy`, `RateLimiter`,
+//! `Transport`, `Clock`, token stores, `SdkError`, `OptionalExt`, `CoreError`, …), so `pax8`
+//! is the only dependency: `pax8::Client::builder().rate_limit(pax8::Quota::per_minute(500))`.
 //!
 //! ## Layout
 //!
@@ -43,7 +51,7 @@
 //! | [`invoices`] | E23–E26 invoices, items, draft items |
 //! | [`usage_summaries`] | E28–E29 usage summary by id, usage lines |
 //! | [`model`] | typed models (lenient, `Decimal` money: see the module docs for why) |
-//! | [`pagination`] | [`Paginator`]: `next_page()`, item streams with bounded prefetch |
+//! | [`pagination`] | [`Paginator`]: a `Stream` of items with bounded prefetch, `next_page()` |
 //! | [`auth`] | client credentials, token presets, token cache and stores |
 //! | [`error`] | [`Error`] and error body parsing |
 //! | [`paths`] | the 29 path templates, pinned |
@@ -54,7 +62,8 @@
 //! custom `audience` parameter and a JSON body, answers errors in its own JSON shape
 //! (`{error, error_description}`, parsed into [`Error::Auth`]), and counts token calls against
 //! the same 1000 calls/min budget, so the token call must share the client's transport, rate
-//! limiter and retry stack. [`auth::Pax8TokenSource`] implements http-core's `TokenSource`; its
+//! limiter and retry stack (the full reason is in [`auth`] and `docs/pax8.md`).
+//! [`auth::Pax8TokenSource`] implements http-core's `TokenSource`; its
 //! `TokenCache` gives single-flight refresh, refresh-ahead and pluggable token stores. Token
 //! URL and audience are independent settings with presets ([`TokenEndpoint`]). See [`auth`].
 //!
@@ -83,6 +92,11 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
+// The README (the crates.io page) is compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 #[cfg(feature = "unstable-app-api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "unstable-app-api")))]
 pub mod app_api;
@@ -97,6 +111,8 @@ pub mod pagination;
 pub mod paths;
 pub mod products;
 mod query;
+#[cfg(feature = "recording")]
+#[cfg_attr(docsrs, doc(cfg(feature = "recording")))]
 pub mod recording;
 pub mod subscriptions;
 pub mod usage_summaries;
@@ -105,7 +121,56 @@ pub mod usage_summaries;
 pub mod webhooks;
 
 pub use auth::TokenEndpoint;
-pub use billing_http_core::auth::store::TokenStore;
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use pagination::Paginator;
+
+// The calls' queries and request bodies, next to the client (rustc suggests these paths).
+pub use companies::{Companies, Contacts, ListCompanies, ListContacts};
+pub use invoices::{Invoices, ListDraftItems, ListInvoiceItems, ListInvoices};
+pub use orders::{ListOrders, Orders};
+pub use products::{ListProducts, PricingQuery, Products};
+pub use subscriptions::{ListSubscriptions, ListUsageSummaries, Subscriptions};
+pub use usage_summaries::{ListUsageLines, UsageSummaries};
+#[cfg(feature = "webhooks")]
+pub use webhooks::{
+    CreateWebhook, ListTopicDefinitions, ListWebhookLogs, ListWebhooks, WebhookId, WebhookLogId,
+    WebhookTopicId, Webhooks,
+};
+
+// The models, ids and enums (also under `pax8::model`).
+pub use model::{
+    Address, BillingTerm, Commitment, CommitmentId, CommitmentTerm, Company, CompanyId,
+    CompanySortField, CompanyStatus, CompanyUpdate, Contact, ContactId, ContactInput, ContactKind,
+    ContactType, CreateLineItem, CreateOrder, Dependencies, DraftMonth, InvalidItem, Invoice,
+    InvoiceChargeType, InvoiceId, InvoiceItem, InvoiceItemId, InvoiceItemTerm, InvoiceItemType,
+    InvoiceRateType, InvoiceSortField, InvoiceStatus, LineItem, LineItemId, Model, NewCompany,
+    Order, OrderId, OrderedBy, Page, PageInfo, Pax8DateTime, Pricing, PricingType, Product,
+    ProductDependency, ProductDetail, ProductId, ProductSortField, ProvisioningDetail,
+    ProvisioningValue, ProvisioningValueType, Rate, RateChargeType, Sort, SortDirection, SortField,
+    Subscription, SubscriptionId, SubscriptionSortField, SubscriptionStatus, SubscriptionUpdate,
+    UsageLine, UsageSummary, UsageSummaryId, UsageSummarySortField, UserId,
+};
+
+// Everything a builder, a call or an error takes, so that this crate is the only dependency
+// (docs/conventions.md §2).
+#[cfg(feature = "token-store-encrypted")]
+#[cfg_attr(docsrs, doc(cfg(feature = "token-store-encrypted")))]
+pub use billing_http_core::auth::store::encrypted::{EncryptedFileStore, EncryptionKey};
+#[cfg(feature = "token-store-keyring")]
+#[cfg_attr(docsrs, doc(cfg(feature = "token-store-keyring")))]
+pub use billing_http_core::auth::store::keyring::KeyringStore;
+#[cfg(feature = "token-store-redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "token-store-redis")))]
+pub use billing_http_core::auth::store::redis::RedisStore;
+pub use billing_http_core::auth::store::{FileStore, MemoryStore, TokenStore};
+pub use billing_http_core::clock::Clock;
+// the value types the models and calls take: money, dates, date-times
+pub use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
+pub use billing_http_core::retry::RetryPolicy;
+pub use billing_http_core::{
+    Error as CoreError, ErrorKind as CoreErrorKind, ExposeSecret, OptionalExt, SdkError,
+    SecretString, StatusCode, Transport,
+};
+pub use chrono::{DateTime, FixedOffset, NaiveDate};
+pub use rust_decimal::Decimal;

@@ -16,8 +16,7 @@
 //!   smaller page size (PAX8-Q45).
 //!
 //! ```no_run
-//! use pax8::model::{BillingTerm, CreateLineItem, CreateOrder, ProvisioningValue};
-//! use pax8::orders::ListOrders;
+//! use pax8::{BillingTerm, CreateLineItem, CreateOrder, ListOrders, ProvisioningValue};
 //!
 //! # async fn run(client: pax8::Client) -> Result<(), pax8::Error> {
 //! let order = CreateOrder::new("11111111-2222-4333-8444-555555555555").line(
@@ -48,10 +47,10 @@
 
 use billing_http_core::Request;
 
-use crate::client::{Client, Write, clamp_page_size};
+use crate::client::{Api, Client, Write, clamp_page_size, with_body};
 use crate::error::Error;
 use crate::model::{CompanyId, CreateOrder, Order, OrderId, Page};
-use crate::pagination::{Paginator, newest};
+use crate::pagination::Paginator;
 use crate::paths::Endpoint;
 use crate::query::{opt, paging, setters};
 
@@ -88,7 +87,7 @@ impl ListOrders {
 
     /// The request for one page. No implicit sort is sent.
     pub fn request(&self, page: u32, size: u32) -> Request {
-        let r = paging(Endpoint::ListOrders.request(&[]), page, size);
+        let r = paging(Endpoint::ListOrders.collection(), page, size);
         let r = opt(r, "companyId", self.company_id.as_ref());
         opt(r, "sort", self.sort_raw.as_ref())
     }
@@ -109,22 +108,28 @@ impl Client {
     }
 }
 
+/// The order request: `orders.create`, or `orders.validate` with `isMock=true`.
 fn order_request(order: &CreateOrder, mock: bool) -> Result<Request, Error> {
-    let prepared = order.prepared().map_err(Error::InvalidRequest)?;
-    let mut req = Endpoint::CreateOrder.request(&[]);
+    let op = if mock {
+        "orders.validate"
+    } else {
+        "orders.create"
+    };
+    let prepared = order.prepared().map_err(|m| Error::invalid_input(op, m))?;
+    let mut req = Endpoint::CreateOrder.collection();
+    req.operation = op.into();
     if mock {
         req = req.query("isMock", "true");
     }
-    req.json_body(&prepared)
-        .map_err(|e| Error::InvalidRequest(format!("cannot encode order: {e}")))
+    with_body(req, &prepared)
 }
 
 impl Orders {
     /// E15: one page of orders (oldest first).
-    pub async fn list(&self, query: &ListOrders) -> Result<Page<Order>, Error> {
+    pub async fn list(&self, query: ListOrders) -> Result<Page<Order>, Error> {
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
-            .send_json(query.request(query.page.unwrap_or(0), size), Write::Read)
+            .send_page(Api::V1, query.request(query.page.unwrap_or(0), size))
             .await
     }
 
@@ -133,35 +138,42 @@ impl Orders {
     pub fn list_all(&self, query: ListOrders) -> Paginator<Order> {
         let (page, size) = (query.page, query.size);
         Paginator::new(self.client.clone(), page, size, move |p, s| {
-            query.request(p, s)
+            Ok(query.request(p, s))
         })
     }
 
-    /// The `n` newest orders, newest first, found by reading `totalPages` from a first call and
+    /// The `n` newest orders, newest first, found by reading the totals of a first call and
     /// walking backwards from the last page, independent of any undocumented sort (PAX8-Q21).
+    /// Works whatever the server reports: without totals it walks every page and keeps the
+    /// last `n`; a server that ignores `page` gives its one page.
     pub async fn newest(&self, query: ListOrders, n: usize) -> Result<Vec<Order>, Error> {
-        newest(self.list_all(query), n).await
+        self.list_all(query).newest(n).await
     }
 
-    /// E16: places an order. Lines are numbered 1..n when unnumbered and parent references are
-    /// checked first (PAX8-Q25). **Never retried automatically** (PAX8-Q14, see the module
-    /// docs); the token is made fresh before sending.
+    /// E16: places an order. Every line carries the order's `companyId`, lines are numbered
+    /// 1..n when unnumbered and parent references are checked first (PAX8-Q25). **Never
+    /// retried automatically** (PAX8-Q14, see the module docs); the token is made fresh before
+    /// sending. A 2xx answer that cannot be read (or has no order id) is an error that
+    /// [`is_outcome_unknown`](Error::is_outcome_unknown): the order may exist.
     pub async fn create(&self, order: &CreateOrder) -> Result<Order, Error> {
         let req = order_request(order, false)?;
-        self.client.send_json(req, Write::Never).await
+        self.client
+            .send_create(req, Write::Never, |o: &Order| o.id.is_some())
+            .await
     }
 
-    /// E16 with `isMock=true`: validates the order without placing it (PAX8-Q15). Retried like
-    /// a read, since nothing is persisted.
+    /// E16 with `isMock=true`: validates the order without placing it (PAX8-Q15), labelled
+    /// `orders.validate` in errors and spans. Retried like a read, since nothing is persisted.
     pub async fn validate(&self, order: &CreateOrder) -> Result<Order, Error> {
         let req = order_request(order, true)?;
         self.client.send_json(req, Write::Read).await
     }
 
     /// E17: one order (not supported for scheduled orders, PAX8-Q41).
-    pub async fn get(&self, id: &OrderId) -> Result<Order, Error> {
+    pub async fn get(&self, id: impl Into<OrderId>) -> Result<Order, Error> {
+        let id = id.into();
         self.client
-            .send_json(Endpoint::GetOrder.request(&[id.as_str()]), Write::Read)
+            .send_json(Endpoint::GetOrder.request(&[id.as_str()])?, Write::Read)
             .await
     }
 }

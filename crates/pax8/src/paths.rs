@@ -5,17 +5,42 @@
 
 use billing_http_core::Method;
 
-/// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
-pub fn seg(id: impl AsRef<str>) -> String {
-    let mut out = String::new();
-    for b in id.as_ref().bytes() {
+use crate::error::Error;
+
+/// Percent-encodes one id as a path segment (everything but RFC 3986 unreserved characters is
+/// encoded, so `/`, `?`, `#` and `%` cannot change the path).
+///
+/// An id that would still change the path's shape is refused with an invalid-input error
+/// before anything is sent: the empty id (it would address the collection: `GET /companies/`
+/// instead of one company) and the dot segments `.` and `..`, which URL parsers resolve
+/// (`DELETE /subscriptions/..` would become `DELETE /`), whether written plainly or
+/// percent-encoded.
+pub fn seg(id: impl AsRef<str>) -> Result<String, Error> {
+    seg_in("", id.as_ref())
+}
+
+/// [`seg`] for `operation` (named in the error).
+fn seg_in(operation: &str, id: &str) -> Result<String, Error> {
+    if matches!(id, "" | "." | "..") {
+        let shown = if id.is_empty() {
+            "an empty id"
+        } else {
+            "a dot segment"
+        };
+        return Err(Error::invalid_input(
+            operation,
+            format!("{shown} ({id:?}) cannot be used as a path segment"),
+        ));
+    }
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
         }
     }
-    out
+    Ok(out)
 }
 
 /// One Partner API v1 endpoint, numbered as in the vendor reference (§4.1).
@@ -196,23 +221,47 @@ impl Endpoint {
         }
     }
 
-    /// Fills the template with percent-encoded ids, in order of appearance.
-    pub fn path(self, ids: &[&str]) -> String {
+    /// Fills the template with percent-encoded ids, in order of appearance. Refuses a wrong
+    /// number of ids and any id [`seg`] refuses, so the path always has the template's shape.
+    pub fn path(self, ids: &[&str]) -> Result<String, Error> {
         let mut out = String::new();
         let mut ids = ids.iter();
         for part in self.template().split('/').skip(1) {
             out.push('/');
             if part.starts_with('{') {
-                out.push_str(&seg(ids.next().copied().unwrap_or("")));
+                let Some(id) = ids.next() else {
+                    return Err(Error::invalid_input(
+                        self.operation(),
+                        format!("an id is missing for {part}"),
+                    ));
+                };
+                out.push_str(&seg_in(self.operation(), id)?);
             } else {
                 out.push_str(part);
             }
         }
-        out
+        if ids.next().is_some() {
+            return Err(Error::invalid_input(
+                self.operation(),
+                "too many ids for this path",
+            ));
+        }
+        Ok(out)
     }
 
-    /// A request for this endpoint with the given ids (no query or body yet).
-    pub fn request(self, ids: &[&str]) -> billing_http_core::Request {
-        billing_http_core::Request::new(self.method(), self.path(ids), self.operation())
+    /// A request for this endpoint with the given ids (no query or body yet); see
+    /// [`Endpoint::path`].
+    pub fn request(self, ids: &[&str]) -> Result<billing_http_core::Request, Error> {
+        Ok(billing_http_core::Request::new(
+            self.method(),
+            self.path(ids)?,
+            self.operation(),
+        ))
+    }
+
+    /// The request of an endpoint whose path has no id (`GET /companies`, `POST /orders`, …).
+    pub(crate) fn collection(self) -> billing_http_core::Request {
+        debug_assert!(!self.template().contains('{'), "{self:?} needs ids");
+        billing_http_core::Request::new(self.method(), self.template(), self.operation())
     }
 }

@@ -32,3 +32,11 @@ pub(crate) fn paging(req: Request, page: u32, size: u32) -> Request {
     req.query("page", page.to_string())
         .query("size", size.to_string())
 }
+
+/// Adds `sort`: the raw value when one is set (sent verbatim), else the typed one.
+pub(crate) fn sort<S: ToString>(req: Request, typed: Option<&S>, raw: Option<&String>) -> Request {
+    match raw {
+        Some(r) => req.query("sort", r.clone()),
+        None => opt(req, "sort", typed),
+    }
+}

@@ -88,7 +88,7 @@ pub fn error_summary(e: &Error) -> Value {
     let api = e.api_error();
     json!({
         "error": variant,
-        "status": e.status(),
+        "status": e.status().map(|s| s.as_u16()),
         "message": api.and_then(|a| a.message()),
         "instance": api.and_then(|a| a.instance().map(str::to_owned)),
         "errors": api.map(|a| a.errors().to_vec()).unwrap_or_default(),
@@ -117,13 +117,13 @@ async fn companies(c: Client, _: NaiveDate) -> Outcomes {
     let mut out = Vec::new();
     let list = c
         .companies()
-        .list(&ListCompanies::new().sort(Sort::asc(CompanySortField::Name)))
+        .list(ListCompanies::new().sort(Sort::asc(CompanySortField::Name)))
         .await;
     push(&mut out, "companies.list", &list);
     if let Some(id) = first_id(&list, |x: &Company| x.id.as_ref()) {
         push(&mut out, "companies.get", &c.companies().get(&id).await);
         let contacts = c.companies().contacts(&id);
-        let list = contacts.list(&ListContacts::new()).await;
+        let list = contacts.list(ListContacts::new()).await;
         push(&mut out, "contacts.list", &list);
         if let Some(kid) = first_id(&list, |x: &Contact| x.id.as_ref()) {
             push(&mut out, "contacts.get", &contacts.get(&kid).await);
@@ -172,7 +172,7 @@ async fn products(c: Client, _: NaiveDate) -> Outcomes {
     let list = c
         .products()
         .list(
-            &ListProducts::new()
+            ListProducts::new()
                 .search("Example")
                 .sort(Sort::asc(ProductSortField::Name)),
         )
@@ -194,7 +194,7 @@ async fn products(c: Client, _: NaiveDate) -> Outcomes {
         push(
             &mut out,
             "products.pricing",
-            &p.pricing(&id, &PricingQuery::default()).await,
+            &p.pricing(&id, PricingQuery::default()).await,
         );
     }
     out
@@ -223,7 +223,7 @@ pub fn sample_order(company: CompanyId, product: ProductId) -> CreateOrder {
 
 async fn orders(c: Client, _: NaiveDate) -> Outcomes {
     let mut out = Vec::new();
-    let list = c.orders().list(&ListOrders::new()).await;
+    let list = c.orders().list(ListOrders::new()).await;
     push(&mut out, "orders.list", &list);
     let first = list.as_ref().ok().and_then(|p| p.content.first()).cloned();
     if let Some(order) = first {
@@ -274,7 +274,7 @@ async fn subscriptions(c: Client, date: NaiveDate) -> Outcomes {
     let list = c
         .subscriptions()
         .list(
-            &ListSubscriptions::new()
+            ListSubscriptions::new()
                 .status(SubscriptionStatus::Active)
                 .sort(Sort::desc(SubscriptionSortField::CreatedDate)),
         )
@@ -284,7 +284,7 @@ async fn subscriptions(c: Client, date: NaiveDate) -> Outcomes {
         let s = c.subscriptions();
         push(&mut out, "subscriptions.get", &s.get(&id).await);
         push(&mut out, "subscriptions.history", &s.history(&id).await);
-        let sums = s.usage_summaries(&id, &ListUsageSummaries::new()).await;
+        let sums = s.usage_summaries(&id, ListUsageSummaries::new()).await;
         push(&mut out, "subscriptions.usage_summaries", &sums);
         if let Some(uid) = first_id(&sums, |x: &UsageSummary| x.id.as_ref()) {
             let u = c.usage_summaries();
@@ -292,7 +292,7 @@ async fn subscriptions(c: Client, date: NaiveDate) -> Outcomes {
             push(
                 &mut out,
                 "usage_summaries.lines",
-                &u.lines(&uid, date, &ListUsageLines::new()).await,
+                &u.lines(&uid, date, ListUsageLines::new()).await,
             );
         }
     }
@@ -333,7 +333,7 @@ async fn invoices(c: Client, _: NaiveDate) -> Outcomes {
     let mut out = Vec::new();
     let list = c
         .invoices()
-        .list(&ListInvoices::new().sort(Sort::desc(InvoiceSortField::InvoiceDate)))
+        .list(ListInvoices::new().sort(Sort::desc(InvoiceSortField::InvoiceDate)))
         .await;
     push(&mut out, "invoices.list", &list);
     if let Some(id) = first_id(&list, |x: &Invoice| x.id.as_ref()) {
@@ -342,14 +342,14 @@ async fn invoices(c: Client, _: NaiveDate) -> Outcomes {
         push(
             &mut out,
             "invoices.items",
-            &i.items(&id, &ListInvoiceItems::new()).await,
+            &i.items(&id, ListInvoiceItems::new()).await,
         );
     }
     push(
         &mut out,
         "invoices.draft_items",
         &c.invoices()
-            .draft_items(DraftMonth::Current, &ListDraftItems::new())
+            .draft_items(DraftMonth::Current, ListDraftItems::new())
             .await,
     );
     out
@@ -361,14 +361,14 @@ async fn errors(c: Client, _: NaiveDate) -> Outcomes {
         &mut out,
         "companies.get.not_found",
         &c.companies()
-            .get(&"00000000-0000-4000-8000-000000000000".into())
+            .get("00000000-0000-4000-8000-000000000000")
             .await,
     );
     push(
         &mut out,
         "subscriptions.list.invalid_company",
         &c.subscriptions()
-            .list(&ListSubscriptions::new().company_id("not-a-company"))
+            .list(ListSubscriptions::new().company_id("not-a-company"))
             .await,
     );
     let id = SubscriptionId::from("12121212-3434-4545-8656-787878787878");
@@ -395,22 +395,22 @@ async fn wire_quirks(c: Client, date: NaiveDate) -> Outcomes {
         &mut out,
         "orders.list",
         &c.orders()
-            .list(&ListOrders::new().company_id("11111111-2222-4333-8444-555555555555"))
+            .list(ListOrders::new().company_id("11111111-2222-4333-8444-555555555555"))
             .await,
     );
     push(
         &mut out,
         "subscriptions.get.commitment_alias",
         &c.subscriptions()
-            .get(&"34343434-5656-4787-8989-010101010101".into())
+            .get("34343434-5656-4787-8989-010101010101")
             .await,
     );
     push(
         &mut out,
         "contacts.get.phone_fields",
         &c.companies()
-            .contacts(&"11111111-2222-4333-8444-555555555555".into())
-            .get(&"22222222-3333-4444-8555-666666666666".into())
+            .contacts("11111111-2222-4333-8444-555555555555")
+            .get("22222222-3333-4444-8555-666666666666")
             .await,
     );
     push(
@@ -418,15 +418,15 @@ async fn wire_quirks(c: Client, date: NaiveDate) -> Outcomes {
         "invoices.items.spellings",
         &c.invoices()
             .items(
-                &"77777777-8888-4999-8aaa-bbbbbbbbbbbb".into(),
-                &ListInvoiceItems::new(),
+                "77777777-8888-4999-8aaa-bbbbbbbbbbbb",
+                ListInvoiceItems::new(),
             )
             .await,
     );
     let lines = c
         .usage_summaries()
         .lines_all(
-            &"56565656-7878-4989-8a0a-1b1b1b1b1b1b".into(),
+            "56565656-7878-4989-8a0a-1b1b1b1b1b1b",
             date,
             ListUsageLines::new().size(10u32),
         )

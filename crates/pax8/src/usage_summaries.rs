@@ -4,16 +4,16 @@
 //! `usageDate` is required on usage lines and is a positional argument (PAX8-Q06):
 //!
 //! ```compile_fail
-//! # async fn f(client: pax8::Client, id: pax8::model::UsageSummaryId) {
+//! # async fn f(client: pax8::Client, id: pax8::UsageSummaryId) {
 //! // does not compile: the usage date is missing
-//! let page = client.usage_summaries().lines(&id, &pax8::usage_summaries::ListUsageLines::new()).await;
+//! let page = client.usage_summaries().lines(id, pax8::ListUsageLines::new()).await;
 //! # }
 //! ```
 
 use billing_http_core::Request;
 use chrono::NaiveDate;
 
-use crate::client::{Client, Write, clamp_page_size};
+use crate::client::{Api, Client, Write, clamp_page_size};
 use crate::error::Error;
 use crate::model::datetime::format_date;
 use crate::model::{Page, ProductId, UsageLine, UsageSummary, UsageSummaryId};
@@ -56,10 +56,10 @@ impl ListUsageLines {
         usage_date: NaiveDate,
         page: u32,
         size: u32,
-    ) -> Request {
-        let r = paging(Endpoint::UsageLines.request(&[id.as_str()]), page, size)
+    ) -> Result<Request, Error> {
+        let r = paging(Endpoint::UsageLines.request(&[id.as_str()])?, page, size)
             .query("usageDate", format_date(usage_date));
-        opt(r, "productId", self.product_id.as_ref())
+        Ok(opt(r, "productId", self.product_id.as_ref()))
     }
 }
 
@@ -80,10 +80,11 @@ impl Client {
 
 impl UsageSummaries {
     /// E28: one usage summary (a single object, PAX8-Q30).
-    pub async fn get(&self, id: &UsageSummaryId) -> Result<UsageSummary, Error> {
+    pub async fn get(&self, id: impl Into<UsageSummaryId>) -> Result<UsageSummary, Error> {
+        let id = id.into();
         self.client
             .send_json(
-                Endpoint::GetUsageSummary.request(&[id.as_str()]),
+                Endpoint::GetUsageSummary.request(&[id.as_str()])?,
                 Write::Read,
             )
             .await
@@ -92,15 +93,16 @@ impl UsageSummaries {
     /// E29: one page of usage lines of `usage_date` (required, PAX8-Q06).
     pub async fn lines(
         &self,
-        id: &UsageSummaryId,
+        id: impl Into<UsageSummaryId>,
         usage_date: NaiveDate,
-        query: &ListUsageLines,
+        query: ListUsageLines,
     ) -> Result<Page<UsageLine>, Error> {
+        let id = id.into();
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
         self.client
-            .send_json(
-                query.request(id, usage_date, query.page.unwrap_or(0), size),
-                Write::Read,
+            .send_page(
+                Api::V1,
+                query.request(&id, usage_date, query.page.unwrap_or(0), size)?,
             )
             .await
     }
@@ -109,12 +111,12 @@ impl UsageSummaries {
     /// date (PAX8-Q05, PAX8-Q06).
     pub fn lines_all(
         &self,
-        id: &UsageSummaryId,
+        id: impl Into<UsageSummaryId>,
         usage_date: NaiveDate,
         query: ListUsageLines,
     ) -> Paginator<UsageLine> {
         let (page, size) = (query.page, query.size);
-        let id = id.clone();
+        let id = id.into();
         Paginator::new(self.client.clone(), page, size, move |p, s| {
             query.request(&id, usage_date, p, s)
         })

@@ -99,6 +99,23 @@ wire_enum!(
     }
 );
 
+crate::model::string_id! {
+    /// Id of a webhook.
+    WebhookId,
+    /// Id of a topic subscription of a webhook.
+    WebhookTopicId,
+    /// Id of a delivery log.
+    WebhookLogId,
+}
+
+crate::model::models!(Webhook, TopicDefinition, WebhookLog);
+
+impl crate::model::Model for WebhookTest {
+    fn extra_mut(&mut self) -> Option<&mut Map<String, Value>> {
+        None
+    }
+}
+
 /// One condition of a topic filter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -153,7 +170,7 @@ impl TopicFilter {
 pub struct WebhookTopic {
     /// Topic id (responses only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<WebhookTopicId>,
     /// Topic name, such as `INVOICE`.
     pub topic: String,
     /// Filters.
@@ -179,7 +196,7 @@ impl WebhookTopic {
 pub struct Webhook {
     /// Id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<WebhookId>,
     /// Account id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
@@ -433,10 +450,10 @@ pub struct WebhookCall {
 pub struct WebhookLog {
     /// Id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<WebhookLogId>,
     /// Webhook id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub webhook_id: Option<String>,
+    pub webhook_id: Option<WebhookId>,
     /// Webhook name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_name: Option<String>,
@@ -467,7 +484,7 @@ pub struct WebhookPayload {
     pub url: Option<String>,
     /// Webhook id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub webhook_id: Option<String>,
+    pub webhook_id: Option<WebhookId>,
     /// When sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<Pax8DateTime>,
@@ -678,9 +695,9 @@ setters!(ListWebhookLogs {
 
 impl ListWebhookLogs {
     /// The request for one page of `webhook`'s logs.
-    pub fn request(&self, webhook: &str, page: u32, size: u32) -> Request {
+    pub fn request(&self, webhook: &WebhookId, page: u32, size: u32) -> Result<Request, Error> {
         let r = paging(
-            Request::get(format!("webhooks/{}/logs", seg(webhook)), "webhooks.logs"),
+            Request::get(format!("webhooks/{}/logs", seg(webhook)?), "webhooks.logs"),
             page,
             size,
         );
@@ -688,7 +705,7 @@ impl ListWebhookLogs {
         let r = opt(r, "status", self.status.as_ref());
         let r = opt(r, "startDate", self.start_date.as_ref());
         let r = opt(r, "endDate", self.end_date.as_ref());
-        opt(r, "sort", self.sort.as_ref())
+        Ok(opt(r, "sort", self.sort.as_ref()))
     }
 }
 
@@ -707,17 +724,10 @@ impl Client {
     }
 }
 
-fn body<T: Serialize>(req: Request, v: &T) -> Result<Request, Error> {
-    req.json_body(v)
-        .map_err(|e| Error::InvalidRequest(format!("cannot encode body: {e}")))
-}
+use crate::client::with_body as body;
 
 impl Webhooks {
-    async fn json<T: serde::de::DeserializeOwned>(
-        &self,
-        req: Request,
-        write: Write,
-    ) -> Result<T, Error> {
+    async fn json<T: crate::model::Model>(&self, req: Request, write: Write) -> Result<T, Error> {
         self.client.send_json_on(Api::Webhooks, req, write).await
     }
 
@@ -729,9 +739,10 @@ impl Webhooks {
     }
 
     /// W01: one page of webhooks.
-    pub async fn list(&self, query: &ListWebhooks) -> Result<Page<Webhook>, Error> {
+    pub async fn list(&self, query: ListWebhooks) -> Result<Page<Webhook>, Error> {
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
-        self.json(query.request(query.page.unwrap_or(0), size), Write::Read)
+        self.client
+            .send_page(Api::Webhooks, query.request(query.page.unwrap_or(0), size))
             .await
     }
 
@@ -743,39 +754,46 @@ impl Webhooks {
             self.client.clone(),
             page,
             size,
-            move |p, s| query.request(p, s),
+            move |p, s| Ok(query.request(p, s)),
         )
     }
 
     /// W02: creates a webhook (not retried automatically unless writes are opted in).
     pub async fn create(&self, webhook: &CreateWebhook) -> Result<Webhook, Error> {
         let req = body(Request::post("webhooks", "webhooks.create"), webhook)?;
-        self.json(req, Write::OptIn).await
+        let resp = self
+            .client
+            .send_on(Api::Webhooks, req, Write::OptIn)
+            .await?;
+        crate::client::decode(&resp)
     }
 
     /// W03: one page of topic definitions.
     pub async fn topic_definitions(
         &self,
-        query: &ListTopicDefinitions,
+        query: ListTopicDefinitions,
     ) -> Result<Page<TopicDefinition>, Error> {
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
-        self.json(query.request(query.page.unwrap_or(0), size), Write::Read)
+        self.client
+            .send_page(Api::Webhooks, query.request(query.page.unwrap_or(0), size))
             .await
     }
 
     /// W04: one webhook.
-    pub async fn get(&self, id: &str) -> Result<Webhook, Error> {
+    pub async fn get(&self, id: impl Into<WebhookId>) -> Result<Webhook, Error> {
+        let id = id.into();
         self.json(
-            Request::get(format!("webhooks/{}", seg(id)), "webhooks.get"),
+            Request::get(format!("webhooks/{}", seg(&id)?), "webhooks.get"),
             Write::Read,
         )
         .await
     }
 
     /// W05: deletes a webhook (204).
-    pub async fn delete(&self, id: &str) -> Result<(), Error> {
+    pub async fn delete(&self, id: impl Into<WebhookId>) -> Result<(), Error> {
+        let id = id.into();
         self.empty(
-            Request::delete(format!("webhooks/{}", seg(id)), "webhooks.delete"),
+            Request::delete(format!("webhooks/{}", seg(&id)?), "webhooks.delete"),
             Write::OptIn,
         )
         .await
@@ -784,12 +802,13 @@ impl Webhooks {
     /// W06: changes name, URL, authorization, contact or threshold.
     pub async fn configure(
         &self,
-        id: &str,
+        id: impl Into<WebhookId>,
         config: &WebhookConfiguration,
     ) -> Result<Webhook, Error> {
+        let id = id.into();
         let req = body(
             Request::post(
-                format!("webhooks/{}/configuration", seg(id)),
+                format!("webhooks/{}/configuration", seg(&id)?),
                 "webhooks.configure",
             ),
             config,
@@ -798,28 +817,42 @@ impl Webhooks {
     }
 
     /// W07: activates or deactivates.
-    pub async fn set_active(&self, id: &str, active: bool) -> Result<Webhook, Error> {
-        let req = Request::post(format!("webhooks/{}/status", seg(id)), "webhooks.status")
+    pub async fn set_active(
+        &self,
+        id: impl Into<WebhookId>,
+        active: bool,
+    ) -> Result<Webhook, Error> {
+        let id = id.into();
+        let req = Request::post(format!("webhooks/{}/status", seg(&id)?), "webhooks.status")
             .json(serde_json::json!({ "active": active }));
         self.json(req, Write::OptIn).await
     }
 
     /// W08: adds a topic.
-    pub async fn add_topic(&self, id: &str, topic: &WebhookTopic) -> Result<Webhook, Error> {
-        let req = Request::post(format!("webhooks/{}/topics", seg(id)), "webhooks.add_topic")
-            .json(serde_json::json!({ "topic": topic.topic, "filters": topic.filters }));
+    pub async fn add_topic(
+        &self,
+        id: impl Into<WebhookId>,
+        topic: &WebhookTopic,
+    ) -> Result<Webhook, Error> {
+        let id = id.into();
+        let req = Request::post(
+            format!("webhooks/{}/topics", seg(&id)?),
+            "webhooks.add_topic",
+        )
+        .json(serde_json::json!({ "topic": topic.topic, "filters": topic.filters }));
         self.json(req, Write::OptIn).await
     }
 
     /// W09: replaces all topics.
     pub async fn replace_topics(
         &self,
-        id: &str,
+        id: impl Into<WebhookId>,
         topics: &[WebhookTopic],
     ) -> Result<Webhook, Error> {
+        let id = id.into();
         let req = Request::new(
             Method::PUT,
-            format!("webhooks/{}/topics", seg(id)),
+            format!("webhooks/{}/topics", seg(&id)?),
             "webhooks.replace_topics",
         )
         .json(serde_json::json!({ "webhookTopics": topics }));
@@ -827,10 +860,15 @@ impl Webhooks {
     }
 
     /// W10: removes a topic (204).
-    pub async fn delete_topic(&self, id: &str, topic_id: &str) -> Result<(), Error> {
+    pub async fn delete_topic(
+        &self,
+        id: impl Into<WebhookId>,
+        topic_id: impl Into<WebhookTopicId>,
+    ) -> Result<(), Error> {
+        let (id, topic_id) = (id.into(), topic_id.into());
         self.empty(
             Request::delete(
-                format!("webhooks/{}/topics/{}", seg(id), seg(topic_id)),
+                format!("webhooks/{}/topics/{}", seg(&id)?, seg(&topic_id)?),
                 "webhooks.delete_topic",
             ),
             Write::OptIn,
@@ -841,15 +879,16 @@ impl Webhooks {
     /// W11: replaces a topic's filters.
     pub async fn configure_topic(
         &self,
-        id: &str,
-        topic_id: &str,
+        id: impl Into<WebhookId>,
+        topic_id: impl Into<WebhookTopicId>,
         filters: &[TopicFilter],
     ) -> Result<Webhook, Error> {
+        let (id, topic_id) = (id.into(), topic_id.into());
         let req = Request::post(
             format!(
                 "webhooks/{}/topics/{}/configuration",
-                seg(id),
-                seg(topic_id)
+                seg(&id)?,
+                seg(&topic_id)?
             ),
             "webhooks.configure_topic",
         )
@@ -858,9 +897,10 @@ impl Webhooks {
     }
 
     /// W12: sends a test delivery for `topic` (the topic name).
-    pub async fn test(&self, id: &str, topic: &str) -> Result<WebhookTest, Error> {
+    pub async fn test(&self, id: impl Into<WebhookId>, topic: &str) -> Result<WebhookTest, Error> {
+        let id = id.into();
         let req = Request::post(
-            format!("webhooks/{}/topics/{}/test", seg(id), seg(topic)),
+            format!("webhooks/{}/topics/{}/test", seg(&id)?, seg(topic)?),
             "webhooks.test",
         );
         self.json(req, Write::Read).await
@@ -869,21 +909,27 @@ impl Webhooks {
     /// W13: one page of delivery logs.
     pub async fn logs(
         &self,
-        webhook_id: &str,
-        query: &ListWebhookLogs,
+        webhook_id: impl Into<WebhookId>,
+        query: ListWebhookLogs,
     ) -> Result<Page<WebhookLog>, Error> {
+        let webhook_id = webhook_id.into();
         let size = clamp_page_size(query.size.unwrap_or(self.client.page_size()));
-        self.json(
-            query.request(webhook_id, query.page.unwrap_or(0), size),
-            Write::Read,
-        )
-        .await
+        self.client
+            .send_page(
+                Api::Webhooks,
+                query.request(&webhook_id, query.page.unwrap_or(0), size)?,
+            )
+            .await
     }
 
     /// W13: a lazy walk over delivery logs.
-    pub fn logs_all(&self, webhook_id: &str, query: ListWebhookLogs) -> Paginator<WebhookLog> {
+    pub fn logs_all(
+        &self,
+        webhook_id: impl Into<WebhookId>,
+        query: ListWebhookLogs,
+    ) -> Paginator<WebhookLog> {
         let (page, size) = (query.page, query.size);
-        let id = webhook_id.to_owned();
+        let id = webhook_id.into();
         Paginator::new_on(
             Api::Webhooks,
             self.client.clone(),
@@ -894,10 +940,15 @@ impl Webhooks {
     }
 
     /// W14: one delivery log.
-    pub async fn log(&self, webhook_id: &str, log_id: &str) -> Result<WebhookLog, Error> {
+    pub async fn log(
+        &self,
+        webhook_id: impl Into<WebhookId>,
+        log_id: impl Into<WebhookLogId>,
+    ) -> Result<WebhookLog, Error> {
+        let (webhook_id, log_id) = (webhook_id.into(), log_id.into());
         self.json(
             Request::get(
-                format!("webhooks/{}/logs/{}", seg(webhook_id), seg(log_id)),
+                format!("webhooks/{}/logs/{}", seg(&webhook_id)?, seg(&log_id)?),
                 "webhooks.log",
             ),
             Write::Read,
@@ -906,10 +957,19 @@ impl Webhooks {
     }
 
     /// W15: retries a delivery (202, empty body).
-    pub async fn retry_log(&self, webhook_id: &str, log_id: &str) -> Result<(), Error> {
+    pub async fn retry_log(
+        &self,
+        webhook_id: impl Into<WebhookId>,
+        log_id: impl Into<WebhookLogId>,
+    ) -> Result<(), Error> {
+        let (webhook_id, log_id) = (webhook_id.into(), log_id.into());
         self.empty(
             Request::post(
-                format!("webhooks/{}/logs/{}/retry", seg(webhook_id), seg(log_id)),
+                format!(
+                    "webhooks/{}/logs/{}/retry",
+                    seg(&webhook_id)?,
+                    seg(&log_id)?
+                ),
                 "webhooks.retry",
             ),
             Write::OptIn,

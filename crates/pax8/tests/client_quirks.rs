@@ -16,8 +16,9 @@ use pax8::invoices::{ListDraftItems, ListInvoices};
 use pax8::model::*;
 use pax8::orders::ListOrders;
 use pax8::paths::Endpoint;
+use pax8::products::ListProducts;
 use pax8::products::PricingQuery;
-use pax8::subscriptions::ListSubscriptions;
+use pax8::subscriptions::{ListSubscriptions, ListUsageSummaries};
 use pax8::usage_summaries::ListUsageLines;
 use serde_json::json;
 use support::*;
@@ -44,7 +45,7 @@ async fn pax8_q05_usage_lines_paginate() {
     let date = NaiveDate::from_ymd_opt(2031, 1, 15).unwrap();
     let lines = c
         .usage_summaries()
-        .lines_all(&"u1".into(), date, ListUsageLines::new())
+        .lines_all("u1", date, ListUsageLines::new())
         .collect_all()
         .await
         .unwrap();
@@ -64,7 +65,7 @@ async fn pax8_q05_usage_lines_paginate() {
     let (c, _) = client(&fake);
     let lines = c
         .usage_summaries()
-        .lines_all(&"u1".into(), date, ListUsageLines::new())
+        .lines_all("u1", date, ListUsageLines::new())
         .collect_all()
         .await
         .unwrap();
@@ -79,16 +80,15 @@ async fn pax8_q06_usage_date_required() {
         "GET",
         "/v1/usage-summaries/u1/usage-lines",
         vec![
-            json_reply(200, page(json!([{}]), 1, 2, 2, 0)),
-            json_reply(200, page(json!([{}]), 1, 2, 2, 1)),
+            json_reply(200, page(json!([{"quantity": 1}]), 1, 2, 2, 0)),
+            json_reply(200, page(json!([{"quantity": 2}]), 1, 2, 2, 1)),
         ],
     );
     let (c, _) = client(&fake);
     let date = NaiveDate::from_ymd_opt(2031, 1, 15).unwrap();
     let n = c
         .usage_summaries()
-        .lines_all(&"u1".into(), date, ListUsageLines::new())
-        .items()
+        .lines_all("u1", date, ListUsageLines::new())
         .count()
         .await;
     assert_eq!(n, 2);
@@ -135,7 +135,7 @@ fn pax8_q07_paths_are_pinned() {
         assert_eq!(endpoint.template(), template, "{endpoint:?}");
     }
     assert_eq!(
-        Endpoint::GetContact.path(&["c 1", "k/2"]),
+        Endpoint::GetContact.path(&["c 1", "k/2"]).unwrap(),
         "/companies/c%201/contacts/k%2F2"
     );
 }
@@ -185,6 +185,11 @@ async fn pax8_q07_every_method_hits_its_pinned_path() {
         vec![raw_reply(204, "")],
     );
     fake.on("DELETE", "/v1/subscriptions/s1", vec![raw_reply(204, "")]);
+    // creates must answer the created object (with an id)
+    let created = json_reply(200, json!({"id": "new-1", "content": []}));
+    for p in ["/v1/companies", "/v1/companies/c1/contacts", "/v1/orders"] {
+        fake.on("POST", p, vec![created.clone()]);
+    }
     let (c, _) = client(&fake);
     let (cid, kid, pid, sid, iid, uid): (
         CompanyId,
@@ -203,7 +208,7 @@ async fn pax8_q07_every_method_hits_its_pinned_path() {
     );
     let contact = ContactInput::new("Jane", "Doe", "jane.doe@example.org", "+1 555 0100");
     let date = NaiveDate::from_ymd_opt(2031, 1, 15).unwrap();
-    c.companies().list(&ListCompanies::new()).await.unwrap();
+    c.companies().list(ListCompanies::new()).await.unwrap();
     c.companies()
         .create(&NewCompany::new("X", Address::default(), "1", "x.example"))
         .await
@@ -216,7 +221,7 @@ async fn pax8_q07_every_method_hits_its_pinned_path() {
     c.companies().contacts(&cid).create(&contact).await.unwrap();
     c.companies()
         .contacts(&cid)
-        .list(&ListContacts::new())
+        .list(ListContacts::new())
         .await
         .unwrap();
     c.companies().contacts(&cid).get(&kid).await.unwrap();
@@ -226,19 +231,19 @@ async fn pax8_q07_every_method_hits_its_pinned_path() {
         .await
         .unwrap();
     c.companies().contacts(&cid).delete(&kid).await.unwrap();
-    c.products().list(&Default::default()).await.unwrap();
+    c.products().list(Default::default()).await.unwrap();
     c.products().get(&pid).await.unwrap();
     c.products().provision_details(&pid).await.unwrap();
     c.products().dependencies(&pid).await.unwrap();
     c.products()
-        .pricing(&pid, &PricingQuery::default())
+        .pricing(&pid, PricingQuery::default())
         .await
         .unwrap();
-    c.orders().list(&ListOrders::new()).await.unwrap();
+    c.orders().list(ListOrders::new()).await.unwrap();
     c.orders().create(&order_body()).await.unwrap();
-    c.orders().get(&"o1".into()).await.unwrap();
+    c.orders().get("o1").await.unwrap();
     c.subscriptions()
-        .list(&ListSubscriptions::new())
+        .list(ListSubscriptions::new())
         .await
         .unwrap();
     c.subscriptions().get(&sid).await.unwrap();
@@ -248,20 +253,20 @@ async fn pax8_q07_every_method_hits_its_pinned_path() {
         .unwrap();
     c.subscriptions().cancel(&sid, None).await.unwrap();
     c.subscriptions().history(&sid).await.unwrap();
-    c.invoices().list(&ListInvoices::new()).await.unwrap();
+    c.invoices().list(ListInvoices::new()).await.unwrap();
     c.invoices().get(&iid).await.unwrap();
-    c.invoices().items(&iid, &Default::default()).await.unwrap();
+    c.invoices().items(&iid, Default::default()).await.unwrap();
     c.invoices()
-        .draft_items(DraftMonth::Current, &ListDraftItems::new())
+        .draft_items(DraftMonth::Current, ListDraftItems::new())
         .await
         .unwrap();
     c.subscriptions()
-        .usage_summaries(&sid, &Default::default())
+        .usage_summaries(&sid, Default::default())
         .await
         .unwrap();
     c.usage_summaries().get(&uid).await.unwrap();
     c.usage_summaries()
-        .lines(&uid, date, &ListUsageLines::new())
+        .lines(&uid, date, ListUsageLines::new())
         .await
         .unwrap();
     let calls = fake.api_calls();
@@ -281,11 +286,7 @@ async fn pax8_q09_contacts_nested() {
     );
     let (c, _) = client(&fake);
     let input = ContactInput::new("Jane", "Doe", "jane.doe@example.org", "+1 555 0100");
-    c.companies()
-        .contacts(&"c1".into())
-        .create(&input)
-        .await
-        .unwrap();
+    c.companies().contacts("c1").create(&input).await.unwrap();
     let call = &fake.api_calls()[0];
     assert_eq!(call.path, "/v1/companies/c1/contacts");
     assert!(call.json().get("companyId").is_none());
@@ -302,7 +303,7 @@ async fn pax8_q10_company_patch() {
     let (c, _) = client(&fake);
     let company = c
         .companies()
-        .update(&"c1".into(), &CompanyUpdate::new().name("New"))
+        .update("c1", &CompanyUpdate::new().name("New"))
         .await
         .unwrap();
     assert_eq!(company.name.as_deref(), Some("New"));
@@ -311,7 +312,7 @@ async fn pax8_q10_company_patch() {
     assert_eq!(call.json(), json!({"name": "New"}));
     let err = c
         .companies()
-        .update(&"c1".into(), &CompanyUpdate::new())
+        .update("c1", &CompanyUpdate::new())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidRequest(_)));
@@ -337,8 +338,8 @@ async fn pax8_q11_contact_put_full() {
     );
     let (c, _) = client(&fake);
     c.companies()
-        .contacts(&"c1".into())
-        .update_with(&"k1".into(), |input| input.phone = "+1 555 0199".into())
+        .contacts("c1")
+        .update_with("k1", |input| input.phone = "+1 555 0199".into())
         .await
         .unwrap();
     let calls = fake.api_calls();
@@ -395,7 +396,7 @@ async fn pax8_q14_orders_never_retried() {
         vec![raw_reply(503, ""), json_reply(200, json!({"id": "o1"}))],
     );
     let (c, _) = client(&fake);
-    c.orders().get(&"o1".into()).await.unwrap();
+    c.orders().get("o1").await.unwrap();
     assert_eq!(fake.calls_to("GET", "/v1/orders/o1"), 2);
 }
 
@@ -506,13 +507,10 @@ async fn pax8_q24_cancel_date() {
         .with_ymd_and_hms(2031, 7, 1, 0, 0, 0)
         .unwrap()
         .fixed_offset();
+    c.subscriptions().cancel("s1", Some(at)).await.unwrap();
+    c.subscriptions().cancel("s1", None).await.unwrap();
     c.subscriptions()
-        .cancel(&"s1".into(), Some(at))
-        .await
-        .unwrap();
-    c.subscriptions().cancel(&"s1".into(), None).await.unwrap();
-    c.subscriptions()
-        .cancel_on(&"s1".into(), NaiveDate::from_ymd_opt(2031, 7, 1).unwrap())
+        .cancel_on("s1", NaiveDate::from_ymd_opt(2031, 7, 1).unwrap())
         .await
         .unwrap();
     let calls = fake.api_calls();
@@ -557,7 +555,7 @@ async fn pax8_q26_token_presets() {
             .token_endpoint(preset)
             .build()
             .unwrap();
-        c.companies().get(&"c1".into()).await.unwrap();
+        c.companies().get("c1").await.unwrap();
         let token = fake.seen().into_iter().find(|s| s.path == path).unwrap();
         assert_eq!(token.method, "POST");
         assert_eq!(token.header("content-type"), Some("application/json"));
@@ -578,7 +576,7 @@ async fn pax8_q26_token_presets() {
         .audience("api://p8p.client")
         .build()
         .unwrap();
-    c.companies().get(&"c1".into()).await.unwrap();
+    c.companies().get("c1").await.unwrap();
     let token = fake
         .seen()
         .into_iter()
@@ -599,11 +597,11 @@ async fn pax8_q27_token_oauth_error() {
         )],
     );
     let (c, _) = client(&fake);
-    let err = c.companies().get(&"c1".into()).await.unwrap_err();
+    let err = c.companies().get("c1").await.unwrap_err();
     match &err {
         Error::Auth { error, status, .. } => {
             assert_eq!(error, "access_denied");
-            assert_eq!(*status, Some(401));
+            assert_eq!(*status, Some(pax8::StatusCode::UNAUTHORIZED));
         }
         other => panic!("expected Error::Auth, got {other:?}"),
     }
@@ -611,12 +609,12 @@ async fn pax8_q27_token_oauth_error() {
     assert_eq!(fake.token_calls(), 1, "never retried");
     // A second call right after is refused from the token cache's failure floor, still as an
     // auth error, with no new token request.
-    let again = c.companies().get(&"c1".into()).await.unwrap_err();
+    let again = c.companies().get("c1").await.unwrap_err();
     assert!(
         matches!(
             again,
             Error::Auth {
-                status: Some(401),
+                status: Some(pax8::StatusCode::UNAUTHORIZED),
                 ..
             }
         ),
@@ -636,7 +634,7 @@ async fn pax8_q29_instance_verbatim_and_request_path() {
         vec![json_reply(404, json!({"type": "NOT_FOUND", "message": "Company Not Found", "instance": "/public/v1/companies/c1", "status": 404, "details": []}))],
     );
     let (c, _) = client(&fake);
-    let err = c.companies().get(&"c1".into()).await.unwrap_err();
+    let err = c.companies().get("c1").await.unwrap_err();
     assert!(err.is_not_found());
     let api = err.api_error().unwrap();
     assert_eq!(api.instance(), Some("/public/v1/companies/c1"));
@@ -658,10 +656,10 @@ async fn pax8_q28_validation_errors_keep_details_through_the_client() {
     let (c, _) = client(&fake);
     let err = c
         .subscriptions()
-        .update(&"s1".into(), &SubscriptionUpdate::new().quantity(1))
+        .update("s1", &SubscriptionUpdate::new().quantity(1))
         .await
         .unwrap_err();
-    assert!(err.is_validation());
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
     assert_eq!(
         err.api_error().unwrap().errors(),
         ["Quantity cannot be decreased during commitment"]
@@ -669,27 +667,146 @@ async fn pax8_q28_validation_errors_keep_details_through_the_client() {
     assert!(err.to_string().contains("Quantity cannot be decreased"));
 }
 
-#[tokio::test]
-async fn pax8_q31_sort_syntax() {
+/// The raw query string of one list call made by `call` against an empty page at `path`.
+async fn query_of<F, Fut>(path: &str, call: F) -> String
+where
+    F: FnOnce(pax8::Client) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let fake = Fake::new();
     fake.on(
         "GET",
-        "/v1/companies",
+        &format!("/v1{path}"),
         vec![json_reply(200, page(json!([]), 200, 0, 0, 0))],
     );
     let (c, _) = client(&fake);
-    c.companies()
-        .list(&ListCompanies::new().sort(Sort::desc(CompanySortField::Name)))
-        .await
-        .unwrap();
-    let call = &fake.api_calls()[0];
-    assert_eq!(call.q("sort"), Some("name,desc"));
-    let sorting: Vec<_> = call
-        .query
-        .iter()
-        .filter(|(k, _)| k.to_ascii_lowercase().contains("sort"))
-        .collect();
-    assert_eq!(sorting.len(), 1, "no separate direction parameter");
+    call(c).await;
+    let calls = fake.api_calls();
+    assert_eq!(calls.len(), 1);
+    calls[0].raw_query.clone()
+}
+
+#[tokio::test]
+async fn pax8_q31_companies_sort_is_the_bare_field_or_field_desc() {
+    let list = |q: ListCompanies| {
+        move |c: pax8::Client| async move {
+            c.companies().list(q).await.unwrap();
+        }
+    };
+    let asc = ListCompanies::new().sort(Sort::asc(CompanySortField::Name));
+    let desc = ListCompanies::new().sort(Sort::desc(CompanySortField::StateOrProvince));
+    let raw = ListCompanies::new()
+        .sort(Sort::asc(CompanySortField::Name))
+        .sort_raw("city,asc");
+    assert_eq!(
+        query_of("/companies", list(asc)).await,
+        "page=0&size=200&sort=name"
+    );
+    assert_eq!(
+        query_of("/companies", list(desc)).await,
+        "page=0&size=200&sort=stateOrProvince%2Cdesc"
+    );
+    assert_eq!(
+        query_of("/companies", list(raw)).await,
+        "page=0&size=200&sort=city%2Casc"
+    );
+}
+
+#[tokio::test]
+async fn pax8_q31_products_sort_is_the_bare_field_or_field_desc() {
+    let list = |q: ListProducts| {
+        move |c: pax8::Client| async move {
+            c.products().list(q).await.unwrap();
+        }
+    };
+    let asc = ListProducts::new().sort(Sort::asc(ProductSortField::Vendor));
+    let desc = ListProducts::new().sort(Sort::desc(ProductSortField::Name));
+    let raw = ListProducts::new().sort_raw("vendorName,asc");
+    assert_eq!(
+        query_of("/products", list(asc)).await,
+        "page=0&size=200&sort=vendor"
+    );
+    assert_eq!(
+        query_of("/products", list(desc)).await,
+        "page=0&size=200&sort=name%2Cdesc"
+    );
+    assert_eq!(
+        query_of("/products", list(raw)).await,
+        "page=0&size=200&sort=vendorName%2Casc"
+    );
+}
+
+#[tokio::test]
+async fn pax8_q31_invoices_sort_is_the_bare_field_or_field_desc() {
+    let list = |q: ListInvoices| {
+        move |c: pax8::Client| async move {
+            c.invoices().list(q).await.unwrap();
+        }
+    };
+    let asc = ListInvoices::new().sort(Sort::asc(InvoiceSortField::CarriedBalance));
+    let desc = ListInvoices::new().sort(Sort::desc(InvoiceSortField::InvoiceDate));
+    let raw = ListInvoices::new().sort_raw("invoiceDate,asc");
+    assert_eq!(
+        query_of("/invoices", list(asc)).await,
+        "page=0&size=200&sort=carriedBalance"
+    );
+    assert_eq!(
+        query_of("/invoices", list(desc)).await,
+        "page=0&size=200&sort=invoiceDate%2Cdesc"
+    );
+    assert_eq!(
+        query_of("/invoices", list(raw)).await,
+        "page=0&size=200&sort=invoiceDate%2Casc"
+    );
+}
+
+#[tokio::test]
+async fn pax8_q31_usage_summaries_sort_is_the_bare_field_or_field_desc() {
+    let list = |q: ListUsageSummaries| {
+        move |c: pax8::Client| async move {
+            c.subscriptions().usage_summaries("s1", q).await.unwrap();
+        }
+    };
+    let path = "/subscriptions/s1/usage-summaries";
+    let asc = ListUsageSummaries::new().sort(Sort::asc(UsageSummarySortField::PartnerTotal));
+    let desc = ListUsageSummaries::new().sort(Sort::desc(UsageSummarySortField::ResourceGroup));
+    let raw = ListUsageSummaries::new().sort_raw("currentCharges,asc");
+    assert_eq!(
+        query_of(path, list(asc)).await,
+        "page=0&size=200&sort=partnerTotal"
+    );
+    assert_eq!(
+        query_of(path, list(desc)).await,
+        "page=0&size=200&sort=resourceGroup%2Cdesc"
+    );
+    assert_eq!(
+        query_of(path, list(raw)).await,
+        "page=0&size=200&sort=currentCharges%2Casc"
+    );
+}
+
+#[tokio::test]
+async fn pax8_q31_subscriptions_sort_keeps_field_and_direction() {
+    let list = |q: ListSubscriptions| {
+        move |c: pax8::Client| async move {
+            c.subscriptions().list(q).await.unwrap();
+        }
+    };
+    let asc = ListSubscriptions::new().sort(Sort::asc(SubscriptionSortField::Price));
+    let desc = ListSubscriptions::new().sort(Sort::desc(SubscriptionSortField::CreatedDate));
+    let raw = ListSubscriptions::new().sort_raw("price");
+    assert_eq!(
+        query_of("/subscriptions", list(asc)).await,
+        "page=0&size=200&sort=price%2Casc"
+    );
+    assert_eq!(
+        query_of("/subscriptions", list(desc)).await,
+        "page=0&size=200&sort=createdDate%2Cdesc"
+    );
+    assert_eq!(
+        query_of("/subscriptions", list(raw)).await,
+        "page=0&size=200&sort=price"
+    );
 }
 
 #[tokio::test]
@@ -733,51 +850,36 @@ async fn pax8_q32_pagination_rules() {
         .unwrap();
     assert_eq!(all.len(), 2);
 
-    // totalPages under-reported: totalElements still fetches the last partial page.
+    // totalPages under-reported (11 pages of 10, but 115 elements): totalElements still
+    // fetches the last partial page.
     let fake = Fake::new();
-    fake.on(
-        "GET",
-        "/v1/usage-summaries/u1/usage-lines",
-        vec![json_reply(
-            200,
-            page(json!(vec![json!({}); 10]), 10, 115, 11, 10),
-        )],
-    );
-    let p: Page<UsageLine> =
-        serde_json::from_value(page(json!(vec![json!({}); 10]), 10, 115, 11, 10)).unwrap();
-    assert!(
-        p.has_more(),
-        "page 10 of 11 by count, but 110 < 115 elements"
-    );
-    let last: Page<UsageLine> =
-        serde_json::from_value(page(json!(vec![json!({}); 5]), 10, 115, 11, 11)).unwrap();
-    assert!(!last.has_more());
-    let empty: Page<UsageLine> = serde_json::from_value(page(json!([]), 10, 115, 12, 5)).unwrap();
-    assert!(!empty.has_more(), "an empty page stops the walk");
-    let _ = fake;
-}
-
-#[tokio::test]
-async fn pax8_q32_server_ignoring_page_stops_the_walk() {
-    let fake = Fake::new();
-    fake.on(
-        "GET",
-        "/v1/orders",
-        vec![json_reply(200, page(json!([{"id": "o1"}]), 1, 5, 5, 0))],
-    );
+    let lines = |page: usize, n: usize| {
+        json!(
+            (0..n)
+                .map(|i| json!({"productName": format!("line {page}-{i}")}))
+                .collect::<Vec<_>>()
+        )
+    };
+    let mut replies: Vec<Reply> = (0..11)
+        .map(|p| json_reply(200, page(lines(p, 10), 10, 115, 11, p as u32)))
+        .collect();
+    replies.push(json_reply(200, page(lines(11, 5), 10, 115, 11, 11)));
+    replies.push(json_reply(200, page(json!([]), 10, 115, 11, 12)));
+    fake.on("GET", "/v1/usage-summaries/u1/usage-lines", replies);
     let (c, _) = client(&fake);
+    let date = NaiveDate::from_ymd_opt(2031, 1, 15).unwrap();
     let all = c
-        .orders()
-        .list_all(ListOrders::new())
+        .usage_summaries()
+        .lines_all("u1", date, ListUsageLines::new().size(10u32))
         .collect_all()
         .await
         .unwrap();
+    assert_eq!(all.len(), 115);
     assert_eq!(
-        all.len(),
-        1,
-        "page 1 came back as number 0: stop instead of repeating"
+        fake.api_calls().len(),
+        12,
+        "stops once 115 elements arrived"
     );
-    assert_eq!(fake.api_calls().len(), 2);
 }
 
 #[tokio::test]
@@ -796,12 +898,12 @@ async fn pax8_q33_query_encoding() {
     fake.on("POST", "/v1/orders", vec![json_reply(200, json!({}))]);
     let (c, _) = client(&fake);
     c.companies()
-        .list(&ListCompanies::new().self_service_allowed(true))
+        .list(ListCompanies::new().self_service_allowed(true))
         .await
         .unwrap();
     c.invoices()
         .list(
-            &ListInvoices::new()
+            ListInvoices::new()
                 .invoice_date_range_start(NaiveDate::from_ymd_opt(2031, 1, 1).unwrap())
                 .status(InvoiceStatus::NothingDue),
         )
@@ -835,7 +937,7 @@ async fn pax8_q42_subscriptions_403() {
     let (c, _) = client(&fake);
     let err = c
         .subscriptions()
-        .list(&ListSubscriptions::new().company_id("bogus"))
+        .list(ListSubscriptions::new().company_id("bogus"))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)));
@@ -866,12 +968,12 @@ async fn pax8_q43_draft_month() {
     let (c, _) = client(&fake);
     let p = c
         .invoices()
-        .draft_items(DraftMonth::Current, &ListDraftItems::new())
+        .draft_items(DraftMonth::Current, ListDraftItems::new())
         .await
         .unwrap();
     assert_eq!(p.content[0].sku.as_deref(), Some("draft"));
     c.invoices()
-        .draft_items(DraftMonth::Next, &ListDraftItems::new())
+        .draft_items(DraftMonth::Next, ListDraftItems::new())
         .await
         .unwrap();
     let calls = fake.api_calls();
@@ -892,8 +994,8 @@ async fn pax8_q44_no_caching() {
     );
     let (c, _) = client(&fake);
     let q = PricingQuery::default().company_id("c1");
-    c.products().pricing(&"p1".into(), &q).await.unwrap();
-    c.products().pricing(&"p1".into(), &q).await.unwrap();
+    c.products().pricing("p1", q.clone()).await.unwrap();
+    c.products().pricing("p1", q.clone()).await.unwrap();
     let calls = fake.api_calls();
     assert_eq!(calls.len(), 2);
     assert_eq!(calls[0].q("companyId"), Some("c1"));
@@ -919,9 +1021,9 @@ async fn pax8_q45_timeouts() {
         ],
     );
     let (c, _) = client(&fake);
-    c.orders().list(&ListOrders::new()).await.unwrap();
+    c.orders().list(ListOrders::new()).await.unwrap();
     c.invoices()
-        .draft_items(DraftMonth::Current, &ListDraftItems::new())
+        .draft_items(DraftMonth::Current, ListDraftItems::new())
         .await
         .unwrap();
     assert_eq!(
@@ -942,7 +1044,7 @@ async fn pax8_q45_timeouts() {
         vec![json_reply(408, json!({"message": "Request Timeout"}))],
     );
     let (c, _) = client(&fake);
-    let err = c.orders().list(&ListOrders::new()).await.unwrap_err();
+    let err = c.orders().list(ListOrders::new()).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -955,7 +1057,7 @@ async fn pax8_q45_timeouts() {
     );
     let err = c
         .invoices()
-        .draft_items(DraftMonth::Current, &ListDraftItems::new())
+        .draft_items(DraftMonth::Current, ListDraftItems::new())
         .await
         .unwrap_err();
     assert!(
@@ -977,13 +1079,12 @@ async fn pax8_q46_rate_limit() {
     let fake = Fake::with_company_c1();
     let clock = ManualClock::new();
     let c = client_with(&fake, &clock)
-        .requests_per_minute(2)
-        .rate_limit_margin(0.0)
+        .rate_limit(pax8::Quota::per_minute(2))
         .build()
         .unwrap();
-    c.companies().get(&"c1".into()).await.unwrap();
+    c.companies().get("c1").await.unwrap();
     let after_first = clock.elapsed();
-    c.companies().get(&"c1".into()).await.unwrap();
+    c.companies().get("c1").await.unwrap();
     let after_second = clock.elapsed();
     assert_eq!(fake.token_calls(), 1);
     assert_eq!(
@@ -996,16 +1097,18 @@ async fn pax8_q46_rate_limit() {
         Duration::from_secs(30),
         "the third permit waited"
     );
-    // The default margin leaves 4 % unused: 100 per minute become 96, 1.5 s of virtual time
-    // apart after the token call... checked through the client.
+    // A quota set with .rate_limit() is used as given: 100 per minute are 600 ms apart, so
+    // the first API call waits for the token call's permit.
     let fake = Fake::with_company_c1();
     let clock = ManualClock::new();
     let c = client_with(&fake, &clock)
-        .requests_per_minute(100)
+        .rate_limit(pax8::Quota::per_minute(100))
         .build()
         .unwrap();
-    c.companies().get(&"c1".into()).await.unwrap();
-    assert_eq!(clock.elapsed(), Duration::from_secs(60) / 96);
+    c.companies().get("c1").await.unwrap();
+    assert_eq!(clock.elapsed(), Duration::from_millis(600));
+    // The default is the documented 1000 per minute less 4 %.
+    assert_eq!(pax8::client::default_quota(), pax8::Quota::per_minute(960));
 
     // 429 with Retry-After: 2 is retried after at least 2 s; HTTP-date and missing header too.
     let in_3s = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3));
@@ -1024,7 +1127,7 @@ async fn pax8_q46_rate_limit() {
             vec![Reply::Http(resp), json_reply(200, json!({"id": "c1"}))],
         );
         let (c, clock) = client(&fake);
-        c.companies().get(&"c1".into()).await.unwrap();
+        c.companies().get("c1").await.unwrap();
         assert_eq!(fake.calls_to("GET", "/v1/companies/c1"), 2, "{header:?}");
         assert!(
             clock
@@ -1086,7 +1189,7 @@ async fn pax8_q51_put_500_not_retried() {
     let (c, _) = client(&fake);
     let err = c
         .subscriptions()
-        .update(&"s1".into(), &SubscriptionUpdate::new().quantity(3))
+        .update("s1", &SubscriptionUpdate::new().quantity(3))
         .await
         .unwrap_err();
     assert_eq!(fake.api_calls().len(), 1);
@@ -1107,7 +1210,7 @@ async fn pax8_q51_put_500_not_retried() {
         .build()
         .unwrap();
     c.subscriptions()
-        .update(&"s1".into(), &SubscriptionUpdate::new().quantity(3))
+        .update("s1", &SubscriptionUpdate::new().quantity(3))
         .await
         .unwrap();
     assert_eq!(fake.api_calls().len(), 2);
@@ -1127,11 +1230,7 @@ async fn pax8_q53_success_codes() {
         vec![json_reply(201, json!({"id": "c9"}))],
     );
     let (c, _) = client(&fake);
-    c.companies()
-        .contacts(&"c1".into())
-        .delete(&"k1".into())
-        .await
-        .unwrap();
+    c.companies().contacts("c1").delete("k1").await.unwrap();
     let company = c
         .companies()
         .create(&NewCompany::new("X", Address::default(), "1", "x.example"))
@@ -1145,16 +1244,16 @@ async fn pax8_q54_token_refresh() {
     let fake = Fake::with_company_c1();
     let clock = ManualClock::new();
     let c = client_with(&fake, &clock).build().unwrap();
-    c.companies().get(&"c1".into()).await.unwrap();
+    c.companies().get("c1").await.unwrap();
     assert_eq!(fake.token_calls(), 1);
-    c.companies().get(&"c1".into()).await.unwrap();
+    c.companies().get("c1").await.unwrap();
     assert_eq!(fake.token_calls(), 1, "the token is reused");
     // Close to expiry (24 h minus the margin and jitter): the next requests refresh first,
     // 50 of them at once make one token call.
     clock.advance(Duration::from_secs(86_400 - 300 + 1));
     let calls = (0..50).map(|_| {
         let c = c.clone();
-        async move { c.companies().get(&"c1".into()).await }
+        async move { c.companies().get("c1").await }
     });
     for r in futures::future::join_all(calls).await {
         r.unwrap();
@@ -1173,7 +1272,7 @@ async fn pax8_q54_token_refresh() {
     );
     let (c, _) = client(&fake);
     let before = fake.token_calls();
-    c.companies().get(&"c1".into()).await.unwrap();
+    c.companies().get("c1").await.unwrap();
     assert_eq!(fake.calls_to("GET", "/v1/companies/c1"), 2);
     assert_eq!(
         fake.token_calls() - before,
@@ -1188,7 +1287,7 @@ async fn pax8_q54_hundred_concurrent_first_calls_make_one_token_request() {
     let (c, _) = client(&fake);
     let calls = (0..100).map(|_| {
         let c = c.clone();
-        async move { c.companies().get(&"c1".into()).await }
+        async move { c.companies().get("c1").await }
     });
     for r in futures::future::join_all(calls).await {
         r.unwrap();
@@ -1211,14 +1310,14 @@ async fn token_from_disk_means_no_token_request_on_next_start() {
         .token_store(store())
         .build()
         .unwrap();
-    first.companies().get(&"c1".into()).await.unwrap();
+    first.companies().get("c1").await.unwrap();
     assert_eq!(fake.token_calls(), 1);
     drop(first);
     let second = client_with(&fake, &clock)
         .token_store(store())
         .build()
         .unwrap();
-    second.companies().get(&"c1".into()).await.unwrap();
+    second.companies().get("c1").await.unwrap();
     assert_eq!(
         fake.token_calls(),
         1,
@@ -1254,7 +1353,7 @@ async fn pax8_q49_app_api_path() {
         .app_api_base_url("https://app.pax8.test/p8p/api/v3")
         .build()
         .unwrap();
-    let t = c.ms_tenant_id(&"c1".into()).await.unwrap();
+    let t = c.ms_tenant_id("c1").await.unwrap();
     assert_eq!(
         t.tenant_id.as_deref(),
         Some("00000000-aaaa-4bbb-8ccc-dddddddddddd")
@@ -1325,11 +1424,7 @@ async fn pax8_q47_webhooks() {
     let w = c.webhooks();
     let topic = WebhookTopic::new("INVOICE", vec![TopicFilter::action("CREATED")]);
     assert_eq!(
-        w.list(&ListWebhooks::default())
-            .await
-            .unwrap()
-            .content
-            .len(),
+        w.list(ListWebhooks::default()).await.unwrap().content.len(),
         1
     );
     let created = w
@@ -1347,7 +1442,7 @@ async fn pax8_q47_webhooks() {
         !format!("{created:?}").contains("example-hook-secret"),
         "authorization redacted in Debug"
     );
-    w.topic_definitions(&ListTopicDefinitions::default())
+    w.topic_definitions(ListTopicDefinitions::default())
         .await
         .unwrap();
     w.get("w1").await.unwrap();
@@ -1361,7 +1456,7 @@ async fn pax8_q47_webhooks() {
         .unwrap();
     w.configure_topic("w1", "t1", &topic.filters).await.unwrap();
     w.test("w1", "INVOICE").await.unwrap();
-    let logs = w.logs("w1", &ListWebhookLogs::default()).await.unwrap();
+    let logs = w.logs("w1", ListWebhookLogs::default()).await.unwrap();
     assert_eq!(logs.content[0].call_history[0].http_status_code, Some(500));
     w.log("w1", "l1").await.unwrap();
     w.retry_log("w1", "l1").await.unwrap();
@@ -1475,10 +1570,55 @@ async fn base_url_with_or_without_trailing_slash_gives_the_same_urls_and_json_he
         let fake = Fake::with_company_c1();
         let clock = ManualClock::new();
         let c = client_with(&fake, &clock).base_url(base).build().unwrap();
-        c.companies().get(&"c1".into()).await.unwrap();
+        c.companies().get("c1").await.unwrap();
         let call = &fake.api_calls()[0];
         assert_eq!(call.path, "/v1/companies/c1", "{base}");
         assert_eq!(call.header("accept"), Some("application/json"));
         assert!(call.header("authorization").unwrap().starts_with("Bearer "));
+    }
+}
+
+#[tokio::test]
+async fn expires_in_out_of_range_never_breaks_auth() {
+    let day = Duration::from_secs(86_400);
+    let cases: Vec<(serde_json::Value, Duration)> = vec![
+        (json!(-5), day),
+        (json!(0), day),
+        (json!(-0.5), day),
+        (serde_json::from_str("1e30").unwrap(), day),
+        (serde_json::from_str("18446744073709551616").unwrap(), day),
+        (json!("soon"), day),
+        (json!(null), day),
+        (json!({"seconds": 60}), day),
+        (json!([3600]), day),
+        (json!("3600"), secs(3600)),
+        (json!(3600.5), secs(3601)),
+        (json!(86_400), day),
+        (json!(172_800), day),
+    ];
+    let now = std::time::SystemTime::UNIX_EPOCH + secs(2_000_000_000);
+    // beyond f64's range: no `serde_json::Value` holds it (the SDK does not turn on serde_json's
+    // arbitrary_precision), so only as text
+    let huge: pax8::auth::TokenResponse =
+        serde_json::from_str(r#"{"access_token": "tok-1", "expires_in": 1e400}"#).unwrap();
+    assert_eq!(
+        huge.lifetime(now),
+        day,
+        "1e400 saturates and is clamped to 24 h"
+    );
+    for (expires_in, lifetime) in cases {
+        let body =
+            json!({"access_token": "tok-1", "token_type": "Bearer", "expires_in": expires_in});
+        let token: pax8::auth::TokenResponse =
+            serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{expires_in}: {e}"));
+        assert_eq!(token.lifetime(now), lifetime, "{expires_in}");
+
+        let fake = Fake::with_company_c1();
+        fake.on("POST", "/oauth/token", vec![json_reply(200, body)]);
+        let (c, _) = client(&fake);
+        c.companies()
+            .get("c1")
+            .await
+            .unwrap_or_else(|e| panic!("{expires_in}: {e}"));
     }
 }

@@ -55,8 +55,8 @@ fn client(transport: Arc<dyn Transport>) -> pax8::Client {
             audience: "https://api.pax8.com".into(),
         })
         .transport(transport)
-        .requests_per_minute(100_000)
-        .retry_policy(
+        .rate_limit(pax8::Quota::per_minute(100_000))
+        .retry(
             pax8::client::default_retry_policy().initial_delay(std::time::Duration::from_millis(1)),
         )
         .build()

@@ -32,7 +32,7 @@ proptest! {
     #[test]
     fn error_bodies_never_panic(body in proptest::collection::vec(any::<u8>(), 0..200)) {
         let _ = parse_error_body(&body);
-        let e = ApiError::from_response(500, &body, None);
+        let e = ApiError::from_response(pax8::StatusCode::INTERNAL_SERVER_ERROR, &body, None);
         let _ = e.message();
     }
 

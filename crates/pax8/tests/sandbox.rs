@@ -46,7 +46,7 @@ fn client(sandbox: &Sandbox, transport: Arc<dyn Transport>, clock: &ManualClock)
         })
         .transport(transport)
         .clock(Arc::new(clock.clone()))
-        .requests_per_minute(1_000_000)
+        .rate_limit(pax8::Quota::per_minute(1_000_000))
         .build()
         .unwrap()
 }
@@ -145,7 +145,7 @@ async fn pax8_q46_sandbox_429_with_retry_after_is_retried_after_the_delay() {
         .unwrap();
     let clock = ManualClock::new();
     let c = client(&sandbox, Arc::new(reqwest()), &clock);
-    let page = c.companies().list(&ListCompanies::new()).await.unwrap();
+    let page = c.companies().list(ListCompanies::new()).await.unwrap();
     assert_eq!(page.content.len(), 5);
     assert_eq!(sandbox.count("GET /v1/companies"), 2);
     assert!(
@@ -168,7 +168,7 @@ async fn pax8_q46_sandbox_429_without_retry_after_backs_off_and_retries() {
         .unwrap();
     let clock = ManualClock::new();
     let c = client(&sandbox, Arc::new(reqwest()), &clock);
-    c.companies().list(&ListCompanies::new()).await.unwrap();
+    c.companies().list(ListCompanies::new()).await.unwrap();
     assert_eq!(sandbox.count("GET /v1/companies"), 2);
     assert!(
         clock.sleeps().iter().all(|d| d.as_secs() <= 30),
@@ -211,7 +211,7 @@ async fn pax8_q45_client_timeout_over_http_and_another_one_per_call() {
         .base_url(&base)
         .token_url(format!("{base}/token"))
         .timeout(std::time::Duration::from_secs(10))
-        .retry_policy(billing_http_core::retry::RetryPolicy::never())
+        .retry(billing_http_core::retry::RetryPolicy::never())
         .build()
         .unwrap();
     let impatient = c
@@ -219,7 +219,7 @@ async fn pax8_q45_client_timeout_over_http_and_another_one_per_call() {
         .unwrap();
     let err = impatient
         .companies()
-        .list(&ListCompanies::new())
+        .list(ListCompanies::new())
         .await
         .unwrap_err();
     assert!(
@@ -232,7 +232,7 @@ async fn pax8_q45_client_timeout_over_http_and_another_one_per_call() {
         ),
         "{err:?}"
     );
-    let page = c.companies().list(&ListCompanies::new()).await.unwrap();
+    let page = c.companies().list(ListCompanies::new()).await.unwrap();
     assert_eq!(page.content.len(), 5);
     assert_eq!(
         sandbox.count("POST /v1/token"),

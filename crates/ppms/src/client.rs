@@ -357,10 +357,7 @@ impl ClientBuilder {
             if let Some(a) = &auth {
                 builder = builder.auth(a.clone());
             }
-            if let Some(l) = &limiter {
-                builder = builder.rate_limiter(l.clone());
-            }
-            builder.build()
+            builder.rate_limiter(limiter.clone()).build()
         };
         let http = make(self.settings.timeout)?;
         let http_large = match self.large_body_timeout {

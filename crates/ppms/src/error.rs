@@ -309,7 +309,8 @@ impl Error {
     }
 
     /// The runtime error underneath, or one made from this error's kind and message (for the
-    /// errors raised before sending).
+    /// errors raised before sending). Used by the recording scenarios.
+    #[cfg(feature = "recording")]
     pub(crate) fn into_core(self) -> CoreError {
         let kind = if self.is_not_found() {
             ErrorKind::NotFound

@@ -77,6 +77,11 @@
 //! [`Orders::find_by_marker`]) before trying again.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The README (the crates.io page) is compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub mod api2;
 pub mod bookings;
 pub mod bulk;
@@ -90,6 +95,8 @@ pub mod model;
 pub mod orders;
 pub mod parse;
 pub mod projects;
+#[cfg(feature = "recording")]
+#[cfg_attr(docsrs, doc(cfg(feature = "recording")))]
 pub mod recording;
 pub mod systems;
 pub mod testing;

@@ -89,7 +89,12 @@ async fn phase(name: &'static str, url: &str, args: &Args, tenants: &[String]) -
         let tenants = tenants.to_vec();
         let lines = args.lines;
         tasks.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
+            // http-core's TLS settings: the workspace's reqwest has no process-wide crypto provider
+            let http = billing_http_core::TlsConfig::default()
+                .reqwest_builder()
+                .expect("tls settings")
+                .build()
+                .expect("a reqwest client");
             let mut out = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);

@@ -224,7 +224,11 @@ async fn store_that_cannot_commit_answers_503_and_acknowledges_nothing() {
         .start()
         .await
         .unwrap();
-    let http = reqwest::Client::new();
+    let http = billing_http_core::TlsConfig::default()
+        .reqwest_builder()
+        .unwrap()
+        .build()
+        .unwrap();
     let submit = || {
         http.post(format!("{}/v1/tenants/a/order-lines", relay.url()))
             .bearer_auth(KEY)

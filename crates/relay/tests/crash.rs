@@ -98,7 +98,11 @@ async fn check_5_sigkill_between_claim_and_confirmation_pushes_once() {
     )
     .unwrap();
 
-    let http = reqwest::Client::new();
+    let http = billing_http_core::TlsConfig::default()
+        .reqwest_builder()
+        .unwrap()
+        .build()
+        .unwrap();
     let (mut relay, url) = spawn(&config, &log).await;
     for tenant in ["checkable", "blind", "pp"] {
         let r = reply(

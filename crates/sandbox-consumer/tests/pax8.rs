@@ -77,5 +77,6 @@ async fn a_miss_costs_one_request_and_explains_itself() -> Result<(), Box<dyn st
         err.to_string().contains("no recorded interaction matches"),
         "the explanation is in the error: {err}"
     );
+    assert!(!err.is_retryable(), "a miss is not worth retrying: {err:?}");
     Ok(())
 }

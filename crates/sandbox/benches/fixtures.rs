@@ -105,7 +105,11 @@ fn sandbox_page(c: &mut Criterion) {
             .await
             .unwrap()
     });
-    let http = reqwest::Client::new();
+    let http = billing_http_core::TlsConfig::default()
+        .reqwest_builder()
+        .unwrap()
+        .build()
+        .unwrap();
     let url = sb.url_for("orders?page=100&size=200");
     c.bench_function("sandbox_page_200", |b| {
         b.iter(|| {

@@ -7,6 +7,13 @@ use std::process::{Child, Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_billing-sandbox");
 
+/// A reqwest client with billing-http-core's TLS settings (the workspace builds reqwest with
+/// rustls but no process-wide crypto provider, so `reqwest::get` has none).
+fn http() -> reqwest::Client {
+    let tls = billing_http_core::TlsConfig::default();
+    tls.reqwest_builder().unwrap().build().unwrap()
+}
+
 /// The binary, started in `cwd` with nothing pointing at the repository.
 fn sandbox_in(cwd: &std::path::Path, args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
@@ -57,20 +64,26 @@ async fn binary_started_from_another_directory_serves_the_embedded_fixtures() {
     assert_eq!(urls.len(), 3, "{urls:?}");
 
     let cloudspot = &urls["cloudspot"];
-    let r = reqwest::get(format!("{cloudspot}artikels/")).await.unwrap();
+    let r = http()
+        .get(format!("{cloudspot}artikels/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert!(r.text().await.unwrap().contains("\"data\""));
 
     let pax8 = &urls["pax8"];
-    let r = reqwest::get(format!(
-        "{pax8}companies/11111111-2222-4333-8444-555555555555"
-    ))
-    .await
-    .unwrap();
+    let r = http()
+        .get(format!(
+            "{pax8}companies/11111111-2222-4333-8444-555555555555"
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200, "a recorded company");
 
     let ppms = &urls["ppms"];
-    let r = reqwest::Client::new()
+    let r = http()
         .post(format!("{ppms}pumapi/"))
         .form(&[("action", "getsystems"), ("apikey", "k")])
         .send()

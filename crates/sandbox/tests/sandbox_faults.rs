@@ -27,7 +27,11 @@ async fn start(plan: Option<FaultPlan>) -> Sandbox {
 
 fn http() -> reqwest::Client {
     // No pooling: a connection closed by a fault must not be reused by the next request.
-    reqwest::Client::builder()
+    // (a reqwest client with http-core's TLS settings: reqwest is built without a default
+    // crypto provider)
+    billing_http_core::TlsConfig::default()
+        .reqwest_builder()
+        .unwrap()
         .pool_max_idle_per_host(0)
         .build()
         .unwrap()

@@ -4,8 +4,18 @@
 use billing_sandbox::{Sandbox, Synthetic, pax8_company_id, ppms_login};
 use serde_json::Value;
 
+/// A reqwest client with http-core's TLS settings (reqwest is built without a default crypto
+/// provider).
+fn http() -> reqwest::Client {
+    billing_http_core::TlsConfig::default()
+        .reqwest_builder()
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
 async fn pumapi(sb: &Sandbox, form: &[(&str, &str)]) -> (u16, String) {
-    let r = reqwest::Client::new()
+    let r = http()
         .post(sb.url_for("site/pumapi/"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(
@@ -49,7 +59,7 @@ async fn ppms_users_lists_and_answers_each_user() {
 }
 
 async fn get_json(sb: &Sandbox, path: &str) -> (u16, Value) {
-    let r = reqwest::get(sb.url_for(path)).await.unwrap();
+    let r = http().get(sb.url_for(path)).send().await.unwrap();
     let status = r.status().as_u16();
     (
         status,
@@ -99,7 +109,7 @@ async fn pax8_token_endpoint_answers_a_bearer_token() {
         .start()
         .await
         .unwrap();
-    let r = reqwest::Client::new()
+    let r = http()
         .post(sb.url_for("token"))
         .header("content-type", "application/json")
         .body(r#"{"client_id": "x", "client_secret": "y"}"#)

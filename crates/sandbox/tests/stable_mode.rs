@@ -7,7 +7,10 @@ use billing_sandbox::{FAULT_HEADER, Sandbox, Vendor, embedded_cassettes};
 
 fn http() -> reqwest::Client {
     // No pooling: a connection closed by a fault must not be reused by the next request.
-    reqwest::Client::builder()
+    // (http-core's TLS settings: the workspace's reqwest has no process-wide crypto provider.)
+    billing_http_core::TlsConfig::default()
+        .reqwest_builder()
+        .unwrap()
         .pool_max_idle_per_host(0)
         .build()
         .unwrap()
@@ -204,10 +207,16 @@ async fn started_together_vendors_share_one_port_under_their_names() {
         "{}",
         cloudspot.url()
     );
-    let r = reqwest::get(cloudspot.url_for("artikels/")).await.unwrap();
+    let r = http()
+        .get(cloudspot.url_for("artikels/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(cloudspot.count("GET /artikels/"), 1);
-    let r = reqwest::get(format!("http://{}/nowhere/", all[0].addr()))
+    let r = http()
+        .get(format!("http://{}/nowhere/", all[0].addr()))
+        .send()
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 501);

@@ -5,15 +5,22 @@
 use billing_sandbox::{Sandbox, Synthetic, Vendor, pax8_company_id, ppms_login};
 use serde_json::{Value, json};
 
+/// A reqwest client with billing-http-core's TLS settings (the workspace builds reqwest with
+/// rustls but no process-wide crypto provider, so `reqwest::get` has none).
+fn http() -> reqwest::Client {
+    let tls = billing_http_core::TlsConfig::default();
+    tls.reqwest_builder().unwrap().build().unwrap()
+}
+
 async fn get(sb: &Sandbox, path: &str) -> (u16, Value) {
-    let r = reqwest::get(sb.url_for(path)).await.unwrap();
+    let r = http().get(sb.url_for(path)).send().await.unwrap();
     let status = r.status().as_u16();
     let body = r.bytes().await.unwrap();
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 async fn send(sb: &Sandbox, method: &str, path: &str, body: &Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
+    let r = http()
         .request(method.parse().unwrap(), sb.url_for(path))
         .header("content-type", "application/json")
         .body(body.to_string())
@@ -252,7 +259,7 @@ async fn pax8_large_unfiltered_lists_page_by_index() {
 // ─────────────────────────────────────────── PPMS ───────────────────────────────────────────
 
 async fn pumapi(sb: &Sandbox, form: &[(&str, &str)]) -> (u16, String) {
-    let r = reqwest::Client::new()
+    let r = http()
         .post(sb.url_for("pumapi/"))
         .form(form)
         .send()
@@ -366,7 +373,14 @@ async fn cloudspot_pages_are_linked_by_next_on_the_sandbox() {
     let mut url = sb.url_for("artikels/");
     let mut ids = Vec::new();
     for _ in 0..10 {
-        let bytes = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+        let bytes = http()
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         let page: Value = serde_json::from_slice(&bytes).unwrap();
         ids.extend(
             page["data"]

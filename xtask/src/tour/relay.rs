@@ -143,7 +143,10 @@ secret = {{ file = "{garage_token}" }}
     note("tenant `garage` pushes to a generic-HTTP ERP stand-in (Idempotency-Key, lookup URL)");
     note("credentials come from 0600 files; the configuration only names them");
     let tour = Tour {
-        http: reqwest::Client::new(),
+        // http-core's TLS settings: the workspace's reqwest has no process-wide crypto provider
+        http: billing_http_core::TlsConfig::default()
+            .reqwest_builder()?
+            .build()?,
         url: relay.url(),
     };
 

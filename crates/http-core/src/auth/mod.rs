@@ -74,6 +74,57 @@ pub mod token;
 pub use store::{TokenKey, TokenStore};
 pub use token::{StaticToken, Token, TokenCache, TokenCacheBuilder, TokenSource, TokenSourceFn};
 
+/// Checks a credential (API key, client id or secret, token) at a builder's `build()`: refuses an
+/// empty value, white space at either end, and any control character (CR, LF, NUL, TAB, DEL, …):
+/// CR or LF in a header value would break every request — or inject a header — so it fails once,
+/// at `build()`, with an [`Error::is_invalid_input`] config error that names `name` and never
+/// shows the value.
+///
+/// ```
+/// use billing_http_core::auth::validate_secret;
+/// assert!(validate_secret("api key", "k-123").is_ok());
+/// let e = validate_secret("api key", "k-123\r\nX-Evil: 1").unwrap_err();
+/// assert!(e.is_invalid_input());
+/// assert!(!e.to_string().contains("k-123"));
+/// ```
+pub fn validate_secret(name: &str, value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(Error::config(format!("{name} is empty")));
+    }
+    if value.trim() != value {
+        return Err(Error::config(format!(
+            "{name} starts or ends with white space"
+        )));
+    }
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(Error::config(format!(
+            "{name} contains a control character ({})",
+            c.escape_unicode()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a slug that becomes one path segment of every request (a company or tenant name)
+/// at `build()`: everything [`validate_secret`] refuses, and also `/`, `\`, `?`, `#`, `%`,
+/// white space, and the dot segments `.` and `..`, any of which would change the shape of the
+/// request path.
+pub fn validate_slug(name: &str, value: &str) -> Result<(), Error> {
+    validate_secret(name, value)?;
+    if value == "." || value == ".." {
+        return Err(Error::config(format!("{name} must not be a dot segment")));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_whitespace())
+    {
+        return Err(Error::config(format!(
+            "{name} must not contain {c:?}: it becomes a path segment"
+        )));
+    }
+    Ok(())
+}
+
 /// Where a credential goes on the request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -200,6 +251,40 @@ mod tests {
         assert!(!format!("{req:?}").contains("k-123"));
         assert!(!format!("{auth:?}").contains("k-123"));
         assert!(!auth.unauthorized(AuthTicket::default()).await);
+    }
+
+    #[test]
+    fn credentials_with_crlf_nul_or_other_control_characters_are_refused() {
+        for bad in [
+            "k\r\nX-Injected: 1",
+            "k\n",
+            "k\0",
+            "k\tk",
+            "k\u{7f}",
+            "k\u{85}",
+            "",
+            " k",
+            "k ",
+        ] {
+            let e = validate_secret("api key", bad).expect_err(bad);
+            assert!(e.is_invalid_input(), "{bad:?}");
+            assert!(!e.may_have_reached_server());
+            assert!(e.to_string().contains("api key"), "{e}");
+        }
+        let e = validate_secret("api key", "topsecret\n").expect_err("a newline is refused");
+        assert!(!format!("{e} {e:?}").contains("topsecret"));
+        for good in ["k-123", "eyJhbGciOi.x_y-z", "clé-ünïcode"] {
+            validate_secret("api key", good).expect(good);
+        }
+        for bad in [".", "..", "a/b", "a\\b", "a?b", "a#b", "a%2F", "a b", "a\r"] {
+            assert!(
+                validate_slug("slug", bad)
+                    .expect_err(bad)
+                    .is_invalid_input(),
+                "{bad:?}"
+            );
+        }
+        validate_slug("slug", "my-company_1.be").expect("an ordinary slug");
     }
 
     #[test]

@@ -40,12 +40,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::future::BoxFuture;
-use http::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::store::{LockAttempt, MemoryStore, TokenKey, TokenStore};
 use crate::auth::{Auth, AuthTicket, Placement};
-use crate::clock::{Clock, TokioClock};
+use crate::clock::{Clock, TokioClock, instant_after, system_time_after};
 use crate::error::{Error, ErrorKind};
 use crate::request::Request;
 
@@ -82,14 +81,16 @@ impl Token {
         Token::new(SecretString::from(value.into()), "Bearer", expires_at)
     }
 
-    /// `expires_at` computed as `now + expires_in` (OAuth2's `expires_in` seconds).
+    /// `expires_at` computed as `now + expires_in` (OAuth2's `expires_in` seconds), saturating:
+    /// a lifetime too long to represent ends in about a century (and a cache with a maximum
+    /// lifetime clamps it further), it never means "does not expire".
     pub fn expiring_in(
         value: impl Into<SecretString>,
         token_type: impl Into<String>,
         now: SystemTime,
         expires_in: Duration,
     ) -> Self {
-        Token::new(value, token_type, now.checked_add(expires_in))
+        Token::new(value, token_type, Some(system_time_after(now, expires_in)))
     }
 
     /// Remaining lifetime at `now` (`None` if the token does not expire; zero once expired).
@@ -189,6 +190,55 @@ where
     }
 }
 
+/// Default TTL of a store's refresh lock (Redis): 5 seconds, renewed by the holder while its
+/// refresh runs, so a holder that is killed stalls the others for at most this long.
+pub const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(5);
+
+/// Reads an OAuth2 `expires_in` (seconds) from its text, leniently: a positive number (integer,
+/// decimal or exponent form, surrounding white space allowed) is rounded up to whole seconds
+/// and saturates (`1e30` and values beyond `u64` are simply very long); zero, negative, `NaN`
+/// and anything that is not a number give `None` — "not given". Never fails.
+pub fn parse_expires_in(text: &str) -> Option<Duration> {
+    let secs: f64 = text.trim().parse().ok()?;
+    // `!(secs > 0.0)` also catches NaN; `as` saturates at u64::MAX (and maps +inf there)
+    if secs.is_nan() || secs <= 0.0 {
+        return None;
+    }
+    Some(Duration::from_secs(secs.ceil() as u64))
+}
+
+/// [`parse_expires_in`] for a JSON value: a number or a numeric string; `null`, booleans,
+/// arrays and objects give `None`.
+pub fn expires_in_from_json(value: &serde_json::Value) -> Option<Duration> {
+    match value {
+        serde_json::Value::Number(n) => parse_expires_in(&n.to_string()),
+        serde_json::Value::String(s) => parse_expires_in(s),
+        _ => None,
+    }
+}
+
+/// `#[serde(default, deserialize_with = "billing_http_core::auth::token::deserialize_expires_in")]`
+/// for an `Option<Duration>` field holding a token response's `expires_in`: reads any JSON value
+/// with [`expires_in_from_json`] and never fails, so a strange lifetime never breaks auth.
+pub fn deserialize_expires_in<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Duration>, D::Error> {
+    use serde::Deserialize;
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(value.as_ref().and_then(expires_in_from_json))
+}
+
+/// The lifetime to give a fetched token: `expires_in` when given and positive, else `default`
+/// (the vendor's documented lifetime), and never more than `max`. With
+/// [`Token::expiring_in`] this is the whole documented rule "missing or non-positive → the
+/// default, everything clamped to the maximum".
+pub fn clamp_lifetime(expires_in: Option<Duration>, default: Duration, max: Duration) -> Duration {
+    expires_in
+        .filter(|d| !d.is_zero())
+        .unwrap_or(default)
+        .min(max)
+}
+
 /// Default refresh-ahead margin: 5 minutes.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// Default jitter added to the margin: up to 1 minute.
@@ -253,7 +303,8 @@ impl TokenCacheBuilder {
         self
     }
     /// How long a store's refresh lock lives before it expires on its own (stores with expiry,
-    /// e.g. Redis; default 30 s), and how long to wait for another holder (default 35 s) before
+    /// e.g. Redis, whose holder renews it while the refresh runs; default
+    /// [`DEFAULT_LOCK_TTL`]), and how long to wait for another holder (default 35 s) before
     /// fetching anyway, polling the store every `poll` (default 100 ms).
     pub fn lock_timing(mut self, ttl: Duration, wait: Duration, poll: Duration) -> Self {
         self.lock_ttl = ttl;
@@ -346,9 +397,9 @@ impl Entry {
 
 struct Failure {
     at: Instant,
-    kind: ErrorKind,
-    status: Option<StatusCode>,
-    message: String,
+    /// The token call's error, repeated (with its kind, status, operation and source) to the
+    /// callers that come within the floor.
+    error: Error,
 }
 
 impl TokenCache {
@@ -369,7 +420,7 @@ impl TokenCache {
             jitter: DEFAULT_REFRESH_JITTER,
             failure_floor: DEFAULT_FAILURE_FLOOR,
             max_lifetime: None,
-            lock_ttl: Duration::from_secs(30),
+            lock_ttl: DEFAULT_LOCK_TTL,
             lock_poll: Duration::from_millis(100),
             lock_wait: Duration::from_secs(35),
         }
@@ -454,9 +505,7 @@ impl TokenCache {
             Err(e) => {
                 st.last_failure = Some(Failure {
                     at: inner.clock.now(),
-                    kind: e.kind(),
-                    status: e.status(),
-                    message: e.to_string(),
+                    error: e.clone(),
                 });
                 let now = inner.clock.now();
                 if let Some(cur) = st.current.as_ref().filter(|c| c.valid(now)) {
@@ -487,22 +536,20 @@ impl CacheInner {
             .map(|e| (e.token.clone(), AuthTicket(e.ticket)))
     }
 
+    /// The last failure again, for a caller within the floor: same kind, status, operation and
+    /// source (so a vendor maps it as it mapped the original), no new token request.
     fn floor_error(&self, f: &Failure, since: Duration) -> Error {
         let wait = self.failure_floor.saturating_sub(since);
-        let mut e = Error::new(
-            f.kind,
-            format!(
-                "token refresh failed recently, next attempt in {} ms: {}",
-                wait.as_millis(),
-                f.message
-            ),
-        )
-        .with_retry_after(Some(wait))
-        .with_reached_server(false);
-        if let Some(s) = f.status {
-            e = e.with_status(s);
-        }
-        e
+        let message = format!(
+            "token refresh failed recently, next attempt in {} ms: {}",
+            wait.as_millis(),
+            f.error.message()
+        );
+        f.error
+            .clone()
+            .with_message(message)
+            .with_retry_after(Some(wait))
+            .with_reached_server(false)
     }
 
     /// Makes an entry for `token`, with the refresh point placed `margin + jitter` before its
@@ -515,10 +562,10 @@ impl CacheInner {
             None => (None, None),
             Some(remaining) => {
                 let jitter = self.jitter.mul_f64(fastrand::f64());
-                let margin = (self.margin + jitter).min(remaining / 2);
+                let margin = self.margin.saturating_add(jitter).min(remaining / 2);
                 (
-                    Some(now + remaining.saturating_sub(margin)),
-                    Some(now + remaining),
+                    Some(instant_after(now, remaining.saturating_sub(margin))),
+                    Some(instant_after(now, remaining)),
                 )
             }
         };
@@ -542,7 +589,7 @@ impl CacheInner {
                 rem > self.margin
                     && self
                         .max_lifetime
-                        .is_none_or(|max| rem <= max + Duration::from_secs(60))
+                        .is_none_or(|max| rem <= max.saturating_add(Duration::from_secs(60)))
             }
         }
     }
@@ -628,12 +675,8 @@ impl CacheInner {
             ));
         }
         if let Some(max) = self.max_lifetime {
-            let limit = self.clock.system_now().checked_add(max);
-            token.expires_at = match (token.expires_at, limit) {
-                (Some(e), Some(l)) => Some(e.min(l)),
-                (None, l) => l,
-                (e, None) => e,
-            };
+            let limit = system_time_after(self.clock.system_now(), max);
+            token.expires_at = Some(token.expires_at.map_or(limit, |e| e.min(limit)));
         }
         if let Err(e) = self.store.save(&self.key, &token).await {
             tracing::warn!(vendor = %self.key.vendor(), error = %e, "token store save failed; token kept in memory only");
@@ -662,7 +705,12 @@ impl Auth for TokenCache {
         request: &'a mut Request,
     ) -> BoxFuture<'a, Result<AuthTicket, Error>> {
         Box::pin(async move {
-            let (token, ticket) = self.token_with_ticket().await?;
+            // the request is never sent without a token: say so, and keep the token call's own
+            // error (POST token, its status) inside
+            let (token, ticket) = self
+                .token_with_ticket()
+                .await
+                .map_err(Error::token_unavailable)?;
             self.inner.placement.apply(request, &token.value);
             Ok(ticket)
         })

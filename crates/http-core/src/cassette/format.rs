@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::base64;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 /// Version of the cassette format written by this crate. Loading a file with another version
 /// is an error that says which version was found.
@@ -202,7 +203,7 @@ impl StoredBody {
                 ..StoredBody::default()
             },
             Err(_) => StoredBody {
-                body_base64: Some(base64::encode(bytes)),
+                body_base64: Some(BASE64.encode(bytes)),
                 ..StoredBody::default()
             },
         }
@@ -214,9 +215,12 @@ impl StoredBody {
             return Ok(Bytes::from(lines.concat()));
         }
         if let Some(b64) = &self.body_base64 {
-            return base64::decode(b64)
+            // ASCII white space is ignored, so hand-written cassettes may wrap long lines
+            let clean: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+            return BASE64
+                .decode(clean)
                 .map(Bytes::from)
-                .ok_or_else(|| CassetteError::Invalid("body_base64 is not valid base64".into()));
+                .map_err(|_| CassetteError::Invalid("body_base64 is not valid base64".into()));
         }
         if let Some(json) = &self.body_json {
             return serde_json::to_vec(json)

@@ -1,7 +1,8 @@
 //! Recorded fixtures ("cassettes"): the file format, recording and replay transports,
 //! matching, scrubbing, and the recording-scenario types vendor crates implement.
 //!
-//! This module is always compiled (it is small and needs no extra dependency).
+//! Test machinery, compiled only with the `recording` feature: a program that calls a vendor
+//! API never needs it.
 //!
 //! ## The file format
 //!
@@ -68,7 +69,6 @@
 //!
 //! See `docs/fixtures.md` in the repository for the recording workflow.
 
-mod base64;
 mod format;
 pub mod matching;
 mod record;

@@ -9,14 +9,8 @@ pub async fn client() -> Result<(pax8::Client, Option<Sandbox>), Box<dyn std::er
         std::env::var("PAX8_CLIENT_ID").is_ok() && std::env::var("PAX8_CLIENT_SECRET").is_ok();
     if live {
         eprintln!("live mode: using PAX8_CLIENT_ID / PAX8_CLIENT_SECRET");
-        let mut b = pax8::Client::builder().credentials_from_env();
-        if let Ok(url) = std::env::var("PAX8_BASE_URL") {
-            b = b.base_url(url);
-        }
-        if let Ok(url) = std::env::var("PAX8_TOKEN_URL") {
-            b = b.token_url(url);
-        }
-        return Ok((b.build()?, None));
+        // PAX8_BASE_URL and PAX8_TOKEN_URL are read too when set
+        return Ok((pax8::Client::from_env()?, None));
     }
     let sandbox = Sandbox::builder("pax8")
         .all_fixtures()?

@@ -129,9 +129,11 @@ impl Address {
     /// Optional validation helper (PAX8-Q52): whether `country` is two upper-case ASCII letters,
     /// the form the newer spec requires on create.
     pub fn country_is_alpha2(&self) -> bool {
-        self.country
-            .as_deref()
-            .is_some_and(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        self.country.as_deref().is_some_and(Self::is_alpha2)
+    }
+
+    fn is_alpha2(c: &str) -> bool {
+        c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())
     }
 }
 
@@ -230,6 +232,23 @@ impl NewCompany {
         self.external_id = Some(id.into());
         self
     }
+
+    /// Client-side check against the spec's `Company` schema: every required field is always
+    /// sent (the struct has no optional required field), and a `country` must be an ISO
+    /// 3166-1 alpha-2 code (the schema's pattern `^[A-Z]{2}$`, PAX8-Q52).
+    pub fn validate(&self) -> Result<(), String> {
+        check_country(Some(&self.address))
+    }
+}
+
+/// The schema's `Address.country` pattern, checked on write bodies only (PAX8-Q52).
+fn check_country(address: Option<&Address>) -> Result<(), String> {
+    match address.and_then(|a| a.country.as_deref()) {
+        Some(c) if !Address::is_alpha2(c) => Err(format!(
+            "address country {c:?} is not an ISO 3166-1 alpha-2 code (two capital letters)"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Body of `PATCH /companies/{id}` (E04): only the fields that are set are sent (PAX8-Q10). An
@@ -321,5 +340,14 @@ impl CompanyUpdate {
     /// Whether no field is set (such an update is rejected before any HTTP call).
     pub fn is_empty(&self) -> bool {
         self == &Self::default()
+    }
+
+    /// Client-side check against the spec: "at least one parameter has to be modified", and a
+    /// `country` must be an ISO 3166-1 alpha-2 code (PAX8-Q10, PAX8-Q52).
+    pub fn validate(&self) -> Result<(), String> {
+        if self.is_empty() {
+            return Err("a company update needs at least one field".into());
+        }
+        check_country(self.address.as_ref())
     }
 }

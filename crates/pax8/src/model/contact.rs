@@ -106,12 +106,17 @@ impl Contact {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactType {
-    /// The role (`Admin`, `Billing`, `Technical`).
-    #[serde(rename = "type")]
+    /// The role (`Admin`, `Billing`, `Technical`). The spec requires neither property of a
+    /// contact type; a missing `type` reads as `Unknown("")`.
+    #[serde(rename = "type", default = "unknown_kind")]
     pub kind: ContactKind,
     /// Whether the contact is the primary one for the role.
     #[serde(default, deserialize_with = "bool_or_false")]
     pub primary: bool,
+}
+
+fn unknown_kind() -> ContactKind {
+    ContactKind::Unknown(String::new())
 }
 
 fn bool_or_false<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {

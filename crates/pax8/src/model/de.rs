@@ -1,9 +1,8 @@
 //! Lenient deserialisation helpers of the models (PAX8-Q19, §3.7, §3.8): the shared ones come
 //! from `billing_http_core::lenient`; the unsigned-integer ones are Pax8's own.
 //!
-//! Everything goes through `serde_json::Value`, which also makes the helpers work inside
-//! `#[serde(flatten)]` structs and with serde_json's `arbitrary_precision` feature (which the
-//! workspace enables through `rust_decimal`).
+//! Decimals are read from the number's exact JSON text (see `billing_http_core::lenient`);
+//! the whole-number helpers go through `serde_json::Value`, whose integers are exact.
 
 use serde::de::{Deserialize, Deserializer, Error as _};
 
@@ -49,5 +48,20 @@ macro_rules! lenient_uint {
 }
 
 lenient_uint!(opt_u16, u16);
+#[cfg(feature = "webhooks")]
 lenient_uint!(opt_u32, u32);
-lenient_uint!(opt_u64, u64);
+
+/// Like `opt_string`, but never an error: an object or an array gives `None`.
+pub(crate) fn lenient_opt_string<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(
+        match Option::<Value>::deserialize(d)?.unwrap_or(Value::Null) {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        },
+    )
+}

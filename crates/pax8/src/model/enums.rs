@@ -357,6 +357,14 @@ pub enum DraftMonth {
 }
 
 impl DraftMonth {
+    /// An English label for people (`Current month`, `Next month`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Current => "Current month",
+            Self::Next => "Next month",
+        }
+    }
+
     /// The `monthOffset` value sent on the wire.
     pub fn month_offset(self) -> u8 {
         match self {
@@ -366,8 +374,42 @@ impl DraftMonth {
     }
 }
 
-/// A `sort` value: one `field,direction` string, never a separate direction parameter
-/// (PAX8-Q31).
+/// A field a list endpoint sorts by, and how that endpoint writes the direction (PAX8-Q31).
+///
+/// The spec's `sort` enums differ per endpoint: subscriptions list `field,direction` pairs
+/// (`quantity,asc`, `price,desc`), while companies, products, invoices and usage summaries
+/// list bare field names (`name`, `vendor`, `invoiceDate`, `partnerTotal`) and describe the
+/// Spring-style `field,direction` form in prose. A server that enforces those enums refuses
+/// `name,asc`, so an ascending sort is sent as the bare field there (valid under both
+/// readings) and a descending one as `field,desc` (the form the spec describes).
+pub trait SortField: fmt::Display {
+    /// `true` when the endpoint's `sort` enum lists `field,direction` pairs, so an ascending
+    /// sort is written `field,asc` (subscriptions); `false` when it lists bare fields, so an
+    /// ascending sort is written as the bare field.
+    const PAIRED: bool;
+}
+
+macro_rules! sort_fields {
+    ($($ty:ty => $paired:expr),* $(,)?) => {$(
+        impl SortField for $ty {
+            const PAIRED: bool = $paired;
+        }
+    )*};
+}
+
+sort_fields! {
+    CompanySortField => false,
+    ProductSortField => false,
+    InvoiceSortField => false,
+    UsageSummarySortField => false,
+    SubscriptionSortField => true,
+}
+
+/// A typed `sort` value: one query value, never a separate direction parameter (PAX8-Q31).
+/// How it is written depends on the endpoint ([`SortField`]): `Sort::asc(CompanySortField::Name)`
+/// sends `sort=name`, `Sort::desc(CompanySortField::Name)` sends `sort=name,desc`,
+/// `Sort::asc(SubscriptionSortField::Price)` sends `sort=price,asc`. Every list query also has
+/// a `sort_raw` setter, sent verbatim, for values this type cannot express.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Sort<F> {
@@ -395,15 +437,20 @@ impl<F> Sort<F> {
     }
 }
 
-impl<F: fmt::Display> Sort<F> {
-    /// The wire value, `field,direction`.
+impl<F: SortField> Sort<F> {
+    /// The wire value: `field` or `field,desc`, or `field,asc|desc` where the endpoint lists
+    /// pairs (see [`SortField`]).
     pub fn to_query_value(&self) -> String {
-        format!("{},{}", self.field, self.direction)
+        self.to_string()
     }
 }
 
-impl<F: fmt::Display> fmt::Display for Sort<F> {
+impl<F: SortField> fmt::Display for Sort<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{},{}", self.field, self.direction)
+        if F::PAIRED || self.direction != SortDirection::Asc {
+            write!(f, "{},{}", self.field, self.direction)
+        } else {
+            write!(f, "{}", self.field)
+        }
     }
 }

@@ -1,5 +1,10 @@
 //! String-newtype identifiers.
 //!
+//! Every id implements `From<&str>`, `From<String>`, `FromStr`, `Display` and `AsRef<str>`,
+//! and every call taking an id takes `impl Into<TheId>`: `client.companies().get("c-1")`
+//! compiles. An id that would change a request path's shape (empty, `.`, `..`) is refused
+//! before anything is sent (see [`crate::paths::seg`]).
+//!
 //! The spec declares ids as `format: uuid`, but its own examples contain values that are not
 //! UUIDs (PAX8-Q17). Ids are therefore opaque strings: never validated, never re-cased, and
 //! percent-encoded when they are put into a path.
@@ -65,8 +70,30 @@ macro_rules! string_id {
                 s.clone()
             }
         }
+
+        impl From<&String> for $name {
+            fn from(s: &String) -> Self {
+                Self(s.clone())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(Self(s.to_owned()))
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
     )+};
 }
+#[cfg(feature = "webhooks")]
+pub(crate) use string_id;
 
 string_id! {
     /// Id of a company (a partner's end customer).

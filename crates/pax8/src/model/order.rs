@@ -84,26 +84,26 @@ pub struct LineItem {
     /// Provisioning start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provision_start_date: Option<Pax8DateTime>,
-    /// Line number (usually absent on reads).
+    /// Line number (usually absent on reads; a `number` in the spec).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_u32"
+        deserialize_with = "de::opt_decimal"
     )]
-    pub line_item_number: Option<u32>,
+    pub line_item_number: Option<Decimal>,
     /// Billing term.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_term: Option<BillingTerm>,
     /// Parent subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_subscription_id: Option<SubscriptionId>,
-    /// Parent line number.
+    /// Parent line number (a `number` in the spec).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_u32"
+        deserialize_with = "de::opt_decimal"
     )]
-    pub parent_line_item_number: Option<u32>,
+    pub parent_line_item_number: Option<Decimal>,
     /// Quantity.
     #[serde(
         default,
@@ -179,15 +179,21 @@ impl CreateOrder {
         self
     }
 
-    /// The order as it will be sent (PAX8-Q25): unnumbered lines get the numbers 1..n in order
-    /// (skipping numbers already taken), line numbers must be unique, every
-    /// `parentLineItemNumber` must name a line of this order, and there must be at least one
-    /// line. Errors are client-side validation messages.
+    /// The order as it will be sent (PAX8-Q25): every line carries `companyId` (the order's
+    /// unless the line sets its own), unnumbered lines get the numbers 1..n in order (skipping
+    /// numbers already taken), line numbers must be unique, every `parentLineItemNumber` must
+    /// name a line of this order, and there must be at least one line. Errors are client-side
+    /// validation messages.
     pub fn prepared(&self) -> Result<CreateOrder, String> {
         if self.line_items.is_empty() {
             return Err("an order needs at least one line item".into());
         }
         let mut out = self.clone();
+        for line in &mut out.line_items {
+            if line.company_id.is_none() {
+                line.company_id = Some(self.company_id.clone());
+            }
+        }
         let mut taken: HashSet<u32> = HashSet::new();
         for line in &out.line_items {
             if let Some(n) = line.line_item_number
@@ -219,14 +225,21 @@ impl CreateOrder {
     }
 }
 
-/// One line of [`CreateOrder`] (§5.15). `companyId`, `subscriptionId` and `id` are never sent
-/// (PAX8-Q25); the commitment id is spelled `commitmentTermId` (PAX8-Q23).
+/// One line of [`CreateOrder`] (§5.15). The official spec's `CreateLineItem` schema requires
+/// `productId`, `companyId`, `lineItemNumber`, `quantity` and `billingTerm`: `companyId` is
+/// taken from the order and `lineItemNumber` numbered 1..n unless set here (PAX8-Q25).
+/// `subscriptionId` and `id` are never sent; the commitment id is spelled `commitmentTermId`
+/// (PAX8-Q23).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateLineItem {
     /// Product to order.
     pub product_id: ProductId,
+    /// The ordering company; `None` is filled in from [`CreateOrder::company_id`] before
+    /// sending (the spec requires it on every line, PAX8-Q25).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<CompanyId>,
     /// Line number; `None` is filled in 1..n before sending (PAX8-Q25).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line_item_number: Option<u32>,
@@ -259,6 +272,7 @@ impl CreateLineItem {
     pub fn new(product_id: impl Into<ProductId>, quantity: u32, billing_term: BillingTerm) -> Self {
         Self {
             product_id: product_id.into(),
+            company_id: None,
             line_item_number: None,
             quantity,
             billing_term,
@@ -290,6 +304,12 @@ impl CreateLineItem {
         let mut line = Self::new(product_id, quantity, billing_term);
         line.commitment_term_id = commitment_term_id;
         Ok(line)
+    }
+
+    /// Sets the line's company explicitly (by default the order's company is sent).
+    pub fn company(mut self, id: impl Into<CompanyId>) -> Self {
+        self.company_id = Some(id.into());
+        self
     }
 
     /// Sets the line number explicitly.

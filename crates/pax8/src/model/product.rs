@@ -220,20 +220,21 @@ pub struct Commitment {
         deserialize_with = "de::opt_bool"
     )]
     pub auto_renew: Option<bool>,
-    /// Renewal window before the term ends, in days.
+    /// Renewal window before the term ends, in days (a `number` in the spec: fractions and
+    /// negatives decode too).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_u32"
+        deserialize_with = "de::opt_decimal"
     )]
-    pub renewal_window_days_before_term_end: Option<u32>,
-    /// Renewal window after the term ends, in days.
+    pub renewal_window_days_before_term_end: Option<Decimal>,
+    /// Renewal window after the term ends, in days (a `number` in the spec).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_u32"
+        deserialize_with = "de::opt_decimal"
     )]
-    pub renewal_window_days_after_term_end: Option<u32>,
+    pub renewal_window_days_after_term_end: Option<Decimal>,
     /// Whether the quantity may go up during the term.
     #[serde(
         default,
@@ -314,13 +315,13 @@ pub struct Pricing {
     /// Commitment term text, such as `3-Year`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commitment_term: Option<String>,
-    /// Commitment length in months.
+    /// Commitment length in months (a `number` in the spec).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_u32"
+        deserialize_with = "de::opt_decimal"
     )]
-    pub commitment_term_in_months: Option<u32>,
+    pub commitment_term_in_months: Option<Decimal>,
     /// Pricing model (`type` on the wire).
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub pricing_type: Option<PricingType>,

@@ -156,7 +156,7 @@ pub struct SubscriptionUpdate {
     /// New customer price.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        with = "rust_decimal::serde::arbitrary_precision_option"
+        serialize_with = "billing_http_core::lenient::opt_decimal_as_number"
     )]
     pub price: Option<Decimal>,
     /// New billing term.
@@ -180,7 +180,7 @@ pub struct SubscriptionUpdate {
     /// Partner cost (writability unverified).
     #[serde(
         skip_serializing_if = "Option::is_none",
-        with = "rust_decimal::serde::arbitrary_precision_option"
+        serialize_with = "billing_http_core::lenient::opt_decimal_as_number"
     )]
     pub partner_cost: Option<Decimal>,
     /// Replaces the full set of provisioning values (PAX8-Q12).
@@ -191,13 +191,21 @@ pub struct SubscriptionUpdate {
 }
 
 impl SubscriptionUpdate {
-    /// An empty, checked update; set at least one of the four key fields.
+    /// An empty, checked update: [`SubscriptionUpdate::validate`] (run by
+    /// `subscriptions().update`) refuses it until at least one of `quantity`, `price`,
+    /// `billing_term` and `start_date` is set, as the spec requires.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// An update that skips the one-of-four check, for example to send only
     /// `provisioning_details` (whether the server accepts that is unverified).
+    ///
+    /// **This can send a body the spec forbids.** The official spec requires at least one of
+    /// `price`, `billingTerm`, `quantity` and `startDate` (an `anyOf` on the request body); an
+    /// update built here without any of them is sent anyway, and a server that enforces the
+    /// spec answers 400 or 422. Use it only to probe a server that is known to accept such
+    /// updates; [`SubscriptionUpdate::new`] stays strict.
     pub fn unchecked() -> Self {
         Self {
             unchecked: true,

@@ -96,6 +96,13 @@ impl Fake {
         f
     }
 
+    /// A fake (token endpoint included) that answers `method path` with `reply`.
+    pub fn answering(method: &str, path: &str, reply: Reply) -> Self {
+        let f = Fake::new();
+        f.on(method, path, vec![reply]);
+        f
+    }
+
     /// A fake that also answers `GET /v1/companies/c1` with a minimal company.
     pub fn with_company_c1() -> Self {
         let f = Fake::new();
@@ -199,7 +206,26 @@ pub fn client_with(fake: &Fake, clock: &ManualClock) -> pax8::ClientBuilder {
         })
         .transport(Arc::new(fake.clone()))
         .clock(Arc::new(clock.clone()))
-        .requests_per_minute(60_000)
+        .rate_limit(pax8::Quota::per_minute(60_000))
+}
+
+/// A token response body for transports written in a test.
+pub const TOKEN_JSON: &str = r#"{"access_token":"tok-1","expires_in":86400,"token_type":"Bearer"}"#;
+
+/// A client on another transport (one that answers `POST /v1/token` itself): base
+/// `https://api.pax8.test/v1`, webhooks `https://api.pax8.test/api/v2`, a virtual clock and no
+/// client-side quota.
+pub fn client_on(transport: Arc<dyn Transport>) -> pax8::Client {
+    pax8::Client::builder()
+        .credentials("example-client-id", "example-client-secret")
+        .base_url("https://api.pax8.test/v1")
+        .token_url("https://api.pax8.test/v1/token")
+        .webhooks_base_url("https://api.pax8.test/api/v2")
+        .transport(transport)
+        .clock(Arc::new(ManualClock::new()))
+        .no_rate_limit()
+        .build()
+        .unwrap()
 }
 
 pub fn client(fake: &Fake) -> (pax8::Client, ManualClock) {

@@ -82,7 +82,13 @@ impl Harness {
             relay: None,
             dir,
             clock: SteppedClock::new(),
-            http: reqwest::Client::new(),
+            // reqwest with http-core's TLS settings: the workspace's reqwest has no
+            // process-wide crypto provider
+            http: billing_http_core::TlsConfig::default()
+                .reqwest_builder()
+                .unwrap()
+                .build()
+                .unwrap(),
             config_text,
             adapters: adapters
                 .into_iter()

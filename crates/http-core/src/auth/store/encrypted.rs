@@ -108,7 +108,7 @@ impl EncryptionKey {
                     return Ok(Self::from_bytes(bytes));
                 }
             }
-            Err(::keyring::Error::NoEntry) => {}
+            Err(keyring_core::Error::NoEntry) => {}
             Err(e) => return Err(keyring_error("cannot read the token encryption key", e)),
         }
         let key = Self::generate();

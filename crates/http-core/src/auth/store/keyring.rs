@@ -1,8 +1,13 @@
 //! [`KeyringStore`]: tokens in the OS keyring (feature `keyring`).
 //!
-//! Backends (the `keyring` crate, v3): on **Linux the kernel keyutils store**, which needs no
-//! D-Bus, no desktop session and no unlock prompt, so it works on headless servers and in CI;
-//! the macOS Keychain; the Windows Credential Manager.
+//! Backends, through [`keyring_core`] 1.x and one store crate per platform (the keyring
+//! maintainers' recommendation for libraries): on **Linux the kernel keyutils store**
+//! (`linux-keyutils-keyring-store`), which needs no D-Bus, no desktop session and no unlock
+//! prompt, so it works on headless servers and in CI; the macOS Keychain
+//! (`apple-native-keyring-store`); the Windows Credential Manager
+//! (`windows-native-keyring-store`). The store is chosen here, per entry: keyring-core's
+//! process-wide default store is neither read nor set, so an application's own keyring
+//! configuration is left alone. Other platforms have no keyring store (an error on use).
 //!
 //! Trade-offs:
 //! * The token is out of the file system: backups, misconfigured home-folder permissions and
@@ -16,11 +21,15 @@
 //!
 //! Entries are named service `billing-sdk` (configurable), user `<vendor>:<key id>`, and hold
 //! the same JSON record as the file store: token, type, expiry, vendor, base URL, client-id
-//! hash. Never the client secret.
+//! hash. Never the client secret. On Linux the keyutils description is
+//! `keyring-rs:<user>@<service>`, as with the `keyring` 3 crate used before, so entries written
+//! before the upgrade are still found.
 
 use std::fmt;
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use keyring_core::{CredentialStore, Entry};
 
 use super::{TokenKey, TokenStore, decode_record, encode_record, store_error};
 use crate::auth::token::Token;
@@ -65,34 +74,53 @@ impl KeyringStore {
     }
 
     /// The keyring entry holding `key`'s token (the platform's native store; on Linux the
-    /// kernel keyutils store, chosen explicitly whatever other crates enable).
-    pub fn entry(&self, key: &TokenKey) -> Result<::keyring::Entry, Error> {
+    /// kernel keyutils store, chosen explicitly whatever other crates configure).
+    pub fn entry(&self, key: &TokenKey) -> Result<Entry, Error> {
         entry(&self.service, &Self::user_for(key))
     }
 }
 
-/// The native entry for (`service`, `user`).
-pub(crate) fn entry(service: &str, user: &str) -> Result<::keyring::Entry, Error> {
+/// The platform's native credential store.
+fn native_store() -> keyring_core::Result<Arc<CredentialStore>> {
     #[cfg(target_os = "linux")]
     {
-        use ::keyring::keyutils::KeyutilsCredential;
-        // In a thread that has no session keyring yet, the first lookup installs one (and links
-        // the user's persistent keyring into it), so a credential built before that points at a
-        // keyring that is no longer the session's and writes fail. Build once to settle the
-        // thread's keyrings, then build the credential we use.
-        let _ = KeyutilsCredential::new_with_target(None, service, user);
-        let cred = KeyutilsCredential::new_with_target(None, service, user)
-            .map_err(|e| keyring_error("cannot name keyring entry", e))?;
-        Ok(::keyring::Entry::new_with_credential(Box::new(cred)))
+        // the entry names of the `keyring` 3 crate: `keyring-rs:<user>@<service>`
+        let config = std::collections::HashMap::from([("prefix", "keyring-rs:")]);
+        Ok(linux_keyutils_keyring_store::Store::new_with_configuration(
+            &config,
+        )?)
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(target_vendor = "apple")]
     {
-        ::keyring::Entry::new(service, user)
-            .map_err(|e| keyring_error("cannot name keyring entry", e))
+        Ok(apple_native_keyring_store::keychain::Store::new()?)
+    }
+    #[cfg(windows)]
+    {
+        Ok(windows_native_keyring_store::Store::new()?)
+    }
+    #[cfg(not(any(target_os = "linux", target_vendor = "apple", windows)))]
+    {
+        Err(keyring_core::Error::NotSupportedByStore(
+            "no OS keyring store for this platform".to_owned(),
+        ))
     }
 }
 
-pub(crate) fn keyring_error(what: &str, e: ::keyring::Error) -> Error {
+/// The entry (`service`, `user`) in the platform's native store, as used by [`KeyringStore`]
+/// and by [`EncryptionKey::from_keyring`](super::encrypted::EncryptionKey::from_keyring)
+/// (e.g. to delete a stored encryption key).
+pub fn entry(service: &str, user: &str) -> Result<Entry, Error> {
+    let store = native_store().map_err(|e| keyring_error("no keyring store", e))?;
+    // Linux: in a thread that has no session keyring yet, the first lookup installs one (and
+    // links the user's persistent keyring into it), so a credential built before that points at
+    // a keyring that is no longer the session's and writes fail. Build once to settle the
+    // thread's keyrings, then build the credential we use. Harmless elsewhere.
+    let _ = Entry::new_in_store(&store, service, user);
+    Entry::new_in_store(&store, service, user)
+        .map_err(|e| keyring_error("cannot name keyring entry", e))
+}
+
+pub(crate) fn keyring_error(what: &str, e: keyring_core::Error) -> Error {
     store_error(format!("keyring: {what}"), e)
 }
 
@@ -116,10 +144,10 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-fn read(entry: &::keyring::Entry) -> Result<Option<Vec<u8>>, Error> {
+fn read(entry: &Entry) -> Result<Option<Vec<u8>>, Error> {
     match entry.get_secret() {
         Ok(b) => Ok(Some(b)),
-        Err(::keyring::Error::NoEntry) => Ok(None),
+        Err(keyring_core::Error::NoEntry) => Ok(None),
         Err(e) => Err(keyring_error("cannot read entry", e)),
     }
 }
@@ -163,7 +191,7 @@ impl TokenStore for KeyringStore {
             };
             if holds_it {
                 match entry.delete_credential() {
-                    Ok(()) | Err(::keyring::Error::NoEntry) => {}
+                    Ok(()) | Err(keyring_core::Error::NoEntry) => {}
                     Err(e) => return Err(keyring_error("cannot delete entry", e)),
                 }
             }

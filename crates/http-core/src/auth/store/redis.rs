@@ -118,8 +118,8 @@ impl RedisStore {
             return Ok(c.clone());
         }
         let config = redis::AsyncConnectionConfig::new()
-            .set_connection_timeout(self.connect_timeout)
-            .set_response_timeout(self.response_timeout);
+            .set_connection_timeout(Some(self.connect_timeout))
+            .set_response_timeout(Some(self.response_timeout));
         let c = self
             .client
             .get_multiplexed_async_connection_with_config(&config)
