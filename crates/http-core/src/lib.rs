@@ -77,6 +77,7 @@ pub mod classify;
 pub mod client;
 pub mod clock;
 pub mod error;
+pub mod ids;
 pub mod lenient;
 pub mod rate_limit;
 pub mod request;
