@@ -1,0 +1,330 @@
+//! The shared machinery of the vendor crates' blocking clients (feature `blocking`).
+//!
+//! `ppms::blocking::Client`, `pax8::blocking::Client` and `cloudspot::blocking::Client` wrap
+//! their crate's async client and run each call to completion on a [`Runtime`] owned by the
+//! client — the convention of `reqwest::blocking`. This module holds what the three share, so
+//! they cannot drift:
+//!
+//! - [`Runtime`]: a small tokio runtime (one worker thread, time and I/O drivers) built once per
+//!   client and shared by its clones through an `Arc`. The worker keeps connection tasks, token
+//!   refreshes and prefetches running between calls. It is shut down in the background when the
+//!   last clone is dropped, so dropping a blocking client never panics, not even inside an async
+//!   runtime.
+//! - [`Runtime::run`]: runs one call. Called from inside an async runtime (where tokio's
+//!   `block_on` would panic), it returns the vendor's error built from [`InsideRuntime`]: a
+//!   configuration error ([`Error::is_invalid_input`]) saying "the blocking client cannot be
+//!   used inside an async runtime; use the async client". Nothing is sent.
+//! - [`Iter`]: a stream of results (a Pax8 `Paginator`, say) as an [`Iterator`] that fetches
+//!   lazily, page by page, as it is advanced.
+//! - [`blocking_builder_methods!`](crate::blocking_builder_methods) and
+//!   [`blocking_calls!`](crate::blocking_calls): the forwarding methods of the blocking builders
+//!   and call groups, generated from one list each.
+//!
+//! Why a check with [`tokio::runtime::Handle::try_current`] and not a dedicated thread (as
+//! `reqwest::blocking` does): a call borrows its arguments and its call group (`&NewOrder`,
+//! `ppms::Users<'_>`), so its future is not `'static` and cannot be sent to another thread
+//! without copying every argument. The check also refuses calls from a
+//! `tokio::task::spawn_blocking` closure (the thread has a runtime handle): there, use the
+//! async client with `tokio::runtime::Handle::current().block_on(..)`.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::{Stream, StreamExt};
+
+use crate::Error;
+
+/// The message of the error returned when a blocking client is called inside an async runtime.
+pub const INSIDE_RUNTIME_MESSAGE: &str =
+    "the blocking client cannot be used inside an async runtime; use the async client";
+
+/// A blocking call was made inside an async runtime, where it would block (or panic) the
+/// runtime's thread. Nothing was sent.
+///
+/// Each vendor crate converts it into its own `Error` (a configuration error:
+/// `is_invalid_input()` is true); `billing_http_core::Error::from(InsideRuntime)` is
+/// [`Error::config`] with [`INSIDE_RUNTIME_MESSAGE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct InsideRuntime;
+
+impl fmt::Display for InsideRuntime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(INSIDE_RUNTIME_MESSAGE)
+    }
+}
+
+impl std::error::Error for InsideRuntime {}
+
+impl From<InsideRuntime> for Error {
+    fn from(_: InsideRuntime) -> Self {
+        Error::config(INSIDE_RUNTIME_MESSAGE)
+    }
+}
+
+/// The runtime of a blocking client: built once per client, shared by its clones.
+///
+/// Cheap to clone (an `Arc`). The last clone dropped shuts the runtime down in the background
+/// (`tokio::runtime::Runtime::shutdown_background`): tasks still running are cancelled, and
+/// dropping never blocks or panics, whatever the calling context.
+#[derive(Clone)]
+pub struct Runtime {
+    holder: Arc<Holder>,
+}
+
+/// Owns the tokio runtime; its `Drop` is the one place the runtime is shut down.
+struct Holder {
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            // `drop(runtime)` inside an async context panics; this never does
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("clones", &Arc::strong_count(&self.holder))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// Starts a runtime: one worker thread (`billing-blocking`), time and I/O drivers.
+    ///
+    /// Works inside an async runtime too (building a blocking client there is allowed; calling
+    /// it is not). Fails only if the OS refuses a thread or the I/O driver.
+    pub fn new() -> Result<Self, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("billing-blocking")
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Error::config(format!("cannot start the blocking client's runtime: {e}"))
+                    .with_source(e)
+            })?;
+        Ok(Self {
+            holder: Arc::new(Holder {
+                runtime: Some(runtime),
+            }),
+        })
+    }
+
+    /// `Err(InsideRuntime)` when the current thread is inside an async runtime (it has a tokio
+    /// runtime handle), where blocking on a future would panic or stall the runtime.
+    pub fn check_context() -> Result<(), InsideRuntime> {
+        match tokio::runtime::Handle::try_current() {
+            Ok(_) => Err(InsideRuntime),
+            Err(_) => Ok(()),
+        }
+    }
+
+    fn runtime(&self) -> &tokio::runtime::Runtime {
+        // `runtime` is `None` only inside `Holder::drop`, when no `Runtime` refers to it
+        match &self.holder.runtime {
+            Some(runtime) => runtime,
+            None => unreachable!("the runtime is taken only when the last clone is dropped"),
+        }
+    }
+
+    /// Runs `future` to completion on this runtime, unless the current thread is inside an
+    /// async runtime ([`Runtime::check_context`]): then `future` is dropped unpolled.
+    pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output, InsideRuntime> {
+        Self::check_context()?;
+        Ok(self.runtime().block_on(future))
+    }
+
+    /// Runs a call to completion: its result, or `E::from(InsideRuntime)` when the current
+    /// thread is inside an async runtime (nothing is sent then).
+    pub fn run<T, E: From<InsideRuntime>>(
+        &self,
+        call: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        self.block_on(call)?
+    }
+
+    /// Enters the runtime's context without blocking, for code that must find a runtime
+    /// (spawning, timers) while building a client or a stream.
+    pub fn enter(&self) -> tokio::runtime::EnterGuard<'_> {
+        self.runtime().enter()
+    }
+
+    /// The stream as an [`Iterator`] driven by this runtime, one item at a time.
+    pub fn iter<S: Stream>(&self, stream: S) -> Iter<S> {
+        Iter {
+            runtime: self.clone(),
+            stream: Some(Box::pin(stream)),
+        }
+    }
+}
+
+/// A stream of results as a blocking [`Iterator`]: each `next()` drives the stream on the
+/// client's [`Runtime`] until its next item, so pages are fetched lazily as the iteration
+/// advances (and the stream's own prefetching, if any, keeps working in the background).
+///
+/// Called inside an async runtime, `next()` yields one error (`E::from(InsideRuntime)`) and
+/// the iterator ends. It also ends after the stream ends.
+pub struct Iter<S> {
+    runtime: Runtime,
+    stream: Option<Pin<Box<S>>>,
+}
+
+impl<S> fmt::Debug for Iter<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Iter")
+            .field("done", &self.stream.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> Iter<S> {
+    /// The stream underneath (`None` once the iteration has ended), e.g. to read a
+    /// paginator's progress.
+    pub fn stream(&self) -> Option<&S> {
+        self.stream.as_deref()
+    }
+}
+
+impl<S, T, E> Iterator for Iter<S>
+where
+    S: Stream<Item = Result<T, E>>,
+    E: From<InsideRuntime>,
+{
+    type Item = Result<T, E>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let stream = self.stream.as_mut()?;
+        match self.runtime.block_on(stream.next()) {
+            Ok(Some(item)) => Some(item),
+            Ok(None) => {
+                self.stream = None;
+                None
+            }
+            Err(inside) => {
+                self.stream = None;
+                Some(Err(inside.into()))
+            }
+        }
+    }
+}
+
+/// Generates the methods of a blocking client builder that forward to the async builder it
+/// wraps, in a field `inner`: without arguments, the vocabulary of
+/// [`client_builder_methods!`](crate::client_builder_methods) (`base_url`, `timeout`,
+/// `connect_timeout`, `retry`, `rate_limit`, `rate_limiter`, `no_rate_limit`, `user_agent`,
+/// `tls`, `transport`, `clock`); with a list of `fn name(arg: Type, ..);`, those methods (the
+/// vendor's own settings). Each method's docs point to the async builder's
+/// (`crate::ClientBuilder::name`).
+#[macro_export]
+macro_rules! blocking_builder_methods {
+    () => {
+        $crate::blocking_builder_methods! {
+            fn base_url(url: impl ::std::convert::Into<::std::string::String>);
+            fn timeout(timeout: ::std::time::Duration);
+            fn connect_timeout(timeout: ::std::time::Duration);
+            fn retry(policy: $crate::retry::RetryPolicy);
+            fn rate_limit(quota: $crate::rate_limit::Quota);
+            fn rate_limiter(limiter: ::std::sync::Arc<dyn $crate::rate_limit::RateLimiter>);
+            fn no_rate_limit();
+            fn user_agent(user_agent: impl ::std::convert::Into<::std::string::String>);
+            fn tls(tls: $crate::TlsConfig);
+            fn transport(transport: ::std::sync::Arc<dyn $crate::transport::Transport>);
+            fn clock(clock: ::std::sync::Arc<dyn $crate::clock::Clock>);
+        }
+    };
+    ($( fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ); )+) => {
+        $(
+            #[doc = concat!(
+                "As the async builder's [`", stringify!($name), "`](crate::ClientBuilder::",
+                stringify!($name), ")."
+            )]
+            pub fn $name(self, $($arg: $ty),*) -> Self {
+                Self { inner: self.inner.$name($($arg),*) }
+            }
+        )+
+    };
+}
+
+/// Generates blocking calls that forward to an async call group, for a type with fields
+/// `inner` (the async group) and `rt` (a [`Runtime`] or a reference to one).
+///
+/// ```text
+/// blocking_calls! { "crate::companies::Companies";
+///     fn get(id: impl Into<CompanyId>) -> Result<Company, Error>;
+///     iter fn list_all(query: ListCompanies) -> Paginator<Company>;
+/// }
+/// ```
+///
+/// The first string is the path of the async group, for the docs' links. A plain `fn` runs the
+/// call with [`Runtime::run`] and returns its `Result`; an `iter fn` returns the call's stream
+/// as an [`Iter`].
+#[macro_export]
+macro_rules! blocking_calls {
+    ($group:literal; $($rest:tt)*) => {
+        $crate::blocking_calls!(@each $group; $($rest)*);
+    };
+    (@each $group:literal;) => {};
+    (@each $group:literal;
+        fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> $ret:ty; $($rest:tt)*
+    ) => {
+        #[doc = concat!(
+            "Blocking [`", stringify!($name), "`](", $group, "::", stringify!($name),
+            "): the same call, run to completion on the client's runtime."
+        )]
+        pub fn $name(&self, $($arg: $ty),*) -> $ret {
+            self.rt.run(self.inner.$name($($arg),*))
+        }
+        $crate::blocking_calls!(@each $group; $($rest)*);
+    };
+    (@each $group:literal;
+        iter fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> $stream:ty; $($rest:tt)*
+    ) => {
+        #[doc = concat!(
+            "Blocking [`", stringify!($name), "`](", $group, "::", stringify!($name),
+            "): the same items as an iterator that fetches lazily, page by page."
+        )]
+        pub fn $name(&self, $($arg: $ty),*) -> $crate::blocking::Iter<$stream> {
+            let _enter = self.rt.enter();
+            self.rt.iter(self.inner.$name($($arg),*))
+        }
+        $crate::blocking_calls!(@each $group; $($rest)*);
+    };
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_a_runtime_a_call_runs() {
+        let rt = Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+        let out: Result<u32, Error> = rt.run(async { Ok(7) });
+        assert_eq!(out.ok(), Some(7));
+        let items: Vec<Result<u32, Error>> = rt
+            .iter(futures::stream::iter([Ok(1), Ok(2)]))
+            .collect::<Vec<_>>();
+        assert_eq!(items.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn inside_a_runtime_a_call_is_an_error_and_drop_is_safe() {
+        let rt = Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+        let err = rt.run(async { Ok::<u32, Error>(7) }).unwrap_err();
+        assert!(err.is_invalid_input());
+        assert_eq!(err.message(), INSIDE_RUNTIME_MESSAGE);
+        let mut iter = rt.iter(futures::stream::iter([Ok::<u32, Error>(1), Ok(2)]));
+        assert!(matches!(iter.next(), Some(Err(e)) if e.is_invalid_input()));
+        assert!(iter.next().is_none(), "the iterator ends after the error");
+        drop(iter);
+        drop(rt);
+    }
+}
