@@ -81,6 +81,9 @@
 pub struct ReadmeDoctests;
 
 mod articles;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 mod categories;
 mod client;
 mod customers;

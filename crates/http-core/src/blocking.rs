@@ -16,9 +16,10 @@
 //!   used inside an async runtime; use the async client". Nothing is sent.
 //! - [`Iter`]: a stream of results (a Pax8 `Paginator`, say) as an [`Iterator`] that fetches
 //!   lazily, page by page, as it is advanced.
-//! - [`blocking_builder_methods!`](crate::blocking_builder_methods) and
-//!   [`blocking_calls!`](crate::blocking_calls): the forwarding methods of the blocking builders
-//!   and call groups, generated from one list each.
+//! - [`blocking_client!`](crate::blocking_client),
+//!   [`blocking_builder_methods!`](crate::blocking_builder_methods) and
+//!   [`blocking_calls!`](crate::blocking_calls): the blocking client and builder types and the
+//!   forwarding methods of the builders and call groups, generated from one list each.
 //!
 //! Why a check with [`tokio::runtime::Handle::try_current`] and not a dedicated thread (as
 //! `reqwest::blocking` does): a call borrows its arguments and its call group (`&NewOrder`,
@@ -214,6 +215,122 @@ where
             }
         }
     }
+}
+
+/// Generates a vendor crate's `blocking::Client` and `blocking::ClientBuilder` (in the module
+/// where it is invoked) around the crate's async `crate::Client` and `crate::ClientBuilder`,
+/// and the conversion of [`InsideRuntime`] into `crate::Error`:
+///
+/// ```text
+/// blocking_client! {
+///     vendor: "ppms",
+///     core_error: crate::Error::Http,   // billing_http_core::Error -> crate::Error
+///     builder(base_url: impl Into<String>),
+/// }
+/// ```
+///
+/// The client has `builder(..)` (the async `Client::builder`'s arguments), `from_env()`,
+/// `builder_from_env()`, `from_async(client)` and `as_async()`; the builder has the shared
+/// vocabulary of [`blocking_builder_methods!`](crate::blocking_builder_methods) and `build()`.
+/// The vendor module adds the vendor's own builder settings and the call groups.
+#[macro_export]
+macro_rules! blocking_client {
+    (
+        vendor: $vendor:literal,
+        core_error: $core_error:path,
+        builder($($arg:ident : $ty:ty),* $(,)?) $(,)?
+    ) => {
+        #[doc = concat!(
+            "A blocking ", $vendor, " client: the async [`Client`](crate::Client)'s calls, ",
+            "grouped the same way, each run to completion on a runtime owned by the client ",
+            "(built once, shared by clones). Calls return the same [`Error`](crate::Error)s; ",
+            "called inside an async runtime they return a configuration error instead of ",
+            "blocking it. See the [module docs](self)."
+        )]
+        #[derive(Clone)]
+        pub struct Client {
+            inner: crate::Client,
+            rt: $crate::blocking::Runtime,
+        }
+
+        impl ::std::fmt::Debug for Client {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("blocking::Client")
+                    .field("inner", &self.inner)
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl Client {
+            /// Starts a builder: the same arguments and settings as the async
+            /// [`Client::builder`](crate::Client::builder).
+            pub fn builder($($arg: $ty),*) -> ClientBuilder {
+                ClientBuilder { inner: crate::Client::builder($($arg),*) }
+            }
+
+            /// A client from the environment, as the async
+            /// [`Client::from_env`](crate::Client::from_env).
+            pub fn from_env() -> ::std::result::Result<Client, crate::Error> {
+                Self::builder_from_env()?.build()
+            }
+
+            /// The builder [`Client::from_env`] uses, for further settings.
+            pub fn builder_from_env() -> ::std::result::Result<ClientBuilder, crate::Error> {
+                Ok(ClientBuilder { inner: crate::Client::builder_from_env()? })
+            }
+
+            /// Wraps an async client (its settings, limiter and token cache are shared with
+            /// it) and starts a runtime for it. Prefer a client that has not run calls on
+            /// another runtime: connections pooled there belong to that runtime.
+            pub fn from_async(client: crate::Client) -> ::std::result::Result<Client, crate::Error> {
+                let rt = $crate::blocking::Runtime::new()
+                    .map_err(|e| $core_error(e.with_vendor($vendor)))?;
+                Ok(Client { inner: client, rt })
+            }
+
+            /// The async client underneath (e.g. for a call this module does not mirror, run
+            /// with your own runtime).
+            pub fn as_async(&self) -> &crate::Client {
+                &self.inner
+            }
+        }
+
+        #[doc = concat!(
+            "Builds a blocking ", $vendor, " [`Client`]: the async ",
+            "[`ClientBuilder`](crate::ClientBuilder)'s methods, with the same meaning."
+        )]
+        pub struct ClientBuilder {
+            inner: crate::ClientBuilder,
+        }
+
+        impl ::std::fmt::Debug for ClientBuilder {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(&self.inner, f)
+            }
+        }
+
+        impl ClientBuilder {
+            $crate::blocking_builder_methods!();
+
+            /// Builds the async client (the same validation, the same errors) and the
+            /// runtime the blocking calls run on.
+            pub fn build(self) -> ::std::result::Result<Client, crate::Error> {
+                let rt = $crate::blocking::Runtime::new()
+                    .map_err(|e| $core_error(e.with_vendor($vendor)))?;
+                let inner = {
+                    let _enter = rt.enter();
+                    self.inner.build()?
+                };
+                Ok(Client { inner, rt })
+            }
+        }
+
+        impl ::std::convert::From<$crate::blocking::InsideRuntime> for crate::Error {
+            fn from(inside: $crate::blocking::InsideRuntime) -> Self {
+                $core_error($crate::Error::from(inside).with_vendor($vendor))
+            }
+        }
+    };
 }
 
 /// Generates the methods of a blocking client builder that forward to the async builder it
