@@ -101,6 +101,9 @@ pub struct ReadmeDoctests;
 #[cfg_attr(docsrs, doc(cfg(feature = "unstable-app-api")))]
 pub mod app_api;
 pub mod auth;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 pub mod client;
 pub mod companies;
 pub mod error;

@@ -1,0 +1,195 @@
+//! The blocking client (feature `blocking`) against the offline sandbox: the smoke tests of
+//! `newcomer.rs` without async code, and its behaviour inside an async runtime.
+#![cfg(feature = "blocking")]
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+
+use billing_sandbox::{Sandbox, SandboxBuilder, Synthetic};
+use pax8::blocking::Client;
+use pax8::{
+    BillingTerm, CompanyId, CreateLineItem, CreateOrder, ListCompanies, ListOrders, OptionalExt,
+    OrderedBy,
+};
+
+/// A sandbox serving from its own runtime (one worker thread), so the test thread stays
+/// outside any async runtime, as a synchronous program's would.
+struct Pax8 {
+    sandbox: Sandbox,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn start(builder: SandboxBuilder) -> Pax8 {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = rt.block_on(builder.start()).unwrap();
+    Pax8 { sandbox, _rt: rt }
+}
+
+fn sandbox() -> Pax8 {
+    start(
+        Sandbox::builder("pax8")
+            .all_fixtures()
+            .unwrap()
+            .synthetic(Synthetic::pax8(42, 1_000, 250)),
+    )
+}
+
+fn client(base: &str) -> Client {
+    Client::builder()
+        .credentials("my-client-id", "my-client-secret")
+        .base_url(base)
+        .token_url(format!("{base}/token"))
+        .build()
+        .unwrap()
+}
+
+fn base(p: &Pax8) -> String {
+    p.sandbox.url().trim_end_matches('/').to_owned()
+}
+
+#[test]
+fn blocking_get_list_and_not_found() {
+    let p = sandbox();
+    let client = client(&base(&p));
+
+    let page = client.companies().list(ListCompanies::new()).unwrap();
+    assert_eq!(page.page.and_then(|i| i.total_elements), Some(42));
+    let first = page.content[0].id.clone().unwrap();
+    assert_eq!(
+        client.companies().get(first.clone()).unwrap().id,
+        Some(first)
+    );
+
+    let missing = CompanyId::from("00000000-0000-4000-8000-000000000000");
+    let err = client.companies().get(&missing).unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(err.status(), Some(pax8::StatusCode::NOT_FOUND));
+    assert!(
+        client
+            .companies()
+            .get(missing)
+            .optional()
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn blocking_list_all_iterates_every_page_lazily() {
+    let p = sandbox();
+    let client = client(&base(&p));
+
+    // three items need only the first page
+    let three: Vec<_> = client
+        .orders()
+        .list_all(ListOrders::new().size(100u32))
+        .take(3)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(three.len(), 3);
+    assert_eq!(
+        p.sandbox.count("GET /orders"),
+        1,
+        "{:?}",
+        p.sandbox.counts()
+    );
+
+    // every order, ten pages, each exactly once
+    let mut ids = HashSet::new();
+    for order in client.orders().list_all(ListOrders::new().size(100u32)) {
+        assert!(ids.insert(order.unwrap().id.unwrap()), "an order twice");
+    }
+    assert_eq!(ids.len(), 1_000);
+    assert_eq!(p.sandbox.count("GET /orders"), 1 + 10);
+
+    let companies = client
+        .companies()
+        .list_all(Default::default())
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    assert_eq!(companies.len(), 42);
+}
+
+#[test]
+fn blocking_dry_run_order_is_validated() {
+    let p = sandbox();
+    let client = client(&base(&p));
+    let order = CreateOrder::new("11111111-2222-4333-8444-555555555555")
+        .ordered_by(OrderedBy::Pax8Partner)
+        .ordered_by_user_email("jane.doe@example.org")
+        .line(
+            CreateLineItem::new(
+                "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+                3,
+                BillingTerm::Annual,
+            )
+            .commitment("99999999-8888-4777-8666-555555555555")
+            .provision_start("2031-06-01T00:00:00Z".parse().unwrap())
+            .provisioning(pax8::ProvisioningValue::single(
+                "exampleDomainPrefix",
+                "examplewidgets",
+            )),
+        );
+    let checked = client.orders().validate(&order).unwrap();
+    assert_eq!(checked.line_items.len(), 1);
+}
+
+#[test]
+fn blocking_builder_errors_are_the_async_ones() {
+    let err = Client::builder().build().unwrap_err();
+    let async_err = pax8::Client::builder().build().unwrap_err();
+    assert!(err.is_invalid_input(), "{err:?}");
+    assert_eq!(err.to_string(), async_err.to_string());
+}
+
+#[tokio::test]
+async fn blocking_client_inside_a_runtime_is_an_error_not_a_panic() {
+    let sandbox = Sandbox::builder("pax8")
+        .synthetic(Synthetic::pax8(3, 3, 3))
+        .start()
+        .await
+        .unwrap();
+    let client = client(sandbox.url().trim_end_matches('/'));
+    let err = client.companies().list(ListCompanies::new()).unwrap_err();
+    assert!(matches!(err, pax8::Error::Config(_)), "{err:?}");
+    assert!(err.is_invalid_input() && !err.may_have_reached_server());
+    assert!(
+        err.to_string().contains(
+            "the blocking client cannot be used inside an async runtime; use the async client"
+        ),
+        "{err}"
+    );
+    // an iterator yields the error once, then ends
+    let mut all = client.companies().list_all(ListCompanies::new());
+    assert!(
+        all.next()
+            .is_some_and(|r| r.is_err_and(|e| e.is_invalid_input()))
+    );
+    assert!(all.next().is_none());
+    assert_eq!(sandbox.total(), 0, "nothing was sent");
+    // dropped inside the runtime: no panic
+    drop(all);
+    drop(client);
+}
+
+#[test]
+fn blocking_client_dropped_inside_a_runtime_does_not_panic() {
+    let p = sandbox();
+    let client = client(&base(&p));
+    // a walk left half-way: the client's runtime holds a connection and a token
+    let mut orders = client.orders().list_all(ListOrders::new().size(10u32));
+    assert!(orders.next().is_some_and(|o| o.is_ok()));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        tokio::task::yield_now().await;
+        drop(orders);
+        drop(client);
+    });
+}
