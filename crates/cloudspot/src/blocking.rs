@@ -30,7 +30,6 @@
 //! `base_url`). Not mirrored: the legacy `UserClient` (feature `legacy-user-auth`); use it
 //! from async code.
 
-use billing_http_core::blocking::Runtime;
 use url::Url;
 
 use crate::error::Result;
@@ -48,42 +47,17 @@ impl ClientBuilder {
     }
 }
 
+billing_http_core::blocking_groups! { borrowed;
+    fn articles -> Articles<'a>;
+    fn customers -> Customers<'a>;
+    fn categories -> Categories<'a>;
+}
+
 impl Client {
-    /// Articles (products), Dutch `artikels`: see [`crate::Client::articles`].
-    pub fn articles(&self) -> Articles<'_> {
-        Articles {
-            inner: self.inner.articles(),
-            rt: &self.rt,
-        }
-    }
-
-    /// Customers, Dutch `klanten`: see [`crate::Client::customers`].
-    pub fn customers(&self) -> Customers<'_> {
-        Customers {
-            inner: self.inner.customers(),
-            rt: &self.rt,
-        }
-    }
-
-    /// Product categories: see [`crate::Client::categories`].
-    pub fn categories(&self) -> Categories<'_> {
-        Categories {
-            inner: self.inner.categories(),
-            rt: &self.rt,
-        }
-    }
-
     /// The normalised base URL (ends in `/`).
     pub fn base_url(&self) -> &Url {
         self.inner.base_url()
     }
-}
-
-/// Blocking calls on articles: see [`crate::Articles`].
-#[derive(Debug, Clone, Copy)]
-pub struct Articles<'a> {
-    inner: crate::Articles<'a>,
-    rt: &'a Runtime,
 }
 
 impl Articles<'_> {
@@ -93,24 +67,10 @@ impl Articles<'_> {
     }
 }
 
-/// Blocking calls on customers: see [`crate::Customers`].
-#[derive(Debug, Clone, Copy)]
-pub struct Customers<'a> {
-    inner: crate::Customers<'a>,
-    rt: &'a Runtime,
-}
-
 impl Customers<'_> {
     billing_http_core::blocking_calls! { "crate::Customers";
         fn list() -> Result<Vec<Customer>>;
     }
-}
-
-/// Blocking calls on product categories: see [`crate::Categories`].
-#[derive(Debug, Clone, Copy)]
-pub struct Categories<'a> {
-    inner: crate::Categories<'a>,
-    rt: &'a Runtime,
 }
 
 impl Categories<'_> {

@@ -17,6 +17,7 @@
 //! - [`Iter`]: a stream of results (a Pax8 `Paginator`, say) as an [`Iterator`] that fetches
 //!   lazily, page by page, as it is advanced.
 //! - [`blocking_client!`](crate::blocking_client),
+//!   [`blocking_groups!`](crate::blocking_groups),
 //!   [`blocking_builder_methods!`](crate::blocking_builder_methods) and
 //!   [`blocking_calls!`](crate::blocking_calls): the blocking client and builder types and the
 //!   forwarding methods of the builders and call groups, generated from one list each.
@@ -330,6 +331,62 @@ macro_rules! blocking_client {
                 $core_error($crate::Error::from(inside).with_vendor($vendor))
             }
         }
+    };
+}
+
+/// Generates the call groups of a vendor crate's blocking `Client` (in the module where it is
+/// invoked, next to [`blocking_client!`](crate::blocking_client)): for each
+/// `fn method -> Group;`, a method `Client::method()` and a type `Group` holding the async
+/// group `crate::Group` (field `inner`) and the client's runtime (field `rt`), for
+/// [`blocking_calls!`](crate::blocking_calls) to forward to.
+///
+/// `borrowed;` groups borrow the client, as async groups with a lifetime do
+/// (`ppms::Users<'a>`): `fn users -> Users<'a>;`. `owned;` groups hold a clone (`pax8`).
+#[macro_export]
+macro_rules! blocking_groups {
+    (borrowed; $( $(#[$meta:meta])* fn $method:ident -> $group:ident<$lt:lifetime>; )+) => {
+        impl Client {
+            $(
+                #[doc = concat!(
+                    "Blocking calls: see [`crate::Client::", stringify!($method), "`]."
+                )]
+                $(#[$meta])*
+                pub fn $method(&self) -> $group<'_> {
+                    $group { inner: self.inner.$method(), rt: &self.rt }
+                }
+            )+
+        }
+        $(
+            #[doc = concat!("Blocking calls: see [`crate::", stringify!($group), "`].")]
+            $(#[$meta])*
+            #[derive(Debug, Clone, Copy)]
+            pub struct $group<$lt> {
+                inner: crate::$group<$lt>,
+                rt: &$lt $crate::blocking::Runtime,
+            }
+        )+
+    };
+    (owned; $( $(#[$meta:meta])* fn $method:ident -> $group:ident; )+) => {
+        impl Client {
+            $(
+                #[doc = concat!(
+                    "Blocking calls: see [`crate::Client::", stringify!($method), "`]."
+                )]
+                $(#[$meta])*
+                pub fn $method(&self) -> $group {
+                    $group { inner: self.inner.$method(), rt: self.rt.clone() }
+                }
+            )+
+        }
+        $(
+            #[doc = concat!("Blocking calls: see [`crate::", stringify!($group), "`].")]
+            $(#[$meta])*
+            #[derive(Debug, Clone)]
+            pub struct $group {
+                inner: crate::$group,
+                rt: $crate::blocking::Runtime,
+            }
+        )+
     };
 }
 

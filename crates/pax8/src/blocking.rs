@@ -87,42 +87,15 @@ impl ClientBuilder {
     }
 }
 
-/// A call group of the blocking client: the async group and the client's runtime.
-macro_rules! groups {
-    ($( $(#[$meta:meta])* $method:ident -> $group:ident ; )+) => {
-        impl Client {
-            $(
-                #[doc = concat!(
-                    "Blocking calls on ", stringify!($method), ": see [`crate::Client::",
-                    stringify!($method), "`]."
-                )]
-                $(#[$meta])*
-                pub fn $method(&self) -> $group {
-                    $group { inner: self.inner.$method(), rt: self.rt.clone() }
-                }
-            )+
-        }
-        $(
-            #[doc = concat!("Blocking calls: see [`crate::", stringify!($group), "`].")]
-            $(#[$meta])*
-            #[derive(Debug, Clone)]
-            pub struct $group {
-                inner: crate::$group,
-                rt: Runtime,
-            }
-        )+
-    };
-}
-
-groups! {
-    companies -> Companies;
-    orders -> Orders;
-    products -> Products;
-    subscriptions -> Subscriptions;
-    invoices -> Invoices;
-    usage_summaries -> UsageSummaries;
+billing_http_core::blocking_groups! { owned;
+    fn companies -> Companies;
+    fn orders -> Orders;
+    fn products -> Products;
+    fn subscriptions -> Subscriptions;
+    fn invoices -> Invoices;
+    fn usage_summaries -> UsageSummaries;
     #[cfg(feature = "webhooks")]
-    webhooks -> Webhooks;
+    fn webhooks -> Webhooks;
 }
 
 impl Client {

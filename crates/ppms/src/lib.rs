@@ -83,6 +83,9 @@
 pub struct ReadmeDoctests;
 
 pub mod api2;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 pub mod bookings;
 pub mod bulk;
 pub mod cache;
