@@ -234,6 +234,8 @@ where
 /// `builder_from_env()`, `from_async(client)` and `as_async()`; the builder has the shared
 /// vocabulary of [`blocking_builder_methods!`](crate::blocking_builder_methods) and `build()`.
 /// The vendor module adds the vendor's own builder settings and the call groups.
+// `crate::` is meant: the vendor crate that invokes the macro (its `Client`, `Error`, groups)
+#[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! blocking_client {
     (
@@ -342,6 +344,8 @@ macro_rules! blocking_client {
 ///
 /// `borrowed;` groups borrow the client, as async groups with a lifetime do
 /// (`ppms::Users<'a>`): `fn users -> Users<'a>;`. `owned;` groups hold a clone (`pax8`).
+// `crate::` is meant: the vendor crate that invokes the macro (its `Client`, `Error`, groups)
+#[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! blocking_groups {
     (borrowed; $( $(#[$meta:meta])* fn $method:ident -> $group:ident<$lt:lifetime>; )+) => {

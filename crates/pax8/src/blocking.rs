@@ -2,14 +2,14 @@
 //! script, a small GUI.
 //!
 //! [`Client`] mirrors the async [`crate::Client`]: the same builder methods, the same calls
-//! grouped the same way (`client.companies().get(id)`), the same [`Error`](crate::Error)s.
+//! grouped the same way (`client.companies().get(id)`), the same [`Error`]s.
 //! Each call runs to completion on a small tokio runtime owned by the client (one worker
 //! thread, built once, shared by clones), as `reqwest::blocking` does; the token cache, the
 //! rate limiter and the retries are the async client's. You need no `#[tokio::main]`.
 //!
 //! A `list_all` returns an [`Iter`]: an [`Iterator`] of `Result<T, Error>` that fetches the
 //! next page only when the items of the last one are used up (or, with
-//! `.prefetch(n)` on the async [`Paginator`](crate::Paginator) — see
+//! `.prefetch(n)` on the async [`Paginator`] — see
 //! [`Client::as_async`] — a few pages ahead in the background).
 //!
 //! ```no_run
@@ -35,7 +35,7 @@
 //! ```
 //!
 //! **Not inside an async runtime.** Called from async code (or from a `spawn_blocking`
-//! closure) a call returns, without sending anything, a [`Error::Config`](crate::Error::Config)
+//! closure) a call returns, without sending anything, a [`Error::Config`]
 //! (`is_invalid_input()`) whose message says "the blocking client cannot be used inside an
 //! async runtime; use the async client" — it never panics. Dropping a blocking client is safe
 //! anywhere.

@@ -2,7 +2,7 @@
 //! script, a small GUI.
 //!
 //! [`Client`] mirrors the async [`crate::Client`]: the same builder methods, the same calls
-//! grouped the same way (`client.users().get(login)`), the same [`Error`](crate::Error)s. Each
+//! grouped the same way (`client.users().get(login)`), the same [`Error`]s. Each
 //! call runs to completion on a small tokio runtime owned by the client (one worker thread,
 //! built once, shared by clones), as `reqwest::blocking` does; the bulk helpers keep their
 //! bounded concurrency on that runtime. You need no `#[tokio::main]`.
