@@ -115,7 +115,7 @@ pub use billing_http_core::transport::Transport;
 // prices and stock are decimals: `cloudspot::Decimal::ZERO` to sum them
 pub use billing_http_core::{
     Error as CoreError, ErrorKind as CoreErrorKind, ExposeSecret, OptionalExt, SdkError,
-    SecretString, StatusCode,
+    SecretString, StatusCode, TlsConfig, TrustRoots,
 };
 pub use rust_decimal::Decimal;
 // Token stores for the legacy `UserClient`'s session tokens.

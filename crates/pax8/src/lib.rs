@@ -180,7 +180,7 @@ pub use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
 pub use billing_http_core::retry::RetryPolicy;
 pub use billing_http_core::{
     Error as CoreError, ErrorKind as CoreErrorKind, ExposeSecret, OptionalExt, SdkError,
-    SecretString, StatusCode, Transport,
+    SecretString, StatusCode, TlsConfig, Transport, TrustRoots,
 };
 pub use chrono::{DateTime, FixedOffset, NaiveDate};
 pub use rust_decimal::Decimal;

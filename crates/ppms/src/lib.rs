@@ -137,5 +137,5 @@ pub use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
 pub use billing_http_core::retry::RetryPolicy;
 pub use billing_http_core::{
     Error as CoreError, ErrorKind as CoreErrorKind, ExposeSecret, OptionalExt, SdkError,
-    SecretString, StatusCode, Transport,
+    SecretString, StatusCode, TlsConfig, Transport, TrustRoots,
 };

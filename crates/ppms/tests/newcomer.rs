@@ -181,3 +181,17 @@ fn from_env_names_the_missing_variable() {
         }
     }
 }
+
+/// On-premises sites often use a private CA: the TLS settings come from this crate alone
+/// (`ppms::TlsConfig`, `ppms::TrustRoots`), without naming billing-http-core.
+#[tokio::test]
+async fn tls_settings_need_only_this_crate() -> Result<(), ppms::Error> {
+    let sb = sandbox(3).await;
+    let tls = ppms::TlsConfig::default().trust(ppms::TrustRoots::Platform);
+    let client = Client::builder(sb.url())
+        .api_key("my-key")
+        .tls(tls)
+        .build()?;
+    assert_eq!(client.users().get("user00001").await?.login, "user00001");
+    Ok(())
+}
