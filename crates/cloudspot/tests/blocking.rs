@@ -5,25 +5,14 @@
 
 use std::collections::HashSet;
 
-use billing_sandbox::{Sandbox, SandboxBuilder, Synthetic, Vendor};
+use billing_sandbox::{BackgroundSandbox, Sandbox, SandboxBuilder, Synthetic, Vendor};
 use cloudspot::OptionalExt;
 use cloudspot::blocking::Client;
 
-/// A sandbox serving from its own runtime (one worker thread), so the test thread stays
-/// outside any async runtime, as a synchronous program's would.
-struct Erp {
-    sandbox: Sandbox,
-    _rt: tokio::runtime::Runtime,
-}
-
-fn start(builder: SandboxBuilder) -> Erp {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = rt.block_on(builder.start()).unwrap();
-    Erp { sandbox, _rt: rt }
+/// A sandbox serving from a thread of its own, so the test thread stays outside any async
+/// runtime, as a synchronous program's would.
+fn start(builder: SandboxBuilder) -> BackgroundSandbox {
+    builder.start_in_background().unwrap()
 }
 
 fn recorded() -> SandboxBuilder {
@@ -39,9 +28,9 @@ fn recorded() -> SandboxBuilder {
     b
 }
 
-fn client(erp: &Erp) -> Client {
+fn client(erp: &BackgroundSandbox) -> Client {
     Client::builder("my-company-token")
-        .base_url(erp.sandbox.url())
+        .base_url(erp.url())
         .build()
         .unwrap()
 }
@@ -86,14 +75,14 @@ fn blocking_list_follows_next_links_over_several_pages() {
         articles.iter().filter(|a| a.id.is_some()).count(),
         "no article twice"
     );
-    assert_eq!(erp.sandbox.total(), 4, "{:?}", erp.sandbox.counts());
+    assert_eq!(erp.total(), 4, "{:?}", erp.counts());
 }
 
 #[test]
 fn blocking_builder_has_the_async_vocabulary_and_validation() {
     let erp = start(recorded());
     let client = Client::builder("my-company-token")
-        .base_url(format!("{}/", erp.sandbox.url()))
+        .base_url(format!("{}/", erp.url()))
         .timeout(std::time::Duration::from_secs(5))
         .connect_timeout(std::time::Duration::from_secs(2))
         .retry(cloudspot::RetryPolicy::default())

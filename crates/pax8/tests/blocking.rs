@@ -5,31 +5,20 @@
 
 use std::collections::HashSet;
 
-use billing_sandbox::{Sandbox, SandboxBuilder, Synthetic};
+use billing_sandbox::{BackgroundSandbox, Sandbox, SandboxBuilder, Synthetic};
 use pax8::blocking::Client;
 use pax8::{
     BillingTerm, CompanyId, CreateLineItem, CreateOrder, ListCompanies, ListOrders, OptionalExt,
     OrderedBy,
 };
 
-/// A sandbox serving from its own runtime (one worker thread), so the test thread stays
-/// outside any async runtime, as a synchronous program's would.
-struct Pax8 {
-    sandbox: Sandbox,
-    _rt: tokio::runtime::Runtime,
+/// A sandbox serving from a thread of its own, so the test thread stays outside any async
+/// runtime, as a synchronous program's would.
+fn start(builder: SandboxBuilder) -> BackgroundSandbox {
+    builder.start_in_background().unwrap()
 }
 
-fn start(builder: SandboxBuilder) -> Pax8 {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = rt.block_on(builder.start()).unwrap();
-    Pax8 { sandbox, _rt: rt }
-}
-
-fn sandbox() -> Pax8 {
+fn sandbox() -> BackgroundSandbox {
     start(
         Sandbox::builder("pax8")
             .all_fixtures()
@@ -47,8 +36,8 @@ fn client(base: &str) -> Client {
         .unwrap()
 }
 
-fn base(p: &Pax8) -> String {
-    p.sandbox.url().trim_end_matches('/').to_owned()
+fn base(p: &BackgroundSandbox) -> String {
+    p.url().trim_end_matches('/').to_owned()
 }
 
 #[test]
@@ -91,12 +80,7 @@ fn blocking_list_all_iterates_every_page_lazily() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(three.len(), 3);
-    assert_eq!(
-        p.sandbox.count("GET /orders"),
-        1,
-        "{:?}",
-        p.sandbox.counts()
-    );
+    assert_eq!(p.count("GET /orders"), 1, "{:?}", p.counts());
 
     // every order, ten pages, each exactly once
     let mut ids = HashSet::new();
@@ -104,7 +88,7 @@ fn blocking_list_all_iterates_every_page_lazily() {
         assert!(ids.insert(order.unwrap().id.unwrap()), "an order twice");
     }
     assert_eq!(ids.len(), 1_000);
-    assert_eq!(p.sandbox.count("GET /orders"), 1 + 10);
+    assert_eq!(p.count("GET /orders"), 1 + 10);
 
     let companies = client
         .companies()

@@ -3,29 +3,18 @@
 #![cfg(feature = "blocking")]
 #![allow(clippy::unwrap_used)]
 
-use billing_sandbox::{Sandbox, SandboxBuilder, Synthetic};
+use billing_sandbox::{BackgroundSandbox, Sandbox, SandboxBuilder, Synthetic};
 use ppms::blocking::Client;
 use ppms::{BulkOptions, CreateOutcome, NewOrder, OptionalExt, OrderRef, ServiceId};
 
-/// A sandbox serving from its own runtime (one worker thread), so the test thread stays
-/// outside any async runtime, as a synchronous program's would.
-struct Ppms {
-    sandbox: Sandbox,
-    _rt: tokio::runtime::Runtime,
-}
-
-fn start(builder: SandboxBuilder) -> Ppms {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = rt.block_on(builder.start()).unwrap();
-    Ppms { sandbox, _rt: rt }
+/// A sandbox serving from a thread of its own, so the test thread stays outside any async
+/// runtime, as a synchronous program's would.
+fn start(builder: SandboxBuilder) -> BackgroundSandbox {
+    builder.start_in_background().unwrap()
 }
 
 /// `users` synthetic users (`user00000`, …) and the recorded systems.
-fn sandbox(users: usize) -> Ppms {
+fn sandbox(users: usize) -> BackgroundSandbox {
     start(
         Sandbox::builder("ppms")
             .cassette("ppms/getsystems.json")
@@ -36,11 +25,8 @@ fn sandbox(users: usize) -> Ppms {
     )
 }
 
-fn client(p: &Ppms) -> Client {
-    Client::builder(p.sandbox.url())
-        .api_key("my-key")
-        .build()
-        .unwrap()
+fn client(p: &BackgroundSandbox) -> Client {
+    Client::builder(p.url()).api_key("my-key").build().unwrap()
 }
 
 #[test]
@@ -78,7 +64,7 @@ fn blocking_bulk_details_of_every_active_user() {
         .unwrap();
     assert_eq!(emails.len(), 120);
     assert!(details.failures.is_empty());
-    assert_eq!(p.sandbox.count("POST /pumapi/ getuser"), 120);
+    assert_eq!(p.count("POST /pumapi/ getuser"), 120);
     let some = client
         .users()
         .details(
@@ -110,7 +96,7 @@ fn blocking_order_created_once() {
         .create_once(&order, "ref-2024-0001")
         .unwrap();
     assert_eq!(again, CreateOutcome::Existing(OrderRef(48213)));
-    assert_eq!(p.sandbox.count("POST /pumapi/ createorder"), 1);
+    assert_eq!(p.count("POST /pumapi/ createorder"), 1);
 }
 
 #[tokio::test]
