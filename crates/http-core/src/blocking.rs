@@ -159,8 +159,9 @@ impl Runtime {
         self.runtime().enter()
     }
 
-    /// The stream as an [`Iterator`] driven by this runtime, one item at a time.
-    pub fn iter<S: Stream>(&self, stream: S) -> Iter<S> {
+    /// The stream as an [`Iterator`] driven by this runtime, one item at a time (an
+    /// `Iterator` when the stream's items are `Result<T, E>` with `E: From<InsideRuntime>`).
+    pub fn iter<S>(&self, stream: S) -> Iter<S> {
         Iter {
             runtime: self.clone(),
             stream: Some(Box::pin(stream)),
@@ -291,10 +292,18 @@ macro_rules! blocking_client {
                 Ok(Client { inner: client, rt })
             }
 
-            /// The async client underneath (e.g. for a call this module does not mirror, run
-            /// with your own runtime).
+            /// The async client underneath: for what this module does not mirror, e.g. a
+            /// stream with other settings, to run with [`Client::iter`].
             pub fn as_async(&self) -> &crate::Client {
                 &self.inner
+            }
+
+            /// Runs a stream of `Result`s made by the async client as an iterator on this
+            /// client's runtime, fetching lazily as it advances; e.g. a Pax8 paginator with
+            /// pages fetched ahead:
+            /// `client.iter(client.as_async().orders().list_all(query).prefetch(4))`.
+            pub fn iter<S>(&self, stream: S) -> $crate::blocking::Iter<S> {
+                self.rt.iter(stream)
             }
         }
 

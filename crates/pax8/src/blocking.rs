@@ -8,9 +8,9 @@
 //! rate limiter and the retries are the async client's. You need no `#[tokio::main]`.
 //!
 //! A `list_all` returns an [`Iter`]: an [`Iterator`] of `Result<T, Error>` that fetches the
-//! next page only when the items of the last one are used up (or, with
-//! `.prefetch(n)` on the async [`Paginator`] — see
-//! [`Client::as_async`] — a few pages ahead in the background).
+//! next page only when the items of the last one are used up. To fetch a few pages ahead in
+//! the background, run the async [`Paginator`] with `.prefetch(n)` through [`Client::iter`]:
+//! `client.iter(client.as_async().orders().list_all(query).prefetch(4))`.
 //!
 //! ```no_run
 //! use pax8::{CompanyStatus, ListCompanies, ListOrders, OptionalExt};
@@ -42,9 +42,10 @@
 //!
 //! Mirrored: every call of [`crate::Client`]'s groups (companies and contacts, products,
 //! orders, subscriptions, invoices, usage summaries, webhooks with the `webhooks` feature,
-//! `ms_tenant_id` with `unstable-app-api`), `with_timeout` and `page_size`. Not mirrored:
-//! `Paginator::next_page`, `prefetch` and `dedup_by` (use the async paginator);
-//! `tokens()` and `http()` are on [`Client::as_async`].
+//! `ms_tenant_id` with `unstable-app-api`), `with_timeout` and `page_size`; a paginator's
+//! `prefetch` through [`Client::iter`], its `collect_all` as `.collect::<Result<Vec<_>, _>>()`.
+//! Not mirrored: `Paginator::next_page` and `dedup_by` (use the async paginator); `tokens()`
+//! and `http()` are on [`Client::as_async`].
 
 use std::time::Duration;
 

@@ -89,6 +89,20 @@ fn blocking_list_all_iterates_every_page_lazily() {
     }
     assert_eq!(ids.len(), 1_000);
     assert_eq!(p.count("GET /orders"), 1 + 10);
+    static_assertions();
+
+    // pages fetched ahead: the async paginator with prefetch, run on the client's runtime
+    let prefetched = client
+        .iter(
+            client
+                .as_async()
+                .orders()
+                .list_all(ListOrders::new().size(100u32))
+                .prefetch(4),
+        )
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    assert_eq!(prefetched.len(), 1_000);
 
     let companies = client
         .companies()
@@ -174,4 +188,13 @@ fn blocking_client_dropped_inside_a_runtime_does_not_panic() {
             drop(orders);
             drop(client);
         });
+}
+
+/// A blocking client can be shared by threads; its iterators can move to another thread.
+fn static_assertions() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Client>();
+    send_sync::<pax8::blocking::Companies>();
+    send::<pax8::blocking::ListAll<pax8::Order>>();
 }
