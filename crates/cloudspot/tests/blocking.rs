@@ -96,6 +96,16 @@ fn blocking_builder_has_the_async_vocabulary_and_validation() {
     let clone = client.clone();
     drop(client);
     assert_eq!(clone.customers().list().unwrap().len(), 6);
+    // an async client wrapped, sharing its settings
+    let wrapped = Client::from_async(
+        cloudspot::Client::builder("my-company-token")
+            .base_url(erp.url())
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(wrapped.as_async().base_url(), wrapped.base_url());
+    assert_eq!(wrapped.customers().list().unwrap().len(), 6);
     let err = Client::builder("token\r\nX-Other: 1").build().unwrap_err();
     assert!(err.is_invalid_input() && !err.may_have_reached_server());
 }
