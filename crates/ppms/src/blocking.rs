@@ -45,6 +45,7 @@ use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
+use crate::model::{InvoiceId, InvoiceRef, Login, UnitLogin};
 use crate::{
     ActiveFilter, Api2Account, Api2Group, Api2Session, Api2User, AuthOutcome, BillingCode,
     BulkOptions, CoreFacilityId, CreateOutcome, CurrentBooking, Endpoints, Experience,
@@ -108,10 +109,10 @@ impl Users<'_> {
     billing_http_core::blocking_calls! { "crate::Users";
         fn list(filter: ActiveFilter) -> Result<Vec<String>, Error>;
         fn admins() -> Result<Vec<String>, Error>;
-        fn get(login: &str) -> Result<User, Error>;
-        fn get_fetched(login: &str, force_refresh: bool) -> Result<Fetched<User>, Error>;
+        fn get(login: impl Into<Login>) -> Result<User, Error>;
+        fn get_fetched(login: impl Into<Login>, force_refresh: bool) -> Result<Fetched<User>, Error>;
         fn authenticate(
-            login: &str,
+            login: impl Into<Login>,
             password: &SecretString,
             rightcheck: bool,
         ) -> Result<AuthOutcome, Error>;
@@ -130,7 +131,7 @@ impl Users<'_> {
     }
 
     /// Forgets one cached user: see [`crate::Users::invalidate_cached`].
-    pub fn invalidate_cached(&self, login: &str) {
+    pub fn invalidate_cached(&self, login: impl Into<Login>) {
         self.inner.invalidate_cached(login);
     }
 
@@ -143,13 +144,13 @@ impl Users<'_> {
 impl Groups<'_> {
     billing_http_core::blocking_calls! { "crate::Groups";
         fn list(filter: ActiveFilter) -> Result<Vec<String>, Error>;
-        fn get(unitlogin: &str) -> Result<Group, Error>;
-        fn members(unitlogin: &str, filter: ActiveFilter) -> Result<Vec<String>, Error>;
-        fn members_checked(unitlogin: &str, filter: ActiveFilter) -> Result<Vec<String>, Error>;
+        fn get(unitlogin: impl Into<UnitLogin>) -> Result<Group, Error>;
+        fn members(unitlogin: impl Into<UnitLogin>, filter: ActiveFilter) -> Result<Vec<String>, Error>;
+        fn members_checked(unitlogin: impl Into<UnitLogin>, filter: ActiveFilter) -> Result<Vec<String>, Error>;
         fn create(params: &GroupParams) -> Result<RawResponse, Error>;
         fn update(params: &GroupParams) -> Result<RawResponse, Error>;
         fn members_detailed(
-            unitlogin: &str,
+            unitlogin: impl Into<UnitLogin>,
             filter: ActiveFilter,
             opts: &BulkOptions,
         ) -> Result<UserDetails, Error>;
@@ -163,8 +164,8 @@ impl Systems<'_> {
         fn matching(location_contains: &str, name_contains: &str) -> Result<Vec<System>, Error>;
         fn rights(id: impl Into<SystemId>) -> Result<Vec<SystemRight>, Error>;
         fn rights_lenient(id: impl Into<SystemId>) -> Result<Parsed<SystemRight>, Error>;
-        fn user_rights(login: &str) -> Result<Vec<UserRight>, Error>;
-        fn set_right(id: impl Into<SystemId>, login: &str, right: RightType) -> Result<(), Error>;
+        fn user_rights(login: impl Into<Login>) -> Result<Vec<UserRight>, Error>;
+        fn set_right(id: impl Into<SystemId>, login: impl Into<Login>, right: RightType) -> Result<(), Error>;
         fn rights_all(opts: &BulkOptions) -> Result<RightsBySystem, Error>;
     }
 
@@ -208,7 +209,7 @@ impl Projects<'_> {
         fn add_valid_bcode(bcode: &str, expiration: NaiveDate) -> Result<RawResponse, Error>;
         fn remove_valid_bcode(bcode: &str) -> Result<RawResponse, Error>;
         fn list() -> Result<Parsed<Project>, Error>;
-        fn of_user(login: &str) -> Result<Vec<ProjectId>, Error>;
+        fn of_user(login: impl Into<Login>) -> Result<Vec<ProjectId>, Error>;
         fn users(project: impl Into<ProjectId>) -> Result<Vec<String>, Error>;
         fn groups(project: impl Into<ProjectId>) -> Result<RawResponse, Error>;
         fn billing_codes() -> Result<Parsed<BillingCode>, Error>;
@@ -230,10 +231,10 @@ impl Orders<'_> {
 impl Invoices<'_> {
     billing_http_core::blocking_calls! { "crate::Invoices";
         fn list() -> Result<Vec<String>, Error>;
-        fn get(invoice_id: &str) -> Result<Vec<InvoiceAccountTotal>, Error>;
-        fn details(invoice_id: &str, options: &InvoiceDetailsOptions) -> Result<InvoiceDetails, Error>;
+        fn get(invoice_id: impl Into<InvoiceId>) -> Result<Vec<InvoiceAccountTotal>, Error>;
+        fn details(invoice_id: impl Into<InvoiceId>, options: &InvoiceDetailsOptions) -> Result<InvoiceDetails, Error>;
         fn tracking(filter: Option<InvoiceTrackingFilter>) -> Result<Parsed<InvoiceTracking>, Error>;
-        fn mark_sent(invoice_ref: &str) -> Result<RawResponse, Error>;
+        fn mark_sent(invoice_ref: impl Into<InvoiceRef>) -> Result<RawResponse, Error>;
     }
 }
 
