@@ -191,7 +191,11 @@ struct ErrorBody {
     field: Option<String>,
 }
 
-pub(crate) fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> Response {
+pub(crate) fn error(
+    status: StatusCode,
+    code: &'static str,
+    message: impl Into<String>,
+) -> Response {
     (
         status,
         axum::Json(ErrorBody {

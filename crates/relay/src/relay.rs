@@ -1,6 +1,6 @@
 //! Assembling and running a relay: store, integrations, supervisor and HTTP server.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,6 @@ use crate::adapters::Adapter;
 use crate::api::{self, AppState, IngestKeys};
 use crate::config::{Config, ConfigError};
 use crate::integration::Integration;
-use crate::store::sqlite::{SqliteOptions, SqliteStore};
 use crate::store::{Store, StoreError};
 use crate::supervisor::{Supervisor, TenantStart};
 use crate::worker::TenantHealth;
@@ -85,12 +84,7 @@ impl RelayBuilder {
         let config = self.config;
         let store: Arc<dyn Store> = match self.store {
             Some(s) => s,
-            None => {
-                let mut o = SqliteOptions::new(&config.database.url);
-                o.synchronous = config.database.synchronous;
-                o.read_connections = config.database.read_connections;
-                SqliteStore::open(o).await?
-            }
+            None => crate::store::open(&config.database).await?,
         };
         let mut starts = BTreeMap::new();
         let mut notifies = HashMap::new();
@@ -130,18 +124,21 @@ impl RelayBuilder {
             std::process::id(),
             hex::encode(fastrand::u32(..).to_be_bytes())
         );
+        // an operator's stop outlives a restart (reference §9)
+        let stopped: HashSet<String> = store.operator_stops().await?.into_iter().collect();
         let supervisor = Supervisor::start(
             store.clone(),
             self.clock.clone(),
             config.leases.duration,
             &node,
             starts,
+            &stopped,
         );
         let state = AppState {
             store: store.clone(),
             clock: self.clock.clone(),
             keys: Arc::new(IngestKeys::from_config(&config.ingest)),
-            tenants: Arc::new(notifies),
+            tenants: Arc::new(api::Registry::new(notifies)),
             limits: config.limits,
         };
         let (stop_tx, stop_rx) = oneshot::channel::<()>();

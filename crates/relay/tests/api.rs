@@ -10,9 +10,12 @@ use billing_relay::Relay;
 use billing_relay::adapters::fault::FaultAdapter;
 use billing_relay::adapters::{Adapter, Capabilities};
 use billing_relay::config::Config;
-use billing_relay::model::{LineRecord, Millis, OrderLine, StatusCounts};
+use billing_relay::model::{LineRecord, Millis, OrderLine, Status, StatusCounts};
 use billing_relay::store::sqlite::{SqliteOptions, SqliteStore};
-use billing_relay::store::{Inserted, Lease, Settlement, Stale, Store, StoreError, StoreResult};
+use billing_relay::store::{
+    AuditEntry, AuditRecord, Clearable, Inserted, Lease, Selection, Settlement, Stale, Store,
+    StoreError, StoreResult,
+};
 use common::{Harness, KEY, injected_tenant, line};
 use futures::future::BoxFuture;
 
@@ -192,6 +195,72 @@ impl Store for FailingStore {
     }
     fn counts<'a>(&'a self, tenant: &'a str) -> BoxFuture<'a, StoreResult<StatusCounts>> {
         self.inner.counts(tenant)
+    }
+    fn list_lines<'a>(
+        &'a self,
+        tenant: &'a str,
+        status: Option<Status>,
+        after: Option<i64>,
+        limit: u32,
+    ) -> BoxFuture<'a, StoreResult<Vec<LineRecord>>> {
+        self.inner.list_lines(tenant, status, after, limit)
+    }
+    fn oldest_received<'a>(
+        &'a self,
+        tenant: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<Millis>>> {
+        self.inner.oldest_received(tenant)
+    }
+    fn clear<'a>(
+        &'a self,
+        tenant: &'a str,
+        what: Clearable,
+        dry_run: bool,
+        audit: &'a AuditEntry,
+        now: Millis,
+    ) -> BoxFuture<'a, StoreResult<Vec<String>>> {
+        self.inner.clear(tenant, what, dry_run, audit, now)
+    }
+    fn retry<'a>(
+        &'a self,
+        tenant: &'a str,
+        selection: &'a Selection,
+        check_unknown_first: bool,
+        audit: &'a AuditEntry,
+        now: Millis,
+    ) -> BoxFuture<'a, StoreResult<Vec<String>>> {
+        self.inner
+            .retry(tenant, selection, check_unknown_first, audit, now)
+    }
+    fn set_operator_stop<'a>(
+        &'a self,
+        tenant: &'a str,
+        stopped: bool,
+        audit: &'a AuditEntry,
+        now: Millis,
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        self.inner.set_operator_stop(tenant, stopped, audit, now)
+    }
+    fn operator_stops(&self) -> BoxFuture<'_, StoreResult<Vec<String>>> {
+        self.inner.operator_stops()
+    }
+    fn record_audit<'a>(
+        &'a self,
+        audit: &'a AuditEntry,
+        now: Millis,
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        self.inner.record_audit(audit, now)
+    }
+    fn audit_log<'a>(
+        &'a self,
+        tenant: Option<&'a str>,
+        after: Option<i64>,
+        limit: u32,
+    ) -> BoxFuture<'a, StoreResult<Vec<AuditRecord>>> {
+        self.inner.audit_log(tenant, after, limit)
+    }
+    fn purge(&self, cutoff: Millis, limit: u32) -> BoxFuture<'_, StoreResult<u64>> {
+        self.inner.purge(cutoff, limit)
     }
     fn ping(&self) -> BoxFuture<'_, StoreResult<()>> {
         self.inner.ping()

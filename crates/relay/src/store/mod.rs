@@ -207,7 +207,9 @@ pub struct AuditRecord {
 
 /// Opens the store the URL names: `sqlite://…` (see [`sqlite::SqliteOptions`]) or
 /// `postgres://…` / `postgresql://…` (see [`postgres::PgOptions`]).
-pub async fn open(config: &crate::config::DatabaseConfig) -> StoreResult<std::sync::Arc<dyn Store>> {
+pub async fn open(
+    config: &crate::config::DatabaseConfig,
+) -> StoreResult<std::sync::Arc<dyn Store>> {
     let url = config.url.as_str();
     if url.starts_with("sqlite:") {
         let mut o = sqlite::SqliteOptions::new(url);

@@ -117,7 +117,9 @@ impl PgStore {
                 sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
                     .execute(&setup)
                     .await
-                    .map_err(|e| StoreError::Config(format!("cannot create schema {schema}: {e}")))?;
+                    .map_err(|e| {
+                        StoreError::Config(format!("cannot create schema {schema}: {e}"))
+                    })?;
                 setup.close().await;
                 base.options([("search_path", schema.as_str())])
             }

@@ -77,8 +77,7 @@ const NOT_STOPPED: &str =
     "NOT EXISTS (SELECT 1 FROM relay_tenants WHERE tenant = ?1 AND operator_stopped = 1)";
 /// A `processing` line recovery may take: every line not the caller's (`?5`, single-node
 /// boot), an expired lease, or a dead worker's.
-const STALE: &str =
-    "status = 'processing' AND ((?5 AND lease_owner <> ?2) OR lease_expires_at <= ?4 OR lease_owner = ?6)";
+const STALE: &str = "status = 'processing' AND ((?5 AND lease_owner <> ?2) OR lease_expires_at <= ?4 OR lease_owner = ?6)";
 
 impl Statements {
     pub fn new(dialect: Dialect) -> Self {
@@ -169,17 +168,23 @@ impl Statements {
                 "UPDATE order_lines SET {RETRIED} WHERE tenant = ?1 AND ?2 = ?2 \
                  AND status = 'failed' AND archived_at IS NULL RETURNING seq, unique_id"
             )),
-            set_stop: d("INSERT INTO relay_tenants (tenant, operator_stopped, changed_by, changed_at) \
+            set_stop: d(
+                "INSERT INTO relay_tenants (tenant, operator_stopped, changed_by, changed_at) \
                  VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tenant) DO UPDATE SET \
                  operator_stopped = excluded.operator_stopped, changed_by = excluded.changed_by, \
                  changed_at = excluded.changed_at"
-                .into()),
-            insert_audit: d("INSERT INTO audit (at, actor, action, tenant, params, lines_affected) \
+                    .into(),
+            ),
+            insert_audit: d(
+                "INSERT INTO audit (at, actor, action, tenant, params, lines_affected) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                .into()),
-            purge: d("DELETE FROM order_lines WHERE seq IN (SELECT seq FROM order_lines \
+                    .into(),
+            ),
+            purge: d(
+                "DELETE FROM order_lines WHERE seq IN (SELECT seq FROM order_lines \
                  WHERE status IN ('completed', 'failed') AND updated_at < ?1 LIMIT ?2)"
-                .into()),
+                    .into(),
+            ),
             list_status: d(format!(
                 "SELECT {COLS} FROM order_lines WHERE tenant = ?1 AND status = ?2 AND seq > ?3 \
                  AND archived_at IS NULL ORDER BY seq LIMIT ?4"
@@ -192,20 +197,28 @@ impl Statements {
             next_due: d("SELECT next_attempt_at FROM order_lines \
                  WHERE tenant = ?1 AND status = 'received' ORDER BY seq LIMIT 1"
                 .into()),
-            counts: d("SELECT CASE WHEN archived_at IS NULL THEN status ELSE 'archived' END, \
+            counts: d(
+                "SELECT CASE WHEN archived_at IS NULL THEN status ELSE 'archived' END, \
                  count(*) FROM order_lines WHERE tenant = ?1 GROUP BY 1"
-                .into()),
+                    .into(),
+            ),
             oldest: d("SELECT received_at FROM order_lines \
                  WHERE tenant = ?1 AND status = 'received' ORDER BY seq LIMIT 1"
                 .into()),
-            stops: d("SELECT tenant FROM relay_tenants WHERE operator_stopped = 1 ORDER BY tenant"
-                .into()),
-            audit_all: d("SELECT id, at, actor, action, tenant, params, lines_affected FROM audit \
+            stops: d(
+                "SELECT tenant FROM relay_tenants WHERE operator_stopped = 1 ORDER BY tenant"
+                    .into(),
+            ),
+            audit_all: d(
+                "SELECT id, at, actor, action, tenant, params, lines_affected FROM audit \
                  WHERE ?1 = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-                .into()),
-            audit_tenant: d("SELECT id, at, actor, action, tenant, params, lines_affected FROM audit \
+                    .into(),
+            ),
+            audit_tenant: d(
+                "SELECT id, at, actor, action, tenant, params, lines_affected FROM audit \
                  WHERE tenant = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-                .into()),
+                    .into(),
+            ),
         }
     }
 }
@@ -435,13 +448,13 @@ pub(crate) const CLEARED_REASON: &str = "removed from the queue by an operator";
 /// transaction, a transaction of its own, or autocommit) and the reads. See the module docs.
 macro_rules! store_ops {
     ($db:ty) => {
+        use sqlx::Row as _;
         use $crate::model::{LineRecord, Millis, Status, StatusCounts};
         use $crate::store::sql::{
             CLEARED_REASON, Columns, Failed, Statements, Write, Written, corrupt, ids_in_order,
             unavailable,
         };
         use $crate::store::{AuditRecord, Clearable, Inserted, Selection, Settlement, StoreResult};
-        use sqlx::Row as _;
 
         type Conn = <$db as sqlx::Database>::Connection;
         type DbRow = <$db as sqlx::Database>::Row;
@@ -492,7 +505,8 @@ macro_rules! store_ops {
             rows.iter()
                 .map(|r| {
                     Ok((
-                        r.try_get::<i64, _>(0).map_err(|_| Failed::Row(corrupt("seq")))?,
+                        r.try_get::<i64, _>(0)
+                            .map_err(|_| Failed::Row(corrupt("seq")))?,
                         r.try_get::<String, _>(1)
                             .map_err(|_| Failed::Row(corrupt("unique_id")))?,
                     ))
@@ -521,106 +535,141 @@ macro_rules! store_ops {
 
         /// Runs one write. Multi-statement writes ([`Write::needs_transaction`]) must be given
         /// a connection inside a transaction.
-        pub(crate) async fn execute(
-            conn: &mut Conn,
-            sql: &Statements,
-            write: &Write,
-        ) -> Result<Written, Failed> {
-            match write {
-                Write::Chain(first, then) => {
-                    match Box::pin(execute(conn, sql, first)).await? {
-                        Written::Changed(true) => {}
-                        _ => return Ok(Written::Chained(false, None)),
-                    }
-                    sqlx::query("SAVEPOINT relay_chain").execute(&mut *conn).await?;
-                    let next = match Box::pin(execute(conn, sql, then)).await {
-                        Ok(Written::Line(l)) => l,
-                        Ok(_) => None,
-                        Err(Failed::Constraint(_)) => {
-                            sqlx::query("ROLLBACK TO SAVEPOINT relay_chain")
-                                .execute(&mut *conn)
-                                .await?;
-                            None
+        ///
+        /// A boxed future with one named lifetime rather than an `async fn`: the recursion of
+        /// [`Write::Chain`] otherwise leaves the compiler unable to prove the future `Send`
+        /// for every lifetime (the higher-ranked "not general enough" error).
+        pub(crate) fn execute<'a>(
+            conn: &'a mut Conn,
+            sql: &'a Statements,
+            write: &'a Write,
+        ) -> futures::future::BoxFuture<'a, Result<Written, Failed>> {
+            Box::pin(async move {
+                match write {
+                    Write::Chain(first, then) => {
+                        match execute(&mut *conn, sql, first).await? {
+                            Written::Changed(true) => {}
+                            _ => return Ok(Written::Chained(false, None)),
                         }
-                        Err(e) => return Err(e),
-                    };
-                    sqlx::query("RELEASE SAVEPOINT relay_chain").execute(&mut *conn).await?;
-                    Ok(Written::Chained(true, next))
-                }
-                Write::Insert { tenant, line: l, now } => {
-                    let inserted = sqlx::query(&sql.insert)
-                        .bind(tenant)
-                        .bind(&l.unique_id)
-                        .bind(&l.case_nr)
-                        .bind(&l.product_nr)
-                        .bind(l.amount_text())
-                        .bind(l.dispensed_at_text())
-                        .bind(now.0)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                    if let Some(row) = inserted {
-                        return Ok(Written::Inserted(Inserted::New(
+                        sqlx::query("SAVEPOINT relay_chain")
+                            .execute(&mut *conn)
+                            .await?;
+                        let next = match execute(&mut *conn, sql, then).await {
+                            Ok(Written::Line(l)) => l,
+                            Ok(_) => None,
+                            Err(Failed::Constraint(_)) => {
+                                sqlx::query("ROLLBACK TO SAVEPOINT relay_chain")
+                                    .execute(&mut *conn)
+                                    .await?;
+                                None
+                            }
+                            Err(e) => return Err(e),
+                        };
+                        sqlx::query("RELEASE SAVEPOINT relay_chain")
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(Written::Chained(true, next))
+                    }
+                    Write::Insert {
+                        tenant,
+                        line: l,
+                        now,
+                    } => {
+                        let inserted = sqlx::query(&sql.insert)
+                            .bind(tenant)
+                            .bind(&l.unique_id)
+                            .bind(&l.case_nr)
+                            .bind(&l.product_nr)
+                            .bind(l.amount_text())
+                            .bind(l.dispensed_at_text())
+                            .bind(now.0)
+                            .fetch_optional(&mut *conn)
+                            .await?;
+                        if let Some(row) = inserted {
+                            return Ok(Written::Inserted(Inserted::New(
+                                record(&row).map_err(Failed::Row)?,
+                            )));
+                        }
+                        let row = sqlx::query(&sql.select_line)
+                            .bind(tenant)
+                            .bind(&l.unique_id)
+                            .fetch_one(&mut *conn)
+                            .await?;
+                        Ok(Written::Inserted(Inserted::Existing(
                             record(&row).map_err(Failed::Row)?,
-                        )));
+                        )))
                     }
-                    let row = sqlx::query(&sql.select_line)
-                        .bind(tenant)
-                        .bind(&l.unique_id)
-                        .fetch_one(&mut *conn)
-                        .await?;
-                    Ok(Written::Inserted(Inserted::Existing(
-                        record(&row).map_err(Failed::Row)?,
-                    )))
-                }
-                Write::Claim { tenant, owner, slot, expires_at, now } => {
-                    let row = sqlx::query(&sql.claim)
-                        .bind(tenant)
-                        .bind(owner)
-                        .bind(expires_at.0)
-                        .bind(i64::from(*slot))
-                        .bind(now.0)
-                        .fetch_optional(&mut *conn)
-                        .await;
-                    match row {
-                        Ok(row) => line_of(row),
-                        // another holder of the slot (the index is the last word): nothing
-                        // claimed
-                        Err(e) => match Failed::from(e) {
-                            Failed::Constraint(_) => Ok(Written::Line(None)),
-                            other => Err(other),
-                        },
-                    }
-                }
-                Write::Renew { tenant, unique_id, owner, expires_at, now } => {
-                    let done = sqlx::query(&sql.renew)
-                        .bind(tenant)
-                        .bind(unique_id)
-                        .bind(owner)
-                        .bind(expires_at.0)
-                        .bind(now.0)
-                        .execute(&mut *conn)
-                        .await?;
-                    Ok(Written::Changed(done.rows_affected() == 1))
-                }
-                Write::Settle { tenant, unique_id, owner, settlement, now } => {
-                    let query = match settlement {
-                        Settlement::Completed { erp_reference } => {
-                            sqlx::query(&sql.settle_completed)
-                                .bind(tenant)
-                                .bind(unique_id)
-                                .bind(owner)
-                                .bind(erp_reference)
-                                .bind(now.0)
+                    Write::Claim {
+                        tenant,
+                        owner,
+                        slot,
+                        expires_at,
+                        now,
+                    } => {
+                        let row = sqlx::query(&sql.claim)
+                            .bind(tenant)
+                            .bind(owner)
+                            .bind(expires_at.0)
+                            .bind(i64::from(*slot))
+                            .bind(now.0)
+                            .fetch_optional(&mut *conn)
+                            .await;
+                        match row {
+                            Ok(row) => line_of(row),
+                            // another holder of the slot (the index is the last word): nothing
+                            // claimed
+                            Err(e) => match Failed::from(e) {
+                                Failed::Constraint(_) => Ok(Written::Line(None)),
+                                other => Err(other),
+                            },
                         }
-                        Settlement::Failed { code, reason } => sqlx::query(&sql.settle_failed)
+                    }
+                    Write::Renew {
+                        tenant,
+                        unique_id,
+                        owner,
+                        expires_at,
+                        now,
+                    } => {
+                        let done = sqlx::query(&sql.renew)
                             .bind(tenant)
                             .bind(unique_id)
                             .bind(owner)
-                            .bind(code.as_str())
-                            .bind(reason)
-                            .bind(now.0),
-                        Settlement::Retry { code, reason, next_attempt_at, check_first } => {
-                            sqlx::query(&sql.settle_retry)
+                            .bind(expires_at.0)
+                            .bind(now.0)
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(Written::Changed(done.rows_affected() == 1))
+                    }
+                    Write::Settle {
+                        tenant,
+                        unique_id,
+                        owner,
+                        settlement,
+                        now,
+                    } => {
+                        let query = match settlement {
+                            Settlement::Completed { erp_reference } => {
+                                sqlx::query(&sql.settle_completed)
+                                    .bind(tenant)
+                                    .bind(unique_id)
+                                    .bind(owner)
+                                    .bind(erp_reference)
+                                    .bind(now.0)
+                            }
+                            Settlement::Failed { code, reason } => sqlx::query(&sql.settle_failed)
+                                .bind(tenant)
+                                .bind(unique_id)
+                                .bind(owner)
+                                .bind(code.as_str())
+                                .bind(reason)
+                                .bind(now.0),
+                            Settlement::Retry {
+                                code,
+                                reason,
+                                next_attempt_at,
+                                check_first,
+                            } => sqlx::query(&sql.settle_retry)
                                 .bind(tenant)
                                 .bind(unique_id)
                                 .bind(owner)
@@ -628,96 +677,119 @@ macro_rules! store_ops {
                                 .bind(reason)
                                 .bind(next_attempt_at.0)
                                 .bind(i64::from(*check_first))
-                                .bind(now.0)
-                        }
-                    };
-                    let done = query.execute(&mut *conn).await?;
-                    Ok(Written::Changed(done.rows_affected() == 1))
-                }
-                Write::TakeOver { tenant, all, dead_owner, new_owner, expires_at, now } => {
-                    let row = sqlx::query(&sql.take_over)
-                        .bind(tenant)
-                        .bind(new_owner)
-                        .bind(expires_at.0)
-                        .bind(now.0)
-                        .bind(*all)
-                        .bind(dead_owner)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                    line_of(row)
-                }
-                Write::Clear { tenant, what, audit: entry, now } => {
-                    let rows = match what {
-                        Clearable::Received => sqlx::query(&sql.clear_received)
-                            .bind(tenant)
-                            .bind(CLEARED_REASON)
-                            .bind(now.0),
-                        Clearable::Failed => {
-                            sqlx::query(&sql.clear_failed).bind(tenant).bind(now.0)
-                        }
+                                .bind(now.0),
+                        };
+                        let done = query.execute(&mut *conn).await?;
+                        Ok(Written::Changed(done.rows_affected() == 1))
                     }
-                    .fetch_all(&mut *conn)
-                    .await?;
-                    let ids = ids_in_order(seq_ids(rows)?);
-                    audit(conn, sql, entry, ids.len(), *now).await?;
-                    Ok(Written::Ids(ids))
-                }
-                Write::Retry { tenant, selection, check_unknown_first, audit: entry, now } => {
-                    let check = i64::from(*check_unknown_first);
-                    let mut rows = Vec::new();
-                    match selection {
-                        Selection::All => {
-                            rows = sqlx::query(&sql.retry_all)
+                    Write::TakeOver {
+                        tenant,
+                        all,
+                        dead_owner,
+                        new_owner,
+                        expires_at,
+                        now,
+                    } => {
+                        let row = sqlx::query(&sql.take_over)
+                            .bind(tenant)
+                            .bind(new_owner)
+                            .bind(expires_at.0)
+                            .bind(now.0)
+                            .bind(*all)
+                            .bind(dead_owner)
+                            .fetch_optional(&mut *conn)
+                            .await?;
+                        line_of(row)
+                    }
+                    Write::Clear {
+                        tenant,
+                        what,
+                        audit: entry,
+                        now,
+                    } => {
+                        let rows = match what {
+                            Clearable::Received => sqlx::query(&sql.clear_received)
                                 .bind(tenant)
-                                .bind("")
-                                .bind(now.0)
-                                .bind(check)
-                                .fetch_all(&mut *conn)
-                                .await?;
+                                .bind(CLEARED_REASON)
+                                .bind(now.0),
+                            Clearable::Failed => {
+                                sqlx::query(&sql.clear_failed).bind(tenant).bind(now.0)
+                            }
                         }
-                        Selection::Ids(ids) => {
-                            for id in ids {
-                                if let Some(r) = sqlx::query(&sql.retry_one)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                        let ids = ids_in_order(seq_ids(rows)?);
+                        audit(conn, sql, entry, ids.len(), *now).await?;
+                        Ok(Written::Ids(ids))
+                    }
+                    Write::Retry {
+                        tenant,
+                        selection,
+                        check_unknown_first,
+                        audit: entry,
+                        now,
+                    } => {
+                        let check = i64::from(*check_unknown_first);
+                        let mut rows = Vec::new();
+                        match selection {
+                            Selection::All => {
+                                rows = sqlx::query(&sql.retry_all)
                                     .bind(tenant)
-                                    .bind(id)
+                                    .bind("")
                                     .bind(now.0)
                                     .bind(check)
-                                    .fetch_optional(&mut *conn)
-                                    .await?
-                                {
-                                    rows.push(r);
+                                    .fetch_all(&mut *conn)
+                                    .await?;
+                            }
+                            Selection::Ids(ids) => {
+                                for id in ids {
+                                    if let Some(r) = sqlx::query(&sql.retry_one)
+                                        .bind(tenant)
+                                        .bind(id)
+                                        .bind(now.0)
+                                        .bind(check)
+                                        .fetch_optional(&mut *conn)
+                                        .await?
+                                    {
+                                        rows.push(r);
+                                    }
                                 }
                             }
                         }
+                        let ids = ids_in_order(seq_ids(rows)?);
+                        audit(conn, sql, entry, ids.len(), *now).await?;
+                        Ok(Written::Ids(ids))
                     }
-                    let ids = ids_in_order(seq_ids(rows)?);
-                    audit(conn, sql, entry, ids.len(), *now).await?;
-                    Ok(Written::Ids(ids))
+                    Write::SetStop {
+                        tenant,
+                        stopped,
+                        audit: entry,
+                        now,
+                    } => {
+                        sqlx::query(&sql.set_stop)
+                            .bind(tenant)
+                            .bind(i64::from(*stopped))
+                            .bind(&entry.actor)
+                            .bind(now.0)
+                            .execute(&mut *conn)
+                            .await?;
+                        audit(conn, sql, entry, 0, *now).await?;
+                        Ok(Written::Changed(true))
+                    }
+                    Write::Audit { audit: entry, now } => {
+                        audit(conn, sql, entry, 0, *now).await?;
+                        Ok(Written::Changed(true))
+                    }
+                    Write::Purge { cutoff, limit } => {
+                        let done = sqlx::query(&sql.purge)
+                            .bind(cutoff.0)
+                            .bind(i64::from(*limit))
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(Written::Count(done.rows_affected()))
+                    }
                 }
-                Write::SetStop { tenant, stopped, audit: entry, now } => {
-                    sqlx::query(&sql.set_stop)
-                        .bind(tenant)
-                        .bind(i64::from(*stopped))
-                        .bind(&entry.actor)
-                        .bind(now.0)
-                        .execute(&mut *conn)
-                        .await?;
-                    audit(conn, sql, entry, 0, *now).await?;
-                    Ok(Written::Changed(true))
-                }
-                Write::Audit { audit: entry, now } => {
-                    audit(conn, sql, entry, 0, *now).await?;
-                    Ok(Written::Changed(true))
-                }
-                Write::Purge { cutoff, limit } => {
-                    let done = sqlx::query(&sql.purge)
-                        .bind(cutoff.0)
-                        .bind(i64::from(*limit))
-                        .execute(&mut *conn)
-                        .await?;
-                    Ok(Written::Count(done.rows_affected()))
-                }
-            }
+            })
         }
 
         pub(crate) async fn get_line(
@@ -750,7 +822,9 @@ macro_rules! store_ops {
                 .fetch_all(pool)
                 .await
                 .map_err(unavailable)?;
-            Ok(ids_in_order(seq_ids(rows).map_err($crate::store::StoreError::from)?))
+            Ok(ids_in_order(
+                seq_ids(rows).map_err($crate::store::StoreError::from)?,
+            ))
         }
 
         pub(crate) async fn list_lines(
@@ -787,8 +861,12 @@ macro_rules! store_ops {
                 .fetch_optional(pool)
                 .await
                 .map_err(unavailable)?;
-            row.map(|r| r.try_get::<i64, _>(0).map(Millis).map_err(|_| corrupt(what)))
-                .transpose()
+            row.map(|r| {
+                r.try_get::<i64, _>(0)
+                    .map(Millis)
+                    .map_err(|_| corrupt(what))
+            })
+            .transpose()
         }
 
         pub(crate) async fn next_due(
@@ -873,7 +951,8 @@ macro_rules! store_ops {
                         tenant: r.try_get(4).map_err(|_| corrupt("tenant"))?,
                         params: serde_json::from_str(&params).map_err(|_| corrupt("params"))?,
                         lines_affected: u64::try_from(
-                            r.try_get::<i64, _>(6).map_err(|_| corrupt("lines_affected"))?,
+                            r.try_get::<i64, _>(6)
+                                .map_err(|_| corrupt("lines_affected"))?,
                         )
                         .unwrap_or(0),
                     })
@@ -1013,8 +1092,9 @@ macro_rules! impl_store {
                 now: $crate::model::Millis,
             ) -> futures::future::BoxFuture<'a, $crate::store::StoreResult<bool>> {
                 Box::pin(async move {
-                    let write =
-                        $crate::store::sql::Write::settle(tenant, unique_id, owner, settlement, now);
+                    let write = $crate::store::sql::Write::settle(
+                        tenant, unique_id, owner, settlement, now,
+                    );
                     self.write(write).await?.changed()
                 })
             }
@@ -1032,8 +1112,9 @@ macro_rules! impl_store {
                 $crate::store::StoreResult<(bool, Option<$crate::model::LineRecord>)>,
             > {
                 Box::pin(async move {
-                    let settle =
-                        $crate::store::sql::Write::settle(tenant, unique_id, owner, settlement, now);
+                    let settle = $crate::store::sql::Write::settle(
+                        tenant, unique_id, owner, settlement, now,
+                    );
                     let claim = $crate::store::sql::Write::claim(tenant, next, now);
                     self.write($crate::store::sql::Write::Chain(
                         Box::new(settle),
@@ -1213,7 +1294,13 @@ macro_rules! impl_store {
                 'a,
                 $crate::store::StoreResult<Vec<$crate::store::AuditRecord>>,
             > {
-                Box::pin(ops::audit_log(self.reads(), &self.sql, tenant, after, limit))
+                Box::pin(ops::audit_log(
+                    self.reads(),
+                    &self.sql,
+                    tenant,
+                    after,
+                    limit,
+                ))
             }
 
             fn purge(

@@ -209,44 +209,51 @@ async fn writer_task(pool: SqlitePool, mut rx: mpsc::Receiver<Job>, max_batch: u
 /// One transaction for the whole batch. A write refused by a constraint fails alone (SQLite
 /// rolls back just that statement, and a write of several statements runs in a savepoint); any
 /// other failure rolls back the batch and fails every write in it, and so does a failed commit.
-async fn run_batch(
-    pool: &SqlitePool,
-    sql: &Statements,
-    batch: &[Job],
-) -> Result<Vec<StoreResult<Written>>, StoreError> {
-    let mut tx = pool.begin().await.map_err(unavailable)?;
-    let mut out = Vec::with_capacity(batch.len());
-    for job in batch {
-        let several = job.write.needs_transaction();
-        if several {
-            sqlx::query("SAVEPOINT relay_write")
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-        }
-        let result = ops::execute(&mut tx, sql, &job.write).await;
-        if several {
-            let end = match result {
-                Err(Failed::Constraint(_) | Failed::Row(_)) => {
-                    "ROLLBACK TO SAVEPOINT relay_write; RELEASE SAVEPOINT relay_write"
-                }
-                _ => "RELEASE SAVEPOINT relay_write",
-            };
-            if !matches!(result, Err(Failed::Batch(_))) {
-                sqlx::raw_sql(end)
+///
+/// A boxed future with one named lifetime (not an `async fn`) so the spawned writer task is
+/// provably `Send` (see `execute` in `store::sql`).
+fn run_batch<'a>(
+    pool: &'a SqlitePool,
+    sql: &'a Statements,
+    batch: &'a [Job],
+) -> futures::future::BoxFuture<'a, Result<Vec<StoreResult<Written>>, StoreError>> {
+    Box::pin(async move {
+        let mut tx = pool.begin().await.map_err(unavailable)?;
+        let mut out = Vec::with_capacity(batch.len());
+        for job in batch {
+            let several = job.write.needs_transaction();
+            if several {
+                sqlx::query("SAVEPOINT relay_write")
                     .execute(&mut *tx)
                     .await
                     .map_err(unavailable)?;
             }
+            let result = ops::execute(&mut tx, sql, &job.write).await;
+            if several {
+                if !matches!(result, Err(Failed::Batch(_))) {
+                    // one statement per call: `raw_sql` on a transaction's connection is not
+                    // provably `Send` inside the spawned writer task
+                    if matches!(result, Err(Failed::Constraint(_) | Failed::Row(_))) {
+                        sqlx::query("ROLLBACK TO SAVEPOINT relay_write")
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(unavailable)?;
+                    }
+                    sqlx::query("RELEASE SAVEPOINT relay_write")
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                }
+            }
+            match result {
+                Ok(w) => out.push(Ok(w)),
+                Err(Failed::Batch(e)) => return Err(unavailable(e)),
+                Err(other) => out.push(Err(other.into())),
+            }
         }
-        match result {
-            Ok(w) => out.push(Ok(w)),
-            Err(Failed::Batch(e)) => return Err(unavailable(e)),
-            Err(other) => out.push(Err(other.into())),
-        }
-    }
-    tx.commit().await.map_err(unavailable)?;
-    Ok(out)
+        tx.commit().await.map_err(unavailable)?;
+        Ok(out)
+    })
 }
 
 impl SqliteStore {
