@@ -8,7 +8,7 @@
 //! synchronous = "full"                       # or "normal" (see docs/relay.md)
 //!
 //! [operators.alice]                          # the management API's credential
-//! sha256 = ["<hex of the key>"]
+//! key = { file = "/etc/relay/alice.key" }    # a reference (env or 0600 file), never the key
 //!
 //! [ingest.clients.hall-1]                    # one dispensing system
 //! sha256 = ["<hex of the key>"]              # `relay gen-key`; two during a rotation
@@ -145,8 +145,9 @@ impl DatabaseConfig {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct OperatorConfig {
-    /// Hex SHA-256 of each valid bearer key: one, or two while a key is rotated.
-    pub sha256: Vec<String>,
+    /// Where the operator's bearer key lives: `{ env = "VAR" }` or `{ file = "/path" }` (mode
+    /// 0600). Never the key itself: an inline value is refused like every credential.
+    pub key: SecretRef,
 }
 
 /// How long records of finished lines are kept (reference §7).
@@ -495,8 +496,10 @@ impl Config {
         {
             problems.push("database.schema: a lower-case name of a-z, 0-9 and `_`".into());
         }
-        for (name, o) in &self.operators {
-            problems.extend(key_hash_problems(&format!("operators.{name}"), &o.sha256));
+        for name in self.operators.keys() {
+            if !valid_name(name) {
+                problems.push(format!("operators.{name}: a name of a-z, 0-9, `-` and `_`"));
+            }
         }
         if self.retention.keep < Duration::from_secs(3600) {
             problems.push(
@@ -629,7 +632,7 @@ impl TenantConfig {
     }
 }
 
-/// The rules of a key's hashes (ingest clients and operators alike).
+/// The rules of an ingest key's hashes.
 fn key_hash_problems(at: &str, hashes: &[String]) -> Vec<String> {
     let mut p = Vec::new();
     if hashes.is_empty() || hashes.len() > 2 {

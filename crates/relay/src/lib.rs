@@ -15,6 +15,7 @@
 //! | part | module |
 //! |---|---|
 //! | ingest API (§5): parsing, aliases, exact decimals, 202/200/409/400/… | [`api`], [`ingest`] |
+//! | management API (§9): health, queue, clear, retry, stop / start, reload, audit | [`manage`] |
 //! | durable store and queue (§7), behind one interface | [`store`] |
 //! | per-tenant workers, retries, breaker, pauses, crash recovery | [`worker`], [`supervisor`] |
 //! | adapters: PPMS, generic HTTP, Cloudspot checks, fault injection (§11) | [`adapters`] |
@@ -39,6 +40,7 @@ pub mod clock;
 pub mod config;
 pub mod ingest;
 pub mod integration;
+pub mod manage;
 pub mod model;
 mod relay;
 pub mod secret;

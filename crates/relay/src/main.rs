@@ -107,6 +107,7 @@ fn init_logs(format: LogFormat) {
 async fn serve(path: PathBuf, grace: Duration) -> Result<(), String> {
     let config = Config::load(&path, std::env::vars()).map_err(|e| e.to_string())?;
     let relay = Relay::builder(config)
+        .config_file(&path)
         .start()
         .await
         .map_err(|e| e.to_string())?;

@@ -14,6 +14,7 @@ use crate::adapters::Adapter;
 use crate::api::{self, AppState, IngestKeys};
 use crate::config::{Config, ConfigError};
 use crate::integration::Integration;
+use crate::manage::{self, ConfigSource, ManageState, OperatorKeys};
 use crate::store::{Store, StoreError};
 use crate::supervisor::{Supervisor, TenantStart};
 use crate::worker::TenantHealth;
@@ -46,6 +47,7 @@ pub struct RelayBuilder {
     clock: Arc<dyn Clock>,
     adapters: HashMap<String, Arc<dyn Adapter>>,
     store: Option<Arc<dyn Store>>,
+    config_file: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for RelayBuilder {
@@ -68,6 +70,13 @@ impl RelayBuilder {
     /// tenant's settings and product mapping still come from the configuration).
     pub fn adapter(mut self, tenant: &str, adapter: Arc<dyn Adapter>) -> Self {
         self.adapters.insert(tenant.to_owned(), adapter);
+        self
+    }
+
+    /// The file the configuration came from: a management reload reads it again (without
+    /// it, a reload rebuilds the tenant from the configuration the relay started with).
+    pub fn config_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.config_file = Some(path.into());
         self
     }
 
@@ -126,6 +135,7 @@ impl RelayBuilder {
         );
         // an operator's stop outlives a restart (reference §9)
         let stopped: HashSet<String> = store.operator_stops().await?.into_iter().collect();
+        let operators = Arc::new(OperatorKeys::resolve(&config.operators).await?);
         let supervisor = Supervisor::start(
             store.clone(),
             self.clock.clone(),
@@ -134,18 +144,33 @@ impl RelayBuilder {
             starts,
             &stopped,
         );
+        let supervisor = Arc::new(supervisor);
+        let registry = Arc::new(api::Registry::new(notifies));
+        let manage = ManageState {
+            store: store.clone(),
+            clock: self.clock.clone(),
+            operators,
+            supervisor: supervisor.clone(),
+            registry: registry.clone(),
+            config: match self.config_file {
+                Some(p) => ConfigSource::File(p),
+                None => ConfigSource::Fixed(Arc::new(config.clone())),
+            },
+            injected: Arc::new(self.adapters.clone()),
+        };
         let state = AppState {
             store: store.clone(),
             clock: self.clock.clone(),
             keys: Arc::new(IngestKeys::from_config(&config.ingest)),
-            tenants: Arc::new(api::Registry::new(notifies)),
+            tenants: registry,
             limits: config.limits,
         };
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
-            let serve = axum::serve(listener, api::router(state)).with_graceful_shutdown(async {
-                let _ = stop_rx.await;
-            });
+            let serve = axum::serve(listener, api::router(state).merge(manage::router(manage)))
+                .with_graceful_shutdown(async {
+                    let _ = stop_rx.await;
+                });
             if let Err(e) = serve.await {
                 tracing::error!(error = %e, "http server stopped");
             }
@@ -166,7 +191,7 @@ impl RelayBuilder {
 pub struct Relay {
     addr: SocketAddr,
     store: Arc<dyn Store>,
-    supervisor: Supervisor,
+    supervisor: Arc<Supervisor>,
     server: JoinHandle<()>,
     stop: oneshot::Sender<()>,
 }
@@ -179,6 +204,7 @@ impl Relay {
             clock: Arc::new(TokioClock),
             adapters: HashMap::new(),
             store: None,
+            config_file: None,
         }
     }
 
@@ -200,6 +226,11 @@ impl Relay {
     /// A tenant's health.
     pub fn health(&self, tenant: &str) -> Option<TenantHealth> {
         self.supervisor.health(tenant)
+    }
+
+    /// Workers running now (not stopped by an operator, not inactive).
+    pub fn running_workers(&self) -> usize {
+        self.supervisor.running_workers()
     }
 
     /// Every tenant's health.

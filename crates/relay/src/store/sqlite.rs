@@ -229,21 +229,19 @@ fn run_batch<'a>(
                     .map_err(unavailable)?;
             }
             let result = ops::execute(&mut tx, sql, &job.write).await;
-            if several {
-                if !matches!(result, Err(Failed::Batch(_))) {
-                    // one statement per call: `raw_sql` on a transaction's connection is not
-                    // provably `Send` inside the spawned writer task
-                    if matches!(result, Err(Failed::Constraint(_) | Failed::Row(_))) {
-                        sqlx::query("ROLLBACK TO SAVEPOINT relay_write")
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(unavailable)?;
-                    }
-                    sqlx::query("RELEASE SAVEPOINT relay_write")
+            if several && !matches!(result, Err(Failed::Batch(_))) {
+                // one statement per call: `raw_sql` on a transaction's connection is not
+                // provably `Send` inside the spawned writer task
+                if matches!(result, Err(Failed::Constraint(_) | Failed::Row(_))) {
+                    sqlx::query("ROLLBACK TO SAVEPOINT relay_write")
                         .execute(&mut *tx)
                         .await
                         .map_err(unavailable)?;
                 }
+                sqlx::query("RELEASE SAVEPOINT relay_write")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
             }
             match result {
                 Ok(w) => out.push(Ok(w)),

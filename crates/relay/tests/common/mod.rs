@@ -17,11 +17,21 @@ use serde_json::Value;
 /// The ingest key every harness accepts (for every tenant).
 pub const KEY: &str = "rk_test_ingest_key_0123456789abcdef";
 
-/// The configuration head: database, one ingest client for all tenants.
+/// The operator key every harness accepts (operator `ops`, from a 0600 file next to the
+/// database).
+pub const OPERATOR_KEY: &str = "rk_test_operator_key_fedcba9876543210";
+
+/// The configuration head: database, one ingest client for all tenants, one operator `ops`
+/// whose key file it writes next to the database.
 pub fn head(db: &Path) -> String {
+    use std::os::unix::fs::PermissionsExt as _;
+    let key_file = db.with_file_name("operator.key");
+    std::fs::write(&key_file, OPERATOR_KEY).unwrap();
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
     format!(
-        "listen = \"127.0.0.1:0\"\n[database]\nurl = \"sqlite://{}\"\n[ingest.clients.tests]\nsha256 = [\"{}\"]\ntenants = [\"*\"]\n",
+        "listen = \"127.0.0.1:0\"\n[database]\nurl = \"sqlite://{}\"\n[operators.ops]\nkey = {{ file = \"{}\" }}\n[ingest.clients.tests]\nsha256 = [\"{}\"]\ntenants = [\"*\"]\n",
         db.display(),
+        key_file.display(),
         billing_relay::api::hash_key(KEY)
     )
 }
