@@ -6,46 +6,17 @@
 mod common;
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use billing_relay::adapters::ppms::marker;
 use billing_relay::standin::{HttpErp, PpmsErp};
-use common::{KEY, head, http_tenant, line, reply, wait_until};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use common::{KEY, head, http_tenant, line, reply, spawn_relay, wait_until};
+use tokio::process::Child;
 
 const PPMS_KEY: &str = "ppms-key-for-the-crash-test";
 
-/// Starts `relay serve` and returns it with its base URL (read from its standard output).
 async fn spawn(config: &Path, log: &Path) -> (Child, String) {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
-        .arg("serve")
-        .arg("--config")
-        .arg(config)
-        .env("RELAY_CRASH_TEST_PPMS_KEY", PPMS_KEY)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(log))
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-        .await
-        .expect("the relay did not start in time")
-        .unwrap()
-        .expect("the relay exited before listening");
-    let url = first
-        .strip_prefix("relay listening on ")
-        .expect("the first line names the address")
-        .to_owned();
-    (child, url)
+    spawn_relay(config, log, &[("RELAY_CRASH_TEST_PPMS_KEY", PPMS_KEY)], &[]).await
 }
 
 async fn status(http: &reqwest::Client, url: &str, tenant: &str, id: &str) -> common::Reply {

@@ -226,3 +226,52 @@ where
     }
     false
 }
+
+/// Starts the `relay serve` binary on `config` (standard error appended to `log`, `env` set,
+/// `args` after the config) and returns it with its base URL, read from its standard output.
+pub async fn spawn_relay(
+    config: &Path,
+    log: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt as _;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_relay"))
+        .arg("serve")
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::from(log))
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the relay did not start in time")
+        .unwrap()
+        .expect("the relay exited before listening");
+    let url = first
+        .strip_prefix("relay listening on ")
+        .expect("the first line names the address")
+        .to_owned();
+    (child, url)
+}
+
+/// A reqwest client with http-core's TLS settings (the workspace's reqwest has no
+/// process-wide crypto provider).
+pub fn http_client() -> reqwest::Client {
+    billing_http_core::TlsConfig::default()
+        .reqwest_builder()
+        .unwrap()
+        .build()
+        .unwrap()
+}
