@@ -5,7 +5,15 @@
 //! relay check-config --config …       validate the configuration and resolve its credentials
 //! relay gen-key                       a new random ingest key and the hash for the config
 //! relay hash-key                      the hash of a key read from standard input
+//!
+//! relay health                        against a running relay (--url, RELAY_OPERATOR_KEY or
+//! relay queue ls|clear|retry TENANT   --key-file; --json for the relay's JSON reply)
+//! relay worker stop|start TENANT
+//! relay reload TENANT
+//! relay audit
 //! ```
+
+mod ops;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +61,46 @@ enum Command {
     GenKey,
     /// Read an ingest key from standard input and print its SHA-256 for the configuration.
     HashKey,
+    /// A running relay's health: every tenant's worker state, counts and last error.
+    Health {
+        #[command(flatten)]
+        target: ops::Target,
+    },
+    /// Inspect, clear or retry a tenant's queue on a running relay.
+    Queue {
+        #[command(subcommand)]
+        command: ops::QueueCommand,
+        #[command(flatten)]
+        target: ops::Target,
+    },
+    /// Stop or start a tenant's worker on a running relay.
+    Worker {
+        #[command(subcommand)]
+        command: ops::WorkerCommand,
+        #[command(flatten)]
+        target: ops::Target,
+    },
+    /// Read a tenant's configuration and credentials again on a running relay.
+    Reload {
+        /// The tenant.
+        tenant: String,
+        #[command(flatten)]
+        target: ops::Target,
+    },
+    /// A running relay's audit log of management calls, oldest first.
+    Audit {
+        /// Only this tenant's records.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Records after this id.
+        #[arg(long)]
+        after: Option<i64>,
+        /// Records per page (1..=1000).
+        #[arg(long)]
+        limit: Option<u32>,
+        #[command(flatten)]
+        target: ops::Target,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -75,6 +123,23 @@ fn main() -> ExitCode {
         Command::CheckConfig { config } => runtime().and_then(|rt| rt.block_on(check(config))),
         Command::GenKey => gen_key(),
         Command::HashKey => hash_key(),
+        Command::Health { target } => operate(target, ops::Op::Health),
+        Command::Queue { command, target } => operate(target, ops::Op::Queue(command)),
+        Command::Worker { command, target } => operate(target, ops::Op::Worker(command)),
+        Command::Reload { tenant, target } => operate(target, ops::Op::Reload(tenant)),
+        Command::Audit {
+            tenant,
+            after,
+            limit,
+            target,
+        } => operate(
+            target,
+            ops::Op::Audit {
+                tenant,
+                after,
+                limit,
+            },
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -90,6 +155,14 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+fn operate(target: ops::Target, op: ops::Op) -> Result<(), String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?
+        .block_on(ops::run(target, op))
 }
 
 fn init_logs(format: LogFormat) {

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use billing_http_core::clock::{Clock, TokioClock};
@@ -12,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::adapters::Adapter;
 use crate::api::{self, AppState, IngestKeys};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, RetentionConfig};
 use crate::integration::Integration;
 use crate::manage::{self, ConfigSource, ManageState, OperatorKeys};
 use crate::store::{Store, StoreError};
@@ -175,12 +176,21 @@ impl RelayBuilder {
                 tracing::error!(error = %e, "http server stopped");
             }
         });
+        let purges = Arc::new(AtomicU64::new(0));
+        let purger = tokio::spawn(purge_task(
+            store.clone(),
+            self.clock.clone(),
+            config.retention,
+            purges.clone(),
+        ));
         tracing::info!(%addr, tenants = config.tenants.len(), "relay started");
         Ok(Relay {
             addr,
             store,
             supervisor,
             server,
+            purger,
+            purges,
             stop: stop_tx,
         })
     }
@@ -193,6 +203,8 @@ pub struct Relay {
     store: Arc<dyn Store>,
     supervisor: Arc<Supervisor>,
     server: JoinHandle<()>,
+    purger: JoinHandle<()>,
+    purges: Arc<AtomicU64>,
     stop: oneshot::Sender<()>,
 }
 
@@ -233,6 +245,11 @@ impl Relay {
         self.supervisor.running_workers()
     }
 
+    /// Retention purges run so far (each deletes every record past `retention.keep`).
+    pub fn purges_run(&self) -> u64 {
+        self.purges.load(Ordering::SeqCst)
+    }
+
     /// Every tenant's health.
     pub fn healths(&self) -> BTreeMap<String, TenantHealth> {
         self.supervisor.healths()
@@ -244,6 +261,8 @@ impl Relay {
         let _ = self.stop.send(());
         self.supervisor.shutdown(grace).await;
         let _ = self.server.await;
+        self.purger.abort();
+        let _ = self.purger.await;
         self.store.close().await;
     }
 
@@ -252,8 +271,51 @@ impl Relay {
     pub async fn abort(self) {
         self.server.abort();
         let _ = self.server.await;
+        self.purger.abort();
+        let _ = self.purger.await;
         self.supervisor.abort().await;
         // connections still open hold the store: closing it is what a dead process does
         self.store.close().await;
+    }
+}
+
+/// How many records one purge statement deletes at most (short write transactions: ingest
+/// waits behind them on SQLite).
+const PURGE_BATCH: u32 = 500;
+
+/// Retention (reference §7): every `retention.purge_every`, deletes the `completed` and
+/// `failed` records last changed more than `retention.keep` ago, in batches. A store that
+/// cannot answer is tried again at the next round.
+async fn purge_task(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    retention: RetentionConfig,
+    runs: Arc<AtomicU64>,
+) {
+    // absolute deadlines: a round is never lost to time that moved while the last one ran
+    let mut next = crate::clock::now(clock.as_ref()).plus(retention.purge_every);
+    loop {
+        crate::clock::sleep_until(clock.as_ref(), next).await;
+        next = next.plus(retention.purge_every);
+        let cutoff = crate::clock::now(clock.as_ref()).minus(retention.keep);
+        let mut deleted = 0u64;
+        loop {
+            match store.purge(cutoff, PURGE_BATCH).await {
+                Ok(n) => {
+                    deleted += n;
+                    if n < u64::from(PURGE_BATCH) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention purge failed; trying again next round");
+                    break;
+                }
+            }
+        }
+        if deleted > 0 {
+            tracing::info!(deleted, "retention purge deleted finished records");
+        }
+        runs.fetch_add(1, Ordering::SeqCst);
     }
 }
