@@ -168,13 +168,17 @@ pub async fn run(target: Target, op: Op) -> Result<(), String> {
             (false, "/v1/audit".to_owned(), None)
         }
     };
-    let url = format!("{base}{path}");
+    let mut url = format!("{base}{path}");
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&serde_urlencoded::to_string(&query).map_err(|e| e.to_string())?);
+    }
     let request = if post {
         client.post(&url)
     } else {
         client.get(&url)
     };
-    let request = request.query(&query).bearer_auth(&key);
+    let request = request.bearer_auth(&key);
     let request = match body {
         Some(b) => request
             .header(reqwest::header::CONTENT_TYPE, "application/json")
