@@ -108,9 +108,8 @@ pub async fn run(target: Target, op: Op) -> Result<(), String> {
     let key = match &target.key_file {
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the key file {}: {e}", path.display()))?,
-        None => std::env::var("RELAY_OPERATOR_KEY").map_err(|_| {
-            "no operator key: set RELAY_OPERATOR_KEY or pass --key-file".to_owned()
-        })?,
+        None => std::env::var("RELAY_OPERATOR_KEY")
+            .map_err(|_| "no operator key: set RELAY_OPERATOR_KEY or pass --key-file".to_owned())?,
     };
     let key = key.trim().to_owned();
     let base = target.url.trim_end_matches('/').to_owned();
@@ -143,19 +142,31 @@ pub async fn run(target: Target, op: Op) -> Result<(), String> {
         }) => {
             query.push(("status", status.clone()));
             query.push(("dry_run", dry_run.to_string()));
-            (true, format!("/v1/tenants/{}/queue/clear", seg(tenant)), None)
+            (
+                true,
+                format!("/v1/tenants/{}/queue/clear", seg(tenant)),
+                None,
+            )
         }
         Op::Queue(QueueCommand::Retry { tenant, unique_ids }) => {
-            let body = (!unique_ids.is_empty())
-                .then(|| serde_json::json!({ "unique_ids": unique_ids }));
-            (true, format!("/v1/tenants/{}/queue/retry", seg(tenant)), body)
+            let body =
+                (!unique_ids.is_empty()).then(|| serde_json::json!({ "unique_ids": unique_ids }));
+            (
+                true,
+                format!("/v1/tenants/{}/queue/retry", seg(tenant)),
+                body,
+            )
         }
-        Op::Worker(WorkerCommand::Stop { tenant }) => {
-            (true, format!("/v1/tenants/{}/worker/stop", seg(tenant)), None)
-        }
-        Op::Worker(WorkerCommand::Start { tenant }) => {
-            (true, format!("/v1/tenants/{}/worker/start", seg(tenant)), None)
-        }
+        Op::Worker(WorkerCommand::Stop { tenant }) => (
+            true,
+            format!("/v1/tenants/{}/worker/stop", seg(tenant)),
+            None,
+        ),
+        Op::Worker(WorkerCommand::Start { tenant }) => (
+            true,
+            format!("/v1/tenants/{}/worker/start", seg(tenant)),
+            None,
+        ),
         Op::Reload(tenant) => (true, format!("/v1/tenants/{}/reload", seg(tenant)), None),
         Op::Audit {
             tenant,
@@ -305,10 +316,7 @@ fn render(op: &Op, reply: &Value) -> String {
                 &rows,
             );
             if !reply["next_after"].is_null() {
-                out.push_str(&format!(
-                    "more: --after {}\n",
-                    cell(&reply["next_after"])
-                ));
+                out.push_str(&format!("more: --after {}\n", cell(&reply["next_after"])));
             }
             out
         }

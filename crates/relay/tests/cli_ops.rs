@@ -101,7 +101,14 @@ async fn cli_operates_a_running_relay_with_tables_and_json() {
     let dry = relay(
         &url,
         Some(OPERATOR_KEY),
-        &["queue", "clear", "held", "--status", "received", "--dry-run"],
+        &[
+            "queue",
+            "clear",
+            "held",
+            "--status",
+            "received",
+            "--dry-run",
+        ],
     )
     .await;
     assert!(dry.ok, "{}", dry.stderr);
