@@ -7,6 +7,7 @@ use cloudspot::{Article, Category, Customer, StockTracking};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::config::{self, Source};
 use crate::output::{Emitter, Record, opt, opt_money, opt_quantity};
 use crate::{Global, NotFound};
 
@@ -39,7 +40,19 @@ async fn client(g: &Global) -> anyhow::Result<(cloudspot::Client, Option<Sandbox
             .build()?;
         return Ok((client, Some(sb)));
     }
-    Ok((cloudspot::Client::from_env()?, None))
+    let client = match config::source(g, &[cloudspot::TOKEN_ENV], |p| p.cloudspot_token.is_some())?
+    {
+        Source::Env => cloudspot::Client::from_env()?,
+        Source::Profile(name, p) => {
+            let mut b =
+                cloudspot::Client::builder(p.need(&name, "cloudspot_token", &p.cloudspot_token)?);
+            if let Some(url) = p.cloudspot_base_url {
+                b = b.base_url(url);
+            }
+            b.build()?
+        }
+    };
+    Ok((client, None))
 }
 
 /// Out of stock: stock tracked (physically, or tracking not said) and at zero or below.

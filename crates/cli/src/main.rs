@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory as _, Parser, Subcommand};
 
 mod cloudspot_cmd;
+mod config;
 mod output;
 mod pax8_cmd;
 mod ppms_cmd;
@@ -17,8 +18,12 @@ use output::Format;
 
 const AFTER_HELP: &str = "\
 Credentials come from the environment (PPMS_URL, PPMS_API_KEY; PAX8_CLIENT_ID,
-PAX8_CLIENT_SECRET; CLOUDSPOT_TOKEN). --sandbox needs none: it starts the built-in offline
-sandbox and runs the command against it.
+PAX8_CLIENT_SECRET; CLOUDSPOT_TOKEN) or from a profile of the config file
+$XDG_CONFIG_HOME/billing/config.toml (else ~/.config/billing/config.toml; mode 0600, one
+[NAME] table per profile with keys ppms_url, ppms_api_key, pax8_client_id, pax8_client_secret,
+cloudspot_token; --profile NAME, else [default] when the variables are unset). Pax8 tokens
+are cached between runs under the user cache folder. --sandbox needs none of this: it starts
+the built-in offline sandbox and runs the command against it.
 
 Exit codes: 0 ok, 1 usage, 2 authentication refused, 3 not found, 4 vendor or network error.";
 
@@ -47,6 +52,9 @@ struct Global {
     /// CSV with a header line (the table's columns).
     #[arg(long, global = true, group = "format")]
     csv: bool,
+    /// Credentials from this profile of the config file (see below).
+    #[arg(long, global = true, value_name = "NAME", env = "BILLING_PROFILE")]
+    profile: Option<String>,
     /// No progress bars (they are only drawn when standard error is a terminal anyway).
     #[arg(long, short, global = true)]
     quiet: bool,
@@ -131,6 +139,17 @@ fn classify<E: billing_http_core::SdkError>(e: &E) -> Exit {
     }
 }
 
+/// A file named on the command line that cannot be read: exit code 3 when it does not
+/// exist, 1 otherwise.
+pub(crate) fn file_error(path: &std::path::Path, e: std::io::Error) -> anyhow::Error {
+    let text = format!("cannot read {}: {e}", path.display());
+    if e.kind() == std::io::ErrorKind::NotFound {
+        NotFound(text).into()
+    } else {
+        UsageError(text).into()
+    }
+}
+
 /// The exit code of an error: the vendor crates' predicates decide.
 fn exit_of(err: &anyhow::Error) -> Exit {
     for cause in err.chain() {
@@ -146,6 +165,9 @@ fn exit_of(err: &anyhow::Error) -> Exit {
         if cause.is::<UsageError>() {
             return Exit::Usage;
         }
+        if cause.is::<config::MissingCredential>() {
+            return Exit::Auth;
+        }
         if cause.is::<NotFound>() {
             return Exit::NotFound;
         }
@@ -157,6 +179,9 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
             || c.downcast_ref::<csv::Error>().is_some_and(|e| {
                 matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
             })

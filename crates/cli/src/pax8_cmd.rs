@@ -1,6 +1,7 @@
 //! `billing pax8 …`: the Pax8 Partner API.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use billing_sandbox::{Sandbox, Vendor};
@@ -14,6 +15,7 @@ use pax8::model::{
 use pax8::{ListCompanies, ListInvoices, ListOrders, ListSubscriptions, ListUsageSummaries};
 use serde::Deserialize;
 
+use crate::config::{self, Source};
 use crate::output::{Emitter, Format, Record, opt, opt_money, opt_quantity};
 use crate::{Global, UsageError};
 
@@ -126,7 +128,29 @@ async fn client(g: &Global) -> anyhow::Result<(pax8::Client, Option<Sandbox>)> {
             .build()?;
         return Ok((client, Some(sb)));
     }
-    Ok((pax8::Client::from_env()?, None))
+    let builder = match config::source(
+        g,
+        &[pax8::client::ENV_CLIENT_ID, pax8::client::ENV_CLIENT_SECRET],
+        |p| p.pax8_client_id.is_some(),
+    )? {
+        Source::Env => pax8::Client::builder_from_env()?,
+        Source::Profile(name, p) => {
+            let mut b = pax8::Client::builder().credentials(
+                p.need(&name, "pax8_client_id", &p.pax8_client_id)?,
+                p.need(&name, "pax8_client_secret", &p.pax8_client_secret)?,
+            );
+            if let Some(url) = p.pax8_base_url {
+                b = b.base_url(url);
+            }
+            if let Some(url) = p.pax8_token_url {
+                b = b.token_url(url);
+            }
+            b
+        }
+    };
+    // one token request per token lifetime (a day), not per command
+    let store = pax8::FileStore::default_location().map_err(pax8::Error::Config)?;
+    Ok((builder.token_store(Arc::new(store)).build()?, None))
 }
 
 /// Writes every item of a lazy walk as it arrives (memory bounded by the prefetched pages).
@@ -208,8 +232,7 @@ pub async fn run(cmd: Pax8Command, g: &Global) -> anyhow::Result<()> {
             walk(walker, format, g.quiet).await?;
         }
         Pax8Command::Order { file, dry_run, .. } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
+            let text = std::fs::read_to_string(&file).map_err(|e| crate::file_error(&file, e))?;
             let order: OrderFile = serde_json::from_str(&text)
                 .map_err(|e| UsageError(format!("{} is not an order: {e}", file.display())))?;
             let order = order.into_order();

@@ -8,6 +8,7 @@ use ppms::{ActiveFilter, BulkOptions, CoreFacilityId};
 use serde::Serialize;
 
 use crate::Global;
+use crate::config::{self, Source};
 use crate::output::{Emitter, Record, money, opt, yes_no};
 
 #[derive(Subcommand, Debug)]
@@ -60,7 +61,19 @@ async fn client(g: &Global) -> anyhow::Result<(ppms::Client, Option<Sandbox>)> {
             .build()?;
         return Ok((client, Some(sb)));
     }
-    Ok((ppms::Client::from_env()?, None))
+    let client = match config::source(
+        g,
+        &[ppms::client::env::URL, ppms::client::env::API_KEY],
+        |p| p.ppms_url.is_some(),
+    )? {
+        Source::Env => ppms::Client::from_env()?,
+        Source::Profile(name, p) => {
+            ppms::Client::builder(p.need(&name, "ppms_url", &p.ppms_url)?)
+                .api_key(p.need(&name, "ppms_api_key", &p.ppms_api_key)?)
+                .build()?
+        }
+    };
+    Ok((client, None))
 }
 
 /// Runs a `billing ppms` command.
