@@ -1,5 +1,9 @@
-//! End to end: the `billing` binary against its built-in `--sandbox`, checked on its output
-//! and exit codes (0 ok, 1 usage, 2 auth, 3 not found, 4 vendor or network).
+//! End to end: the `billing` binary against its built-in `--sandbox`, every listed subcommand
+//! with its `--json` checked on content, plus `--jsonl`, `--csv`, the table, exit codes (0 ok,
+//! 1 usage, 2 auth, 3 not found, 4 vendor or network) and the config file.
+//!
+//! Each run gets its own `XDG_CONFIG_HOME` and no vendor variables, so a developer's own
+//! credentials never count.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -209,6 +213,20 @@ fn pax8_order_dry_run_validates_and_buys_nothing() -> TestResult {
 }
 
 #[test]
+fn the_documented_order_file_validates() -> TestResult {
+    // docs/cli.md shows this file with `--dry-run`
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/order.json");
+    let answer = json(&["pax8", "order", "--dry-run", file])?;
+    assert_eq!(answer.len(), 1);
+    assert_eq!(
+        answer[0]["companyId"],
+        "11111111-2222-4333-8444-555555555555"
+    );
+    assert_eq!(answer[0]["lineItems"][0]["billingTerm"], "Annual");
+    Ok(())
+}
+
+#[test]
 fn pax8_order_of_a_missing_file_exits_3() {
     let out = run(&[
         "--sandbox",
@@ -357,10 +375,29 @@ fn a_config_file_others_can_read_is_refused_and_its_secrets_never_printed() -> T
 }
 
 #[test]
-fn completions_are_printed_for_bash() {
-    let out = run(&["completions", "bash"]);
+fn tables_use_english_labels_and_two_decimals() -> TestResult {
+    let out = run(&["--sandbox", "cloudspot", "articles"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout)?;
+    assert!(text.contains("Not sellable"), "{text}");
+    assert!(text.contains("12.10") && text.contains("14.64"), "{text}");
+    assert!(text.contains("2 without any value not shown"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn help_exits_0_and_names_the_exit_codes() {
+    let out = run(&["--help"]);
     assert_eq!(code(&out), Some(0));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("running-sheet"), "{text}");
-    assert!(text.contains("complete -F"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3 not found"));
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(code(&out), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("running-sheet"), "{shell}: {text}");
+    }
 }
