@@ -65,7 +65,7 @@ pub enum Source {
     /// The vendor crate's `from_env`.
     Env,
     /// A profile of the config file, with its name.
-    Profile(String, Profile),
+    Profile(String, Box<Profile>),
 }
 
 impl Profile {
@@ -111,7 +111,7 @@ pub fn source(g: &Global, env: &[&str], has: impl Fn(&Profile) -> bool) -> anyho
         let profile = profiles
             .remove(name)
             .ok_or_else(|| UsageError(format!("no profile {name:?} in {}", path.display())))?;
-        return Ok(Source::Profile(name.clone(), profile));
+        return Ok(Source::Profile(name.clone(), Box::new(profile)));
     }
     let env_set = env
         .iter()
@@ -123,7 +123,7 @@ pub fn source(g: &Global, env: &[&str], has: impl Fn(&Profile) -> bool) -> anyho
         return Ok(Source::Env);
     };
     match read(&path)?.and_then(|mut p| p.remove("default")) {
-        Some(p) if has(&p) => Ok(Source::Profile("default".into(), p)),
+        Some(p) if has(&p) => Ok(Source::Profile("default".into(), Box::new(p))),
         _ => Ok(Source::Env),
     }
 }

@@ -49,7 +49,8 @@ enum Sink {
         first: bool,
     },
     Jsonl(BufWriter<Stdout>),
-    Csv(csv::Writer<BufWriter<Stdout>>),
+    // boxed: the writer's buffer state is large next to the other sinks
+    Csv(Box<csv::Writer<BufWriter<Stdout>>>),
 }
 
 /// Writes the items of one command in the chosen [`Format`].
@@ -73,7 +74,7 @@ impl<T: Record> Emitter<T> {
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(out);
                 w.write_record(T::HEADER)?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
         };
         Ok(Emitter {
