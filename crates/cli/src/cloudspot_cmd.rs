@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::config::{self, Source};
+use crate::login::VendorArg;
 use crate::output::{Emitter, Record, opt, opt_money, opt_quantity};
 use crate::{Global, NotFound};
 
@@ -40,8 +41,9 @@ async fn client(g: &Global) -> anyhow::Result<(cloudspot::Client, Option<Sandbox
             .build()?;
         return Ok((client, Some(sb)));
     }
-    let client = match config::source(g, &[cloudspot::TOKEN_ENV], |p| p.cloudspot_token.is_some())?
-    {
+    let client = match config::source(g, VendorArg::Cloudspot, &[cloudspot::TOKEN_ENV], |p| {
+        p.cloudspot_token.is_some()
+    })? {
         Source::Env => cloudspot::Client::from_env()?,
         Source::Profile(name, p) => {
             let mut b =

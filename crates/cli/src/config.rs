@@ -13,38 +13,50 @@
 //! cloudspot_token = "…"
 //! ```
 //!
-//! Which one: `--profile NAME` always reads that profile (it must exist); without it the
-//! environment wins when the vendor's required variable is set, else the `default` profile
-//! when it has the vendor's keys, else `from_env` reports the missing variable. The file is
-//! refused when its mode lets anyone but its owner read it (it holds secrets). Profiles are
+//! Which one: `--profile NAME` reads that profile of the file, else what `billing --profile
+//! NAME login VENDOR` stored in the OS keyring (one must exist); without `--profile` the
+//! environment wins when the vendor's required variables are set, else the file's `default`
+//! profile when it has the vendor's keys, else the keyring's, else `from_env` reports the
+//! missing variable. The file is
+//! //! refused when its mode lets anyone but its owner read it (it holds secrets). Profiles are
 //! never printed (no `Debug`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use crate::login::{self, VendorArg};
 use crate::{Global, UsageError};
 
-/// One profile of the config file. No `Debug`: it holds secrets.
-#[derive(Deserialize, Default)]
+/// One profile of the config file (or of a keyring entry `billing login` wrote). No `Debug`:
+/// it holds secrets.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     /// `PPMS_URL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ppms_url: Option<String>,
     /// `PPMS_API_KEY`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ppms_api_key: Option<String>,
     /// `PAX8_CLIENT_ID`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pax8_client_id: Option<String>,
     /// `PAX8_CLIENT_SECRET`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pax8_client_secret: Option<String>,
     /// `PAX8_BASE_URL` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pax8_base_url: Option<String>,
     /// `PAX8_TOKEN_URL` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pax8_token_url: Option<String>,
     /// `CLOUDSPOT_TOKEN`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloudspot_token: Option<String>,
     /// `CLOUDSPOT_BASE_URL` (optional).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloudspot_base_url: Option<String>,
 }
 
@@ -99,18 +111,29 @@ pub fn path() -> Option<PathBuf> {
 
 /// Chooses the credentials of one vendor: `env` are its required variables, `has` tells
 /// whether a profile holds its keys.
-pub fn source(g: &Global, env: &[&str], has: impl Fn(&Profile) -> bool) -> anyhow::Result<Source> {
+pub fn source(
+    g: &Global,
+    vendor: VendorArg,
+    env: &[&str],
+    has: impl Fn(&Profile) -> bool,
+) -> anyhow::Result<Source> {
     if let Some(name) = &g.profile {
-        let path = path().ok_or_else(|| UsageError("--profile: no home folder".into()))?;
-        let mut profiles = read(&path)?.ok_or_else(|| {
-            UsageError(format!(
-                "--profile {name}: {} does not exist",
-                path.display()
-            ))
-        })?;
-        let profile = profiles
-            .remove(name)
-            .ok_or_else(|| UsageError(format!("no profile {name:?} in {}", path.display())))?;
+        let path = path();
+        let from_file = match &path {
+            Some(path) => read(path)?.and_then(|mut p| p.remove(name)),
+            None => None,
+        };
+        let profile = from_file
+            .or_else(|| login::stored(name, vendor))
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "no profile {name:?} in {} and no {v} credentials of that profile in the OS \
+                     keyring (`billing --profile {name} login {v}`)",
+                    path.map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "the config file".into()),
+                    v = vendor.name(),
+                ))
+            })?;
         return Ok(Source::Profile(name.clone(), Box::new(profile)));
     }
     let env_set = env
@@ -119,14 +142,20 @@ pub fn source(g: &Global, env: &[&str], has: impl Fn(&Profile) -> bool) -> anyho
     if env_set {
         return Ok(Source::Env);
     }
-    let Some(path) = path() else {
-        return Ok(Source::Env);
+    let from_file = match path() {
+        Some(path) => read(&path)?
+            .and_then(|mut p| p.remove(DEFAULT))
+            .filter(|p| has(p)),
+        None => None,
     };
-    match read(&path)?.and_then(|mut p| p.remove("default")) {
-        Some(p) if has(&p) => Ok(Source::Profile("default".into(), Box::new(p))),
-        _ => Ok(Source::Env),
+    match from_file.or_else(|| login::stored(DEFAULT, vendor).filter(|p| has(p))) {
+        Some(p) => Ok(Source::Profile(DEFAULT.into(), Box::new(p))),
+        None => Ok(Source::Env),
     }
 }
+
+/// The profile used without `--profile`.
+pub const DEFAULT: &str = "default";
 
 /// The profiles of the file at `path`; `None` when there is no file.
 fn read(path: &Path) -> anyhow::Result<Option<BTreeMap<String, Profile>>> {

@@ -10,6 +10,7 @@ use clap::{Args, CommandFactory as _, Parser, Subcommand};
 
 mod cloudspot_cmd;
 mod config;
+mod login;
 mod output;
 mod pax8_cmd;
 mod ppms_cmd;
@@ -21,11 +22,13 @@ Credentials come from the environment (PPMS_URL, PPMS_API_KEY; PAX8_CLIENT_ID,
 PAX8_CLIENT_SECRET; CLOUDSPOT_TOKEN) or from a profile of the config file
 $XDG_CONFIG_HOME/billing/config.toml (else ~/.config/billing/config.toml; mode 0600, one
 [NAME] table per profile with keys ppms_url, ppms_api_key, pax8_client_id, pax8_client_secret,
-cloudspot_token; --profile NAME, else [default] when the variables are unset). Pax8 tokens
+cloudspot_token; --profile NAME, else [default] when the variables are unset), or what
+`billing login VENDOR` stored in the OS keyring (`billing logout` removes it). Pax8 tokens
 are cached between runs under the user cache folder. --sandbox needs none of this: it starts
 the built-in offline sandbox and runs the command against it.
 
-Exit codes: 0 ok, 1 usage, 2 authentication refused, 3 not found, 4 vendor or network error.";
+Exit codes: 0 ok, 1 usage, 2 credentials missing or refused, 3 not found, 4 vendor or
+network error.";
 
 /// Query and export Stratocore PPMS, Pax8 and Cloudspot ERP from a shell.
 #[derive(Parser, Debug)]
@@ -85,6 +88,19 @@ enum Command {
     /// Cloudspot ERP: articles (stock, prices), customers, categories.
     #[command(subcommand)]
     Cloudspot(cloudspot_cmd::CloudspotCommand),
+    /// Stores a vendor's credentials in the OS keyring (asked on the terminal, secrets without
+    /// echo; or one per line on standard input), under the profile of --profile (else
+    /// `default`). Never written to the config file.
+    Login {
+        /// The vendor.
+        vendor: login::VendorArg,
+    },
+    /// Removes credentials `billing login` stored (of one vendor, or all three), under the
+    /// profile of --profile (else `default`).
+    Logout {
+        /// The vendor (all three when left out).
+        vendor: Option<login::VendorArg>,
+    },
     /// Prints a shell completion script: `billing completions bash > ~/.local/share/bash-completion/completions/billing`.
     Completions {
         /// The shell.
@@ -165,7 +181,7 @@ fn exit_of(err: &anyhow::Error) -> Exit {
         if cause.is::<UsageError>() {
             return Exit::Usage;
         }
-        if cause.is::<config::MissingCredential>() {
+        if cause.is::<config::MissingCredential>() || cause.is::<login::KeyringError>() {
             return Exit::Auth;
         }
         if cause.is::<NotFound>() {
@@ -250,6 +266,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ppms(cmd) => ppms_cmd::run(cmd, &g).await,
         Command::Pax8(cmd) => pax8_cmd::run(cmd, &g).await,
         Command::Cloudspot(cmd) => cloudspot_cmd::run(cmd, &g).await,
+        Command::Login { vendor } => {
+            login::login(g.profile.as_deref().unwrap_or(config::DEFAULT), vendor)
+        }
+        Command::Logout { vendor } => {
+            login::logout(g.profile.as_deref().unwrap_or(config::DEFAULT), vendor)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -16,6 +16,7 @@ use pax8::{ListCompanies, ListInvoices, ListOrders, ListSubscriptions, ListUsage
 use serde::Deserialize;
 
 use crate::config::{self, Source};
+use crate::login::VendorArg;
 use crate::output::{Emitter, Format, Record, opt, opt_money, opt_quantity};
 use crate::{Global, UsageError};
 
@@ -130,6 +131,7 @@ async fn client(g: &Global) -> anyhow::Result<(pax8::Client, Option<Sandbox>)> {
     }
     let builder = match config::source(
         g,
+        VendorArg::Pax8,
         &[pax8::client::ENV_CLIENT_ID, pax8::client::ENV_CLIENT_SECRET],
         |p| p.pax8_client_id.is_some(),
     )? {

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::Global;
 use crate::config::{self, Source};
+use crate::login::VendorArg;
 use crate::output::{Emitter, Record, money, opt, yes_no};
 
 #[derive(Subcommand, Debug)]
@@ -63,6 +64,7 @@ async fn client(g: &Global) -> anyhow::Result<(ppms::Client, Option<Sandbox>)> {
     }
     let client = match config::source(
         g,
+        VendorArg::Ppms,
         &[ppms::client::env::URL, ppms::client::env::API_KEY],
         |p| p.ppms_url.is_some(),
     )? {

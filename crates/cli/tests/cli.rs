@@ -5,8 +5,9 @@
 //! Each run gets its own `XDG_CONFIG_HOME` and no vendor variables, so a developer's own
 //! credentials never count.
 
+use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -400,4 +401,73 @@ fn completions_are_printed_for_each_shell() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("running-sheet"), "{shell}: {text}");
     }
+}
+
+/// `billing ARGS` with `input` on standard input.
+fn run_with_input(config_home: &Path, args: &[&str], input: &str) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_billing"));
+    cmd.args(args)
+        .env("XDG_CONFIG_HOME", config_home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for v in VENDOR_VARS {
+        cmd.env_remove(v);
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => panic!("cannot start billing: {e}"),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    match child.wait_with_output() {
+        Ok(out) => out,
+        Err(e) => panic!("billing did not finish: {e}"),
+    }
+}
+
+#[test]
+fn login_stores_credentials_in_the_keyring_and_logout_removes_them() -> TestResult {
+    let home = tempfile::tempdir()?;
+    // a profile of its own: parallel runs never share an entry
+    let profile = format!("cli-test-{}", std::process::id());
+    let login = run_with_input(
+        home.path(),
+        &["--profile", &profile, "login", "ppms"],
+        "http://127.0.0.1:9/pumapi/\nk3y-s3cret\n",
+    );
+    if code(&login) == Some(2) {
+        // no keyring on this machine: a clear error, not a panic (code 101)
+        assert!(stderr(&login).contains("OS keyring"), "{}", stderr(&login));
+        return Ok(());
+    }
+    assert_eq!(code(&login), Some(0), "{}", stderr(&login));
+    // the stored profile is used: its URL refuses the connection (a network error, not "no
+    // credentials")
+    let used = run_in(
+        home.path(),
+        &["--profile", &profile, "--quiet", "ppms", "systems"],
+    );
+    assert_eq!(code(&used), Some(4), "{}", stderr(&used));
+    assert!(stderr(&used).contains("127.0.0.1:9") || stderr(&used).contains("onnect"));
+    let logout = run_in(home.path(), &["--profile", &profile, "logout"]);
+    assert_eq!(code(&logout), Some(0), "{}", stderr(&logout));
+    let gone = run_in(home.path(), &["--profile", &profile, "ppms", "systems"]);
+    assert_eq!(code(&gone), Some(1), "{}", stderr(&gone));
+    for out in [&login, &used, &logout, &gone] {
+        assert!(!stderr(out).contains("s3cret"), "{}", stderr(out));
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cret"));
+    }
+    Ok(())
+}
+
+#[test]
+fn login_without_an_answer_stores_nothing_and_exits_2() {
+    let out = run_with_input(
+        Path::new("/nonexistent-billing-test-config"),
+        &["--profile", "cli-test-empty", "login", "cloudspot"],
+        "\n",
+    );
+    assert_eq!(code(&out), Some(2), "{}", stderr(&out));
 }
