@@ -61,16 +61,9 @@ pub struct Profile {
 }
 
 /// Credentials missing from a profile (exit code 2, like a missing variable).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct MissingCredential(pub String);
-
-impl std::fmt::Display for MissingCredential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for MissingCredential {}
 
 /// Where a vendor's credentials come from.
 pub enum Source {

@@ -40,16 +40,9 @@ impl VendorArg {
 }
 
 /// The keyring could not be used (exit code 2: credentials cannot be stored or read).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct KeyringError(String);
-
-impl std::fmt::Display for KeyringError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for KeyringError {}
 
 fn keyring_entry(profile: &str, vendor: VendorArg) -> Result<keyring_core::Entry, KeyringError> {
     entry(SERVICE, &format!("{profile}:{}", vendor.name()))

@@ -1,7 +1,7 @@
 //! `billing`: query and export Stratocore PPMS, Pax8 and Cloudspot ERP from a shell.
 //!
 //! Tables on a terminal, `--json`, `--jsonl` or `--csv` for scripts, `--sandbox` to try every
-//! command offline against the built-in sandbox. Exit codes: 0 ok, 1 usage, 2 auth, 3 not
+//! command offline against the built-in sandbox. Exit codes: 0 ok, 1 usage, 2 credentials, 3 not
 //! found, 4 vendor or network. Guide: `docs/cli.md`.
 
 use std::process::ExitCode;
@@ -118,28 +118,14 @@ enum Exit {
 }
 
 /// A usage error found after parsing (a combination clap cannot express).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 struct UsageError(String);
 
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
 /// Something asked for that does not exist, found client-side (an SKU no article has).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 struct NotFound(String);
-
-impl std::fmt::Display for NotFound {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for NotFound {}
 
 fn classify<E: billing_http_core::SdkError>(e: &E) -> Exit {
     // no credentials at all (an unset environment variable) is an authentication problem

@@ -22,15 +22,20 @@ const VENDOR_VARS: &[&str] = &[
     "BILLING_PROFILE",
 ];
 
-/// Runs `billing ARGS` with no vendor credentials in the environment and `config_home` as
+/// `billing ARGS` with no vendor credentials in the environment and `config_home` as
 /// `XDG_CONFIG_HOME` (a folder without a config file unless a test writes one).
-fn run_in(config_home: &Path, args: &[&str]) -> Output {
+fn billing(config_home: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_billing"));
     cmd.args(args).env("XDG_CONFIG_HOME", config_home);
     for v in VENDOR_VARS {
         cmd.env_remove(v);
     }
-    match cmd.output() {
+    cmd
+}
+
+/// Runs [`billing`].
+fn run_in(config_home: &Path, args: &[&str]) -> Output {
+    match billing(config_home, args).output() {
         Ok(out) => out,
         Err(e) => panic!("cannot start billing: {e}"),
     }
@@ -403,17 +408,12 @@ fn completions_are_printed_for_each_shell() {
     }
 }
 
-/// `billing ARGS` with `input` on standard input.
+/// Runs [`billing`] with `input` on standard input.
 fn run_with_input(config_home: &Path, args: &[&str], input: &str) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_billing"));
-    cmd.args(args)
-        .env("XDG_CONFIG_HOME", config_home)
-        .stdin(Stdio::piped())
+    let mut cmd = billing(config_home, args);
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for v in VENDOR_VARS {
-        cmd.env_remove(v);
-    }
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => panic!("cannot start billing: {e}"),
