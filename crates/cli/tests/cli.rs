@@ -471,3 +471,25 @@ fn login_without_an_answer_stores_nothing_and_exits_2() {
     );
     assert_eq!(code(&out), Some(2), "{}", stderr(&out));
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() -> TestResult {
+    use std::io::BufRead as _;
+    // `billing … | head -1`: the pipe closes after the first line
+    let mut child = billing(
+        Path::new("/nonexistent-billing-test-config"),
+        &["--sandbox", "--json", "pax8", "orders"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut first = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut first)?;
+    assert_eq!(first.trim(), "[");
+    // the reader is dropped here: the rest of the 500 orders meets a closed pipe
+    let out = child.wait_with_output()?;
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    Ok(())
+}
