@@ -150,9 +150,16 @@ async fn client(g: &Global) -> anyhow::Result<(pax8::Client, Option<Sandbox>)> {
             b
         }
     };
-    // one token request per token lifetime (a day), not per command
-    let store = pax8::FileStore::default_location().map_err(pax8::Error::Config)?;
-    Ok((builder.token_store(Arc::new(store)).build()?, None))
+    // one token request per token lifetime (a day), not per command; without a home folder
+    // (a bare container) the token lives as long as the command
+    let builder = match pax8::FileStore::default_location() {
+        Ok(store) => builder.token_store(Arc::new(store)),
+        Err(e) => {
+            eprintln!("billing: pax8 tokens are not cached between runs: {e}");
+            builder
+        }
+    };
+    Ok((builder.build()?, None))
 }
 
 /// Writes every item of a lazy walk as it arrives (memory bounded by the prefetched pages).

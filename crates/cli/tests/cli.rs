@@ -493,3 +493,35 @@ fn a_reader_that_stops_early_is_not_an_error() -> TestResult {
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn pax8_tokens_are_cached_between_runs() -> TestResult {
+    let sb = billing_sandbox::Sandbox::start(billing_sandbox::Vendor::Pax8).await?;
+    let cache = tempfile::tempdir()?;
+    let (base, token) = (sb.url(), sb.url_for("token"));
+    let cache_home = cache.path().to_path_buf();
+    // two separate commands, as a user would run them
+    let outs = tokio::task::spawn_blocking(move || {
+        (0..2)
+            .map(|_| {
+                let mut cmd = billing(
+                    Path::new("/nonexistent-billing-test-config"),
+                    &["--json", "pax8", "invoices"],
+                );
+                cmd.env("PAX8_CLIENT_ID", "cache-test-id")
+                    .env("PAX8_CLIENT_SECRET", "cache-test-secret")
+                    .env("PAX8_BASE_URL", &base)
+                    .env("PAX8_TOKEN_URL", &token)
+                    .env("XDG_CACHE_HOME", &cache_home);
+                cmd.output()
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await??;
+    for out in &outs {
+        assert_eq!(code(out), Some(0), "{}", stderr(out));
+    }
+    assert_eq!(sb.count("GET /invoices"), 2);
+    assert_eq!(sb.count("POST /token"), 1, "{:?}", sb.counts());
+    Ok(())
+}
