@@ -55,7 +55,7 @@ struct Global {
     /// CSV with a header line (the table's columns).
     #[arg(long, global = true, group = "format")]
     csv: bool,
-    /// Credentials from this profile of the config file (see below).
+    /// Credentials from this profile of the config file or of `billing login` (`billing --help`).
     #[arg(long, global = true, value_name = "NAME", env = "BILLING_PROFILE")]
     profile: Option<String>,
     /// No progress bars (they are only drawn when standard error is a terminal anyway).
@@ -88,20 +88,24 @@ enum Command {
     /// Cloudspot ERP: articles (stock, prices), customers, categories.
     #[command(subcommand)]
     Cloudspot(cloudspot_cmd::CloudspotCommand),
-    /// Stores a vendor's credentials in the OS keyring (asked on the terminal, secrets without
-    /// echo; or one per line on standard input), under the profile of --profile (else
-    /// `default`). Never written to the config file.
+    /// Stores a vendor's credentials in the OS keyring.
+    ///
+    /// Asked on the terminal (secrets without echo), or read one per line from standard input;
+    /// stored under the profile of --profile (else `default`), never in the config file.
     Login {
         /// The vendor.
         vendor: login::VendorArg,
     },
-    /// Removes credentials `billing login` stored (of one vendor, or all three), under the
-    /// profile of --profile (else `default`).
+    /// Removes the credentials `billing login` stored.
+    ///
+    /// Of one vendor, or all three; under the profile of --profile (else `default`).
     Logout {
         /// The vendor (all three when left out).
         vendor: Option<login::VendorArg>,
     },
-    /// Prints a shell completion script: `billing completions bash > ~/.local/share/bash-completion/completions/billing`.
+    /// Prints a shell completion script.
+    ///
+    /// `billing completions bash > ~/.local/share/bash-completion/completions/billing`.
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
