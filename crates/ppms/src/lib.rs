@@ -109,6 +109,8 @@ pub mod projects;
 #[cfg_attr(docsrs, doc(cfg(feature = "recording")))]
 pub mod recording;
 pub mod systems;
+#[cfg(feature = "recording")]
+#[cfg_attr(docsrs, doc(cfg(feature = "recording")))]
 pub mod testing;
 pub mod users;
 
