@@ -6,7 +6,7 @@
 //! * [`sqlite::SqliteStore`] (`sqlite://…`), the embedded default: one file, one relay process;
 //! * [`postgres::PgStore`] (`postgres://…`), shared by several relay nodes.
 //!
-//! Both run the same statements ([`sql`]), so the rules below hold on both:
+//! Both run the same statements (`store::sql`, crate-private), so the rules below hold on both:
 //!
 //! * **every state change is one atomic statement** guarded by the expected state: a claim
 //!   moves the oldest due `received` line to `processing` *and* records its lease (owner,

@@ -1,6 +1,6 @@
 //! The shared store: a Postgres database used by one or several relay nodes.
 //!
-//! * **Several nodes.** Every node runs the same statements as the SQLite store ([`super::sql`]);
+//! * **Several nodes.** Every node runs the same statements as the SQLite store (`store::sql`);
 //!   the database keeps the rules between nodes: the unique `(tenant, unique_id)` constraint
 //!   de-duplicates, the unique `(tenant, slot)` index keeps one line in flight per slot, claims
 //!   skip a tenant another node is claiming for at that instant (a try-lock, never a wait), and

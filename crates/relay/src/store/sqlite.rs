@@ -17,7 +17,7 @@
 //!   advisory lock released when the process dies, even by `SIGKILL`) refuses a second relay
 //!   on the same file, which is what makes "every `processing` line at boot is stale" true.
 //! * **Migrations** are embedded (`migrations/sqlite/`) and run at open.
-//! * **Statements** are the ones both backends share ([`super::sql`]).
+//! * **Statements** are the ones both backends share (`store::sql`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
