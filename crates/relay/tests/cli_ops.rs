@@ -5,7 +5,7 @@
 mod common;
 
 use billing_relay::standin::HttpErp;
-use common::{KEY, OPERATOR_KEY, head, http_client, http_tenant, line, reply, spawn_relay};
+use common::{KEY, OPERATOR_KEY, head, http_client, http_tenant, line, spawn_relay, submit_to};
 use serde_json::Value;
 
 struct Out {
@@ -55,16 +55,7 @@ async fn cli_operates_a_running_relay_with_tables_and_json() {
     let (mut server, url) = spawn_relay(&config, &log, &[], &[]).await;
     let http = http_client();
     for id in ["Q-1", "Q-2"] {
-        let r = reply(
-            http.post(format!("{url}/v1/tenants/held/order-lines"))
-                .bearer_auth(KEY)
-                .header("content-type", "application/json")
-                .body(line(id, "1"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let r = submit_to(&http, &url, "held", &line(id, "1")).await;
         assert_eq!(r.status, 202, "{}", r.raw);
     }
 

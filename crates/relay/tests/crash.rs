@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use billing_relay::adapters::ppms::marker;
 use billing_relay::standin::{HttpErp, PpmsErp};
-use common::{KEY, head, http_tenant, line, reply, spawn_relay, wait_until};
+use common::{
+    KEY, head, http_client, http_tenant, line, reply, spawn_relay, submit_to, wait_until,
+};
 use tokio::process::Child;
 
 const PPMS_KEY: &str = "ppms-key-for-the-crash-test";
@@ -69,23 +71,10 @@ async fn check_5_sigkill_between_claim_and_confirmation_pushes_once() {
     )
     .unwrap();
 
-    let http = billing_http_core::TlsConfig::default()
-        .reqwest_builder()
-        .unwrap()
-        .build()
-        .unwrap();
+    let http = http_client();
     let (mut relay, url) = spawn(&config, &log).await;
     for tenant in ["checkable", "blind", "pp"] {
-        let r = reply(
-            http.post(format!("{url}/v1/tenants/{tenant}/order-lines"))
-                .bearer_auth(KEY)
-                .header("content-type", "application/json")
-                .body(line("K-1", "2.5"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let r = submit_to(&http, &url, tenant, &line("K-1", "2.5")).await;
         assert_eq!(r.status, 202, "{}", r.raw);
     }
     // each ERP has committed its line and holds the answer: the relay is between claim and

@@ -10,7 +10,7 @@ use billing_relay::model::Status;
 use billing_relay::standin::HttpErp;
 use billing_relay::store::Store as _;
 use billing_relay::store::sqlite::{SqliteOptions, SqliteStore};
-use common::{KEY, head, http_client, http_tenant, line, reply, spawn_relay, wait_until};
+use common::{head, http_client, http_tenant, line, spawn_relay, submit_to, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_the_push_in_flight_finish_and_claims_nothing_more() {
@@ -28,16 +28,7 @@ async fn sigterm_lets_the_push_in_flight_finish_and_claims_nothing_more() {
     let (mut relay, url) = spawn_relay(&config, &log, &[], &["--grace", "60s"]).await;
     let http = http_client();
     for id in ["S-1", "S-2"] {
-        let r = reply(
-            http.post(format!("{url}/v1/tenants/t/order-lines"))
-                .bearer_auth(KEY)
-                .header("content-type", "application/json")
-                .body(line(id, "1"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let r = submit_to(&http, &url, "t", &line(id, "1")).await;
         assert_eq!(r.status, 202, "{}", r.raw);
     }
     // S-1 is at the ERP, its answer held: a push in flight

@@ -266,6 +266,20 @@ pub async fn spawn_relay(
     (child, url)
 }
 
+/// Submits `body` to `tenant` of the relay at `url` (a spawned binary) with the ingest key.
+pub async fn submit_to(http: &reqwest::Client, url: &str, tenant: &str, body: &str) -> Reply {
+    reply(
+        http.post(format!("{url}/v1/tenants/{tenant}/order-lines"))
+            .bearer_auth(KEY)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
 /// A reqwest client with http-core's TLS settings (the workspace's reqwest has no
 /// process-wide crypto provider).
 pub fn http_client() -> reqwest::Client {
