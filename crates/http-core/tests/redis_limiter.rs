@@ -79,24 +79,46 @@ async fn a_refused_acquire_reports_the_wait_and_consumes_no_slot() {
     let l = limiter(&url, &prefix, Quota::per_minute(1));
     l.acquire(Duration::ZERO).await.unwrap();
     let err = l.acquire(Duration::from_secs(30)).await.unwrap_err();
-    assert!(err.is_rate_limited() && !err.may_have_reached_server(), "{err}");
+    assert!(
+        err.is_rate_limited() && !err.may_have_reached_server(),
+        "{err}"
+    );
     let wait = err.retry_after().unwrap();
-    assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60), "{wait:?}");
+    assert!(
+        wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
+        "{wait:?}"
+    );
     // refusals did not move the timeline: the next slot is still about a minute away, not two
     let again = l.acquire(Duration::ZERO).await.unwrap_err();
-    assert!(again.retry_after().unwrap() <= Duration::from_secs(60), "{again}");
+    assert!(
+        again.retry_after().unwrap() <= Duration::from_secs(60),
+        "{again}"
+    );
 }
 
 #[tokio::test]
 async fn the_account_id_never_reaches_redis() {
-    let l = limiter("redis://127.0.0.1:6379", "billing-sdk-test:", Quota::per_second(1));
+    let l = limiter(
+        "redis://127.0.0.1:6379",
+        "billing-sdk-test:",
+        Quota::per_second(1),
+    );
     assert!(!l.key().contains("client-id-of-the-test"), "{}", l.key());
-    assert!(l.key().starts_with("billing-sdk-test:ratelimit:pax8:"), "{}", l.key());
+    assert!(
+        l.key().starts_with("billing-sdk-test:ratelimit:pax8:"),
+        "{}",
+        l.key()
+    );
     let shown = format!("{l:?}");
     assert!(!shown.contains("client-id-of-the-test"), "{shown}");
-    let secret = RedisLimiter::builder("redis://:hunter2@127.0.0.1:6379", "pax8", "x", Quota::per_second(1))
-        .build()
-        .unwrap();
+    let secret = RedisLimiter::builder(
+        "redis://:hunter2@127.0.0.1:6379",
+        "pax8",
+        "x",
+        Quota::per_second(1),
+    )
+    .build()
+    .unwrap();
     assert!(!format!("{secret:?}").contains("hunter2"));
 }
 
@@ -114,7 +136,10 @@ async fn a_429_seen_by_one_limiter_pauses_the_other() {
     let err = b.acquire(Duration::from_secs(1)).await.unwrap_err();
     assert!(err.is_rate_limited(), "{err}");
     let wait = err.retry_after().unwrap();
-    assert!(wait > Duration::from_secs(25), "b waits for a's pause: {wait:?}");
+    assert!(
+        wait > Duration::from_secs(25),
+        "b waits for a's pause: {wait:?}"
+    );
 }
 
 #[tokio::test]
@@ -131,19 +156,31 @@ async fn a_shared_pause_is_capped_like_the_local_one() {
     }
     let err = b.acquire(Duration::ZERO).await.unwrap_err();
     let wait = err.retry_after().unwrap();
-    assert!(wait <= DEFAULT_MAX_PENALTY && wait > Duration::from_secs(50), "{wait:?}");
+    assert!(
+        wait <= DEFAULT_MAX_PENALTY && wait > Duration::from_secs(50),
+        "{wait:?}"
+    );
     assert!(!a.is_on_fallback(), "a huge pause is no Redis failure");
 }
 
 #[tokio::test]
 async fn unreachable_redis_falls_back_to_the_local_share_without_blocking() {
     // nothing listens on port 1: connection refused at once
-    let l = RedisLimiter::builder("redis://127.0.0.1:1", "pax8", "client", Quota::per_minute(8).with_burst(8))
-        .expected_nodes(4)
-        .build()
-        .unwrap();
+    let l = RedisLimiter::builder(
+        "redis://127.0.0.1:1",
+        "pax8",
+        "client",
+        Quota::per_minute(8).with_burst(8),
+    )
+    .expected_nodes(4)
+    .build()
+    .unwrap();
     assert_eq!(l.fallback_quota(), Quota::per_minute(2).with_burst(2));
-    assert_eq!(granted_now(&l, 5).await, 2, "the fallback's share: 8 / 4 nodes");
+    assert_eq!(
+        granted_now(&l, 5).await,
+        2,
+        "the fallback's share: 8 / 4 nodes"
+    );
     assert!(l.is_on_fallback());
     // penalties do not fail either
     tokio::time::timeout(STUCK, l.penalize(None)).await.unwrap();
@@ -160,17 +197,24 @@ async fn a_redis_that_never_answers_costs_one_timeout_then_the_fallback_answers(
             conns.push(s);
         }
     });
-    let l = RedisLimiter::builder(format!("redis://127.0.0.1:{port}"), "pax8", "client", Quota::per_second(100))
-        .timeout(Duration::from_millis(100))
-        .probe_interval(Duration::from_secs(3600))
-        .build()
-        .unwrap();
+    let l = RedisLimiter::builder(
+        format!("redis://127.0.0.1:{port}"),
+        "pax8",
+        "client",
+        Quota::per_second(100),
+    )
+    .timeout(Duration::from_millis(100))
+    .probe_interval(Duration::from_secs(3600))
+    .build()
+    .unwrap();
     let calls = async {
         for _ in 0..20 {
             l.acquire(Duration::from_secs(5)).await.unwrap();
         }
     };
-    tokio::time::timeout(STUCK, calls).await.expect("an acquire got stuck on a silent redis");
+    tokio::time::timeout(STUCK, calls)
+        .await
+        .expect("an acquire got stuck on a silent redis");
     assert!(l.is_on_fallback());
     held.abort();
 }
@@ -196,7 +240,10 @@ impl Proxy {
                 });
             }
         });
-        Proxy { port, task: Some(task) }
+        Proxy {
+            port,
+            task: Some(task),
+        }
     }
 
     /// Closes the listener and every connection (the `JoinSet` aborts them when dropped).
@@ -222,12 +269,17 @@ async fn redis_lost_mid_run_calls_continue_on_the_fallback_then_recover() {
     );
     let mut proxy = Proxy::start(0, upstream.clone()).await;
     let l = Arc::new(
-        RedisLimiter::builder(format!("redis://127.0.0.1:{}", proxy.port), "pax8", "client", Quota::per_second(200))
-            .prefix(unique_prefix("lost"))
-            .timeout(Duration::from_millis(200))
-            .probe_interval(Duration::from_millis(100))
-            .build()
-            .unwrap(),
+        RedisLimiter::builder(
+            format!("redis://127.0.0.1:{}", proxy.port),
+            "pax8",
+            "client",
+            Quota::per_second(200),
+        )
+        .prefix(unique_prefix("lost"))
+        .timeout(Duration::from_millis(200))
+        .probe_interval(Duration::from_millis(100))
+        .build()
+        .unwrap(),
     );
     l.acquire(Duration::ZERO).await.unwrap();
     assert!(!l.is_on_fallback());
@@ -245,7 +297,10 @@ async fn redis_lost_mid_run_calls_continue_on_the_fallback_then_recover() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     proxy.cut().await;
     for t in tasks {
-        tokio::time::timeout(STUCK, t).await.expect("a call got stuck").unwrap();
+        tokio::time::timeout(STUCK, t)
+            .await
+            .expect("a call got stuck")
+            .unwrap();
     }
     assert!(l.is_on_fallback(), "redis is gone: the fallback answers");
     // Redis comes back on the same address: a probe finds it
@@ -292,7 +347,12 @@ async fn fleet(sharing: Sharing, duration: Duration) -> redis_limiter_support::F
     };
     run_fleet(
         &exe,
-        &["--ignored", "--exact", "fleet_worker_process", "--nocapture"],
+        &[
+            "--ignored",
+            "--exact",
+            "fleet_worker_process",
+            "--nocapture",
+        ],
         &server,
         SERVER_RATE,
         worker,
@@ -317,5 +377,8 @@ async fn four_processes_share_the_quota_use_95_percent_and_see_no_429() {
 async fn four_processes_with_local_limiters_cause_429s() {
     let run = fleet(Sharing::Local, Duration::from_secs(2)).await;
     eprintln!("local fleet: {run:?}");
-    assert!(run.too_many > 0, "each process paces itself to the whole quota: {run:?}");
+    assert!(
+        run.too_many > 0,
+        "each process paces itself to the whole quota: {run:?}"
+    );
 }

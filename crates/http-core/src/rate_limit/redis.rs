@@ -207,8 +207,7 @@ impl RedisLimiterBuilder {
 
     /// The limiter. Fails only on an invalid URL; Redis is first reached by the first acquire.
     pub fn build(self) -> Result<RedisLimiter, Error> {
-        let store =
-            RedisStore::open(&self.url)?.with_timeouts(self.timeout, self.timeout);
+        let store = RedisStore::open(&self.url)?.with_timeouts(self.timeout, self.timeout);
         let id = TokenKey::new(self.vendor.as_str(), "", &self.account);
         let key = format!(
             "{}ratelimit:{}:{}",

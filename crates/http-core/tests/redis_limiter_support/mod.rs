@@ -109,8 +109,10 @@ impl QuotaServer {
                         let mut r = hyper::Response::new(Full::new(Bytes::from_static(b"{}")));
                         *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
                         if status == 429 {
-                            r.headers_mut()
-                                .insert("retry-after", hyper::header::HeaderValue::from_static("1"));
+                            r.headers_mut().insert(
+                                "retry-after",
+                                hyper::header::HeaderValue::from_static("1"),
+                            );
                         }
                         async move { Ok::<_, Infallible>(r) }
                     });
