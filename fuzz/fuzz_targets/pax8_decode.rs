@@ -8,9 +8,15 @@ use pax8::model::{
     UsageSummary,
 };
 
-fn decode<T: serde::de::DeserializeOwned>(data: &[u8]) {
+/// A model alone, and a page of it through both of the client's decode paths (straight from
+/// the text, and the per-item repair from a JSON value).
+fn decode<T: pax8::Model>(data: &[u8]) {
     let _ = serde_json::from_slice::<T>(data);
     let _ = serde_json::from_slice::<Page<T>>(data);
+    let _ = Page::<T>::from_slice(data);
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {
+        let _ = Page::<T>::from_json(value);
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -25,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     decode::<UsageLine>(data);
     let _ = serde_json::from_slice::<pax8::auth::TokenResponse>(data);
     let _ = pax8::error::parse_error_body(data);
-    if let Ok(page) = serde_json::from_slice::<Page<Company>>(data) {
-        let _ = page.has_more();
+    if let Some(page) = Page::<Company>::from_slice(data) {
+        let _ = (page.len(), page.is_empty());
     }
 });

@@ -71,28 +71,13 @@ pub(crate) fn http_client(
     })
 }
 
-/// Refuses a credential or slug that is empty, padded with white space or contains a control
-/// character: CR or LF in a header value would break every request, so it fails at `build()`
-/// instead (issue 16). The error names what was refused, never its value.
-// Local until billing-http-core's shared credential validator lands on main; then replace.
+/// Refuses a credential or header value that is empty, padded with white space or contains a
+/// control character (CR or LF in a header value would break every request, so it fails at
+/// `build()`; billing-http-core's shared rule, issue 16). The error names what was refused, never
+/// its value.
 pub(crate) fn check_header_value(what: &str, value: &str) -> Result<()> {
-    let problem = if value.trim().is_empty() {
-        Some("is empty")
-    } else if value.trim() != value {
-        Some("is padded with white space")
-    } else if value.chars().any(char::is_control) {
-        Some("contains a control character (such as CR or LF)")
-    } else {
-        None
-    };
-    match problem {
-        None => Ok(()),
-        Some(p) => Err(Error::Transport(
-            billing_http_core::Error::config(format!("{what} {p}"))
-                .with_vendor("cloudspot")
-                .with_operation("build"),
-        )),
-    }
+    billing_http_core::auth::validate_secret(what, value)
+        .map_err(|e| Error::Transport(e.with_vendor("cloudspot").with_operation("build")))
 }
 
 /// Builds a [`Client`].

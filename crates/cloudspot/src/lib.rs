@@ -2,6 +2,13 @@
 //! (`klanten/`), product categories (`categories/`) and, behind the deprecated
 //! `legacy-user-auth` feature, external-app user login.
 //!
+//! **Async, on tokio.** The default API is `async` and needs a tokio runtime: call it from
+//! `#[tokio::main] async fn main()` (tokio with its `macros` and `rt-multi-thread` features).
+//! Outside a tokio runtime (from `futures::executor::block_on`, say) a call fails with "there
+//! is no reactor running". For synchronous programs, the `blocking` feature adds
+//! `cloudspot::blocking::Client`: the same builder, calls and errors, no async
+//! (`client.articles().list()?`).
+//!
 //! The Rust API is English and guessable: [`Client::articles`], [`Client::customers`] and
 //! [`Client::categories`] return [`Articles`], [`Customers`] and [`Categories`], whose calls
 //! return [`Article`], [`Customer`] and [`Category`]. The vendor's Dutch names (`artikels`,
@@ -62,6 +69,7 @@
 //!
 //! | feature | default | enables |
 //! |---|---|---|
+//! | `blocking` | no | `blocking::Client`: the same builder, calls and errors without async, each call run on a small runtime owned by the client |
 //! | `legacy-user-auth` | no | `user::UserClient`: external-app sign-in, permissions, user. **Deprecated by the vendor on 2023-03-14** in favour of the Cloudspot License server, which this crate does not cover; the endpoints may be gone. |
 //! | `token-store-keyring`, `token-store-encrypted`, `token-store-redis` | no | the OS keyring, encrypted-file and Redis stores of `billing-http-core` for the legacy `UserClient`'s session tokens (each implies `legacy-user-auth`) |
 //!
@@ -81,6 +89,9 @@
 pub struct ReadmeDoctests;
 
 mod articles;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 mod categories;
 mod client;
 mod customers;
@@ -104,7 +115,7 @@ pub use billing_http_core::transport::Transport;
 // prices and stock are decimals: `cloudspot::Decimal::ZERO` to sum them
 pub use billing_http_core::{
     Error as CoreError, ErrorKind as CoreErrorKind, ExposeSecret, OptionalExt, SdkError,
-    SecretString, StatusCode,
+    SecretString, StatusCode, TlsConfig, TrustRoots,
 };
 pub use rust_decimal::Decimal;
 // Token stores for the legacy `UserClient`'s session tokens.

@@ -92,9 +92,6 @@ fn assert_paused_together(ok: usize, storm: &Storm) {
 
 /// The default client (no quota documented, none configured) pauses all callers on a 429.
 #[tokio::test(start_paused = true)]
-#[ignore = "needs billing-http-core's back-off-only limiter (helper core-rel) installed by \
-            Settings::limiter(None, ..); on today's main a client without a quota has no \
-            shared back-off"]
 async fn twenty_callers_in_a_six_second_429_storm_pause_together_and_all_succeed() {
     let (ok, storm) = storm_with(|b| b).await;
     assert_paused_together(ok, &storm);

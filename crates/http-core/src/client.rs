@@ -395,14 +395,19 @@ impl Client {
         let vendor = inner.vendor;
         let not_idempotent = matches!(request.retry_safety, RetrySafety::NotIdempotent);
         // every error names the call; a failure of a create that may have reached the server
-        // leaves its outcome unknown
+        // leaves its outcome unknown — except a 4xx answer: the server said it refused the
+        // request (HTTP's client errors are not fulfilled), so nothing was created. A 408 stays
+        // unknown: vendors (Pax8) use it for their own processing timeouts
         let tag = |e: Error, attempts: u32| {
             let e = e
                 .with_vendor(vendor)
                 .with_operation(request.operation.as_ref())
                 .with_method(request.method.clone())
                 .with_attempts(attempts);
-            let unknown = not_idempotent && e.may_have_reached_server();
+            let refused = e
+                .status()
+                .is_some_and(|s| s.is_client_error() && s != StatusCode::REQUEST_TIMEOUT);
+            let unknown = not_idempotent && e.may_have_reached_server() && !refused;
             e.with_outcome_unknown(unknown)
         };
         let budget = inner.retry.max_elapsed;

@@ -398,7 +398,10 @@ impl Error {
     /// A request that is not idempotent (a create without an idempotency key) failed after it
     /// may have reached the server — including a 2xx answer whose body could not be read: the
     /// object **may exist**; look it up before trying again. Set by [`crate::Client`] for every
-    /// such failure, and by [`crate::Response`]'s decoders.
+    /// such failure except a 4xx answer other than 408 (the server refused the request: nothing
+    /// was created),
+    /// and by [`crate::Response`]'s decoders (a vendor that answers a refusal with a 2xx body it
+    /// cannot read stays outcome-unknown).
     pub fn is_outcome_unknown(&self) -> bool {
         self.inner.outcome_unknown && self.may_have_reached_server()
     }

@@ -28,6 +28,7 @@
 //! | `keyring` | [`auth::store`] OS keyring token store (Linux kernel keyutils, macOS Keychain, Windows Credential Manager) | `keyring-core` and the platform's store crate |
 //! | `encrypted` | encrypted-file token store (XChaCha20-Poly1305) | `chacha20poly1305`, `base64` |
 //! | `redis` | Redis token store shared by a fleet, with a Redis-side refresh lock; `rate_limit::RedisLimiter`: one quota shared by a fleet | `redis` |
+//! | `blocking` | `blocking`: the runtime, the "inside an async runtime" check and the stream-to-iterator adapter of the vendor crates' blocking clients | tokio's multi-thread runtime |
 //! | `recording` | the `cassette` module: recorded fixtures, recording and replay transports, scrubbing — test machinery for the vendor crates' tests, the sandbox and `cargo xtask` | `base64` |
 //!
 //! The memory and file token stores and everything else are always on.
@@ -70,6 +71,9 @@
 pub struct ReadmeDoctests;
 
 pub mod auth;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 #[cfg(feature = "recording")]
 #[cfg_attr(docsrs, doc(cfg(feature = "recording")))]
 pub mod cassette;
@@ -77,6 +81,7 @@ pub mod classify;
 pub mod client;
 pub mod clock;
 pub mod error;
+pub mod ids;
 pub mod lenient;
 pub mod rate_limit;
 pub mod request;

@@ -215,6 +215,35 @@ async fn create_answered_2xx_with_an_unreadable_body_is_outcome_unknown() {
     assert!(err.is_decode() && !err.is_outcome_unknown(), "{err:?}");
 }
 
+/// A create the server refused with a 4xx was not fulfilled (HTTP's client errors): its outcome
+/// is known. A 5xx, and a 408 (a vendor's own processing timeout), leave it unknown.
+#[tokio::test]
+async fn create_refused_with_a_4xx_is_not_outcome_unknown_but_a_5xx_or_408_is() {
+    for (status, unknown) in [
+        (400, false),
+        (409, false),
+        (422, false),
+        (408, true),
+        (500, true),
+        (502, true),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(status).set_body_string("{}"))
+            .mount(&server)
+            .await;
+        let clock = ManualClock::new();
+        let client = client_for(&server.uri(), &clock, RetryPolicy::never());
+        let err = client
+            .execute(Request::post("orders", "orders.create").not_idempotent())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{err:?}");
+        assert!(err.may_have_reached_server(), "{status}: {err:?}");
+        assert_eq!(err.is_outcome_unknown(), unknown, "{status}: {err:?}");
+    }
+}
+
 #[tokio::test]
 async fn not_idempotent_post_is_not_retried_after_timeout() {
     let server = MockServer::start().await;

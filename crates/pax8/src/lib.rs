@@ -1,5 +1,12 @@
 //! # pax8: a typed client for the Pax8 Partner API
 //!
+//! **Async, on tokio.** The default API is `async` and needs a tokio runtime: call it from
+//! `#[tokio::main] async fn main()` (tokio with its `macros` and `rt-multi-thread` features).
+//! Outside a tokio runtime (from `futures::executor::block_on`, say) a call fails with "there
+//! is no reactor running". For synchronous programs, the `blocking` feature adds
+//! `pax8::blocking::Client`: the same builder, calls and errors, no async
+//! (`client.companies().get(id)?`).
+//!
 //! Every Partner API v1 endpoint (29), OAuth2 client credentials with cached and refreshed
 //! tokens, lazy pagination with bounded prefetch, client-side rate limiting at 1000 calls per
 //! minute (token calls included), retries that never repeat an order, and every quirk of the
@@ -101,6 +108,9 @@ pub struct ReadmeDoctests;
 #[cfg_attr(docsrs, doc(cfg(feature = "unstable-app-api")))]
 pub mod app_api;
 pub mod auth;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 pub mod client;
 pub mod companies;
 pub mod error;
@@ -170,7 +180,7 @@ pub use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
 pub use billing_http_core::retry::RetryPolicy;
 pub use billing_http_core::{
     Error as CoreError, ErrorKind as CoreErrorKind, ExposeSecret, OptionalExt, SdkError,
-    SecretString, StatusCode, Transport,
+    SecretString, StatusCode, TlsConfig, Transport, TrustRoots,
 };
 pub use chrono::{DateTime, FixedOffset, NaiveDate};
 pub use rust_decimal::Decimal;

@@ -99,7 +99,7 @@ wire_enum!(
     }
 );
 
-crate::model::string_id! {
+billing_http_core::string_id! {
     /// Id of a webhook.
     WebhookId,
     /// Id of a topic subscription of a webhook.

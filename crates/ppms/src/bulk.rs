@@ -231,7 +231,7 @@ impl Groups<'_> {
     /// The details of a group's members (`getgroupusers`, then `getuser` each).
     pub async fn members_detailed(
         &self,
-        unitlogin: &str,
+        unitlogin: impl Into<crate::model::UnitLogin>,
         filter: ActiveFilter,
         opts: &BulkOptions,
     ) -> Result<UserDetails, Error> {

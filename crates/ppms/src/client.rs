@@ -68,20 +68,12 @@ impl Credentials {
     }
 }
 
-/// Refuses an empty secret or one with control characters (a CR or LF in a key would break
-/// every request's form). The message names the credential, never its value.
-// TODO(core-rel): replace with billing-http-core's shared credential validator once it lands.
+/// Refuses an empty secret, one padded with white space or one with control characters (a CR
+/// or LF in a key would break every request's form): billing-http-core's shared rule. The
+/// message names the credential, never its value.
 fn check_secret(what: &str, secret: &SecretString) -> Result<(), Error> {
-    let s = secret.expose_secret();
-    if s.trim().is_empty() {
-        return Err(Error::config(format!("the {what} is empty")));
-    }
-    if s.chars().any(char::is_control) {
-        return Err(Error::config(format!(
-            "the {what} contains control characters (CR, LF, ...)"
-        )));
-    }
-    Ok(())
+    billing_http_core::auth::validate_secret(&format!("the {what}"), secret.expose_secret())
+        .map_err(|e| Error::config(e.message()))
 }
 
 /// System-based authentication: adds `id` (unless the action already sends it) and `code`.

@@ -1,5 +1,6 @@
 //! Groups: `getgroups`, `getgroup`, `getgroupusers`, `newgroup`, `updgroup`.
 
+use crate::model::UnitLogin;
 use billing_http_core::Request;
 
 use crate::client::{Client, RawResponse, read, write};
@@ -33,7 +34,9 @@ impl Groups<'_> {
 
     /// `getgroup`: one group. An unknown group (PUMAPI's empty body) is [`Error::NotFound`]
     /// (`is_not_found()`); an empty unitlogin is refused before sending.
-    pub async fn get(&self, unitlogin: &str) -> Result<Group, Error> {
+    pub async fn get(&self, unitlogin: impl Into<UnitLogin>) -> Result<Group, Error> {
+        let unitlogin: UnitLogin = unitlogin.into();
+        let unitlogin = unitlogin.as_str();
         if unitlogin.trim().is_empty() {
             return Err(Error::validation("getgroup", "empty unitlogin"));
         }
@@ -47,9 +50,11 @@ impl Groups<'_> {
     /// empty list (PPMS-Q36); see [`Groups::members_checked`].
     pub async fn members(
         &self,
-        unitlogin: &str,
+        unitlogin: impl Into<UnitLogin>,
         filter: ActiveFilter,
     ) -> Result<Vec<String>, Error> {
+        let unitlogin: UnitLogin = unitlogin.into();
+        let unitlogin = unitlogin.as_str();
         let req = with_active(read("getgroupusers").form("unitlogin", unitlogin), filter);
         self.client.send(req).await?.lines()
     }
@@ -58,9 +63,11 @@ impl Groups<'_> {
     /// (`is_not_found()`), a known one gives its members, possibly none (PPMS-Q36).
     pub async fn members_checked(
         &self,
-        unitlogin: &str,
+        unitlogin: impl Into<UnitLogin>,
         filter: ActiveFilter,
     ) -> Result<Vec<String>, Error> {
+        let unitlogin: UnitLogin = unitlogin.into();
+        let unitlogin = unitlogin.as_str();
         self.get(unitlogin).await?;
         self.members(unitlogin, filter).await
     }

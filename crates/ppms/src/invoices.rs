@@ -4,6 +4,7 @@
 use crate::client::{Client, RawResponse, read, write};
 use crate::error::Error;
 use crate::model::{InvoiceAccountTotal, InvoiceDetails, InvoiceTracking, InvoiceTrackingFilter};
+use crate::model::{InvoiceId, InvoiceRef};
 use crate::parse::{Parsed, RowPolicy};
 
 /// Invoice calls; see [`Client::invoices`].
@@ -37,7 +38,12 @@ impl Invoices<'_> {
 
     /// `getinvoice`: totals per account (a body without header, PPMS-Q19). An empty body (an
     /// unknown invoice, or nothing to show) is [`Error::NotFound`] (`is_not_found()`).
-    pub async fn get(&self, invoice_id: &str) -> Result<Vec<InvoiceAccountTotal>, Error> {
+    pub async fn get(
+        &self,
+        invoice_id: impl Into<InvoiceId>,
+    ) -> Result<Vec<InvoiceAccountTotal>, Error> {
+        let invoice_id: InvoiceId = invoice_id.into();
+        let invoice_id = invoice_id.as_str();
         let r = self
             .client
             .send(read("getinvoice").form("invoiceid", invoice_id))
@@ -54,9 +60,11 @@ impl Invoices<'_> {
     /// [`Error::NotFound`] (`is_not_found()`).
     pub async fn details(
         &self,
-        invoice_id: &str,
+        invoice_id: impl Into<InvoiceId>,
         options: &InvoiceDetailsOptions,
     ) -> Result<InvoiceDetails, Error> {
+        let invoice_id: InvoiceId = invoice_id.into();
+        let invoice_id = invoice_id.as_str();
         let req = read("getinvoicedetails")
             .form("invoiceid", invoice_id)
             .form_opt("bcode", options.bcode.clone())
@@ -78,7 +86,12 @@ impl Invoices<'_> {
     }
 
     /// `setinvtracksent`: marks an invoice as sent. The success body is undocumented.
-    pub async fn mark_sent(&self, invoice_ref: &str) -> Result<RawResponse, Error> {
+    pub async fn mark_sent(
+        &self,
+        invoice_ref: impl Into<InvoiceRef>,
+    ) -> Result<RawResponse, Error> {
+        let invoice_ref: InvoiceRef = invoice_ref.into();
+        let invoice_ref = invoice_ref.as_str();
         let req = write("setinvtracksent")
             .form("invoiceref", invoice_ref)
             .retry_safety(billing_http_core::RetrySafety::Idempotent);

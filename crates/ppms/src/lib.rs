@@ -1,5 +1,12 @@
 //! Typed async client for Stratocore PPMS: the classic PUMAPI and API2.
 //!
+//! **Async, on tokio.** The default API is `async` and needs a tokio runtime: call it from
+//! `#[tokio::main] async fn main()` (tokio with its `macros` and `rt-multi-thread` features).
+//! Outside a tokio runtime (from `futures::executor::block_on`, say) a call fails with "there
+//! is no reactor running". For synchronous programs, the `blocking` feature adds
+//! `ppms::blocking::Client`: the same builder, calls and errors, no async
+//! (`client.users().get("jdoe")?`).
+//!
 //! PUMAPI is an odd API: every action is a form-encoded `POST`, answers are CSV or plain text,
 //! errors come back as HTTP 200 with an `error: ...` body, and bodies differ in quoting,
 //! boolean casing, header spacing and field counts from action to action. This crate knows all
@@ -83,6 +90,9 @@
 pub struct ReadmeDoctests;
 
 pub mod api2;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 pub mod bookings;
 pub mod bulk;
 pub mod cache;
@@ -99,6 +109,8 @@ pub mod projects;
 #[cfg_attr(docsrs, doc(cfg(feature = "recording")))]
 pub mod recording;
 pub mod systems;
+#[cfg(feature = "recording")]
+#[cfg_attr(docsrs, doc(cfg(feature = "recording")))]
 pub mod testing;
 pub mod users;
 
@@ -127,5 +139,5 @@ pub use billing_http_core::rate_limit::{GcraLimiter, Quota, RateLimiter};
 pub use billing_http_core::retry::RetryPolicy;
 pub use billing_http_core::{
     Error as CoreError, ErrorKind as CoreErrorKind, ExposeSecret, OptionalExt, SdkError,
-    SecretString, StatusCode, Transport,
+    SecretString, StatusCode, TlsConfig, Transport, TrustRoots,
 };

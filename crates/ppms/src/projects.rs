@@ -1,6 +1,7 @@
 //! Projects and billing codes: `getprojects`, `getuserprojects`, `getprojectusers`,
 //! `getprojectgroups`, `getbcodes`.
 
+use crate::model::Login;
 use billing_http_core::Request;
 use chrono::NaiveDate;
 
@@ -126,7 +127,9 @@ impl Projects<'_> {
     }
 
     /// `getuserprojects`: the ids of a user's projects.
-    pub async fn of_user(&self, login: &str) -> Result<Vec<ProjectId>, Error> {
+    pub async fn of_user(&self, login: impl Into<Login>) -> Result<Vec<ProjectId>, Error> {
+        let login: Login = login.into();
+        let login = login.as_str();
         let r = self
             .client
             .send(read("getuserprojects").form("login", login))

@@ -2,6 +2,7 @@
 
 use crate::client::{Client, read, write};
 use crate::error::Error;
+use crate::model::Login;
 use crate::model::{RightType, System, SystemId, SystemRight, UserRight, systems_matching};
 use crate::parse::{Parsed, parse_rights, parse_rights_lenient, token};
 
@@ -97,7 +98,9 @@ impl Systems<'_> {
     }
 
     /// `getuserrights`: the rights of one user on every system.
-    pub async fn user_rights(&self, login: &str) -> Result<Vec<UserRight>, Error> {
+    pub async fn user_rights(&self, login: impl Into<Login>) -> Result<Vec<UserRight>, Error> {
+        let login: Login = login.into();
+        let login = login.as_str();
         let r = self
             .client
             .send(read("getuserrights").form("login", login))
@@ -116,9 +119,11 @@ impl Systems<'_> {
     pub async fn set_right(
         &self,
         id: impl Into<SystemId>,
-        login: &str,
+        login: impl Into<Login>,
         right: RightType,
     ) -> Result<(), Error> {
+        let login: Login = login.into();
+        let login = login.as_str();
         let id = id.into();
         if login.trim().is_empty() {
             return Err(Error::validation("setright", "empty login"));

@@ -1,5 +1,6 @@
 //! Users: `getusers`, `getuser`, `getadmins`, `newuser`, `upduser`, `auth` (user check).
 
+use crate::model::Login;
 use billing_http_core::{ExposeSecret, OptionalExt, Request, SecretString, Value};
 
 use crate::cache::Fetched;
@@ -51,7 +52,9 @@ impl Users<'_> {
     /// [`crate::OptionalExt`]) for an `Option`.
     ///
     /// Served from the user cache when one is configured and holds a fresh entry.
-    pub async fn get(&self, login: &str) -> Result<User, Error> {
+    pub async fn get(&self, login: impl Into<Login>) -> Result<User, Error> {
+        let login: Login = login.into();
+        let login = login.as_str();
         self.get_fetched(login, false).await.map(|f| f.value)
     }
 
@@ -61,9 +64,11 @@ impl Users<'_> {
     /// Only successfully parsed users are stored; errors and "not found" never are (PPMS-Q50).
     pub async fn get_fetched(
         &self,
-        login: &str,
+        login: impl Into<Login>,
         force_refresh: bool,
     ) -> Result<Fetched<User>, Error> {
+        let login: Login = login.into();
+        let login = login.as_str();
         if login.trim().is_empty() {
             return Err(Error::validation("getuser", "empty login"));
         }
@@ -92,7 +97,9 @@ impl Users<'_> {
     }
 
     /// Drops one login from the user cache.
-    pub fn invalidate_cached(&self, login: &str) {
+    pub fn invalidate_cached(&self, login: impl Into<Login>) {
+        let login: Login = login.into();
+        let login = login.as_str();
         if let Some(cache) = &self.client.inner.user_cache {
             cache.invalidate(&self.cache_key(login));
         }
@@ -109,10 +116,12 @@ impl Users<'_> {
     /// user's right on the system (with system authentication). Never cached.
     pub async fn authenticate(
         &self,
-        login: &str,
+        login: impl Into<Login>,
         password: &SecretString,
         rightcheck: bool,
     ) -> Result<AuthOutcome, Error> {
+        let login: Login = login.into();
+        let login = login.as_str();
         let mut req = read("auth").form("login", login);
         req.push_form("pwd".into(), Value::Secret(password.clone()));
         if rightcheck {

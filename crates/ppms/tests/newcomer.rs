@@ -181,3 +181,37 @@ fn from_env_names_the_missing_variable() {
         }
     }
 }
+
+/// On-premises sites often use a private CA: the TLS settings come from this crate alone
+/// (`ppms::TlsConfig`, `ppms::TrustRoots`), without naming billing-http-core.
+#[tokio::test]
+async fn tls_settings_need_only_this_crate() -> Result<(), ppms::Error> {
+    let sb = sandbox(3).await;
+    let tls = ppms::TlsConfig::default().trust(ppms::TrustRoots::Platform);
+    let client = Client::builder(sb.url())
+        .api_key("my-key")
+        .tls(tls)
+        .build()?;
+    assert_eq!(client.users().get("user00001").await?.login, "user00001");
+    Ok(())
+}
+
+/// Ids as in every vendor crate (docs/conventions.md §5): a call taking a login takes a string
+/// literal, a `String`, a `&String` or the typed [`ppms::Login`].
+#[tokio::test]
+async fn a_login_is_an_id_like_any_other() -> Result<(), ppms::Error> {
+    let sb = sandbox(5).await;
+    let client = Client::builder(sb.url()).api_key("my-key").build()?;
+    let owned = String::from("user00002");
+    let typed: ppms::Login = "user00002".parse().expect("ids parse infallibly");
+    assert_eq!(typed.to_string(), "user00002");
+    for user in [
+        client.users().get("user00002").await?,
+        client.users().get(&owned).await?,
+        client.users().get(owned.clone()).await?,
+        client.users().get(typed).await?,
+    ] {
+        assert_eq!(user.login, "user00002");
+    }
+    Ok(())
+}

@@ -82,6 +82,7 @@
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+mod background;
 mod builder;
 #[cfg(feature = "cli")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
@@ -98,6 +99,7 @@ use std::str::FromStr;
 
 use billing_http_core::cassette::CassetteError;
 
+pub use background::BackgroundSandbox;
 pub use builder::{Sandbox, SandboxBuilder};
 pub use embedded::embedded_cassettes;
 pub use fault::{Fault, FaultPlan};
@@ -153,6 +155,9 @@ pub enum Error {
     /// Nothing to start ([`Sandbox::start_together`] with no builder).
     #[error("no vendor to serve")]
     NothingToServe,
+    /// The thread or runtime of [`SandboxBuilder::start_in_background`] could not start.
+    #[error("cannot start the sandbox's thread: {0}")]
+    Runtime(#[source] std::io::Error),
 }
 
 /// The vendors the sandbox knows.

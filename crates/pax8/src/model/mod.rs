@@ -54,8 +54,6 @@ pub use enums::{
     PricingType, ProductSortField, ProvisioningValueType, RateChargeType, Sort, SortDirection,
     SortField, SubscriptionSortField, SubscriptionStatus, UsageSummarySortField,
 };
-#[cfg(feature = "webhooks")]
-pub(crate) use ids::string_id;
 pub use ids::{
     CommitmentId, CompanyId, ContactId, InvoiceId, InvoiceItemId, LineItemId, OrderId, ProductId,
     SubscriptionId, UsageSummaryId, UserId,

@@ -1,5 +1,8 @@
-//! Typed ids. A typed id cannot be built from a non-numeric string, which rules out the
-//! "bad parameter reported as not authorized" case of PPMS-Q03 at compile time.
+//! Typed ids. A numeric id cannot be built from a non-numeric string, which rules out the
+//! "bad parameter reported as not authorized" case of PPMS-Q03 at compile time. Logins and
+//! invoice ids are opaque strings, declared with the workspace's shared
+//! [`billing_http_core::string_id!`]: every call taking one takes `impl Into<Login>` (a string
+//! literal, a `String` or the typed id), as in the other vendor crates.
 
 use std::fmt;
 
@@ -54,3 +57,14 @@ id!(
     /// The reference of an order, as returned by `createorder` (PPMS-Q42).
     OrderRef(u64)
 );
+
+billing_http_core::string_id! {
+    /// A user's login (`login`), the id of a PPMS user.
+    Login,
+    /// A group's login (`unitlogin`), the id of a PPMS group.
+    UnitLogin,
+    /// An invoice id (`invoiceid`), as listed by `getinvoicelist`.
+    InvoiceId,
+    /// An invoice reference (`invoiceref` of `setinvtracksent`).
+    InvoiceRef,
+}

@@ -21,7 +21,10 @@ pub use bookings::{
 };
 pub use experience::Experience;
 pub use groups::{Group, GroupParams};
-pub use ids::{CoreFacilityId, OrderRef, ProjectId, ServiceId, SystemId};
+pub use ids::{
+    CoreFacilityId, InvoiceId, InvoiceRef, Login, OrderRef, ProjectId, ServiceId, SystemId,
+    UnitLogin,
+};
 pub use invoices::{
     InvoiceAccountTotal, InvoiceDetails, InvoiceTracking, InvoiceTrackingFilter, invoice_date,
 };

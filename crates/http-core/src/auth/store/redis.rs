@@ -40,6 +40,12 @@ const COMPARE_AND_DELETE: &str = r"if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0";
 
+/// Extends the lock's TTL (ARGV[2] ms) only while `owner` (ARGV[1]) still holds it.
+const COMPARE_AND_PEXPIRE: &str = r"if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0";
+
 /// Tokens in Redis, shared by every process that uses the same database and prefix.
 /// See the [module docs](self).
 #[derive(Clone)]
@@ -191,12 +197,75 @@ struct RedisLock {
     store: RedisStore,
     key: String,
     owner: String,
+    /// The task renewing the lock while it is held; aborted on release or drop.
+    _renewer: Option<Renewer>,
+}
+
+/// Aborts the renewing task when dropped (a dropped `JoinHandle` alone would not).
+struct Renewer(tokio::task::JoinHandle<()>);
+
+impl Drop for Renewer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl RedisLock {
+    /// Takes ownership of an acquired lock and renews it every third of `ttl` while the holder
+    /// keeps it, so a short TTL (a vanished holder blocks the others for at most one TTL) never
+    /// expires under a refresh that outlives it. Renewing stops when the lock is released or
+    /// dropped, or when the holder no longer owns the key.
+    fn held(store: RedisStore, key: String, owner: String, ttl: Duration) -> Self {
+        let renewer = tokio::runtime::Handle::try_current().ok().map(|handle| {
+            let (store, key, owner) = (store.clone(), key.clone(), owner.clone());
+            let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+            let every = (ttl / 3).max(Duration::from_millis(1));
+            Renewer(handle.spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    let script = redis::Script::new(COMPARE_AND_PEXPIRE);
+                    let renewed: Result<i64, Error> = store
+                        .run("cannot renew the refresh lock", async |c| {
+                            script
+                                .key(key.as_str())
+                                .arg(owner.as_str())
+                                .arg(ttl_ms)
+                                .invoke_async(c)
+                                .await
+                        })
+                        .await;
+                    match renewed {
+                        Ok(1) => {}
+                        Ok(_) => {
+                            tracing::warn!("redis refresh lock lost before its refresh ended");
+                            return;
+                        }
+                        // a slow or unreachable Redis: try again at the next tick
+                        Err(e) => tracing::debug!(error = %e, "redis refresh lock not renewed"),
+                    }
+                }
+            }))
+        });
+        RedisLock {
+            store,
+            key,
+            owner,
+            _renewer: renewer,
+        }
+    }
 }
 
 impl LockRelease for RedisLock {
     fn release(self: Box<Self>) -> BoxFuture<'static, ()> {
         Box::pin(async move {
-            let RedisLock { store, key, owner } = *self;
+            let RedisLock {
+                store,
+                key,
+                owner,
+                _renewer,
+            } = *self;
+            // stop renewing before deleting, so a late renewal cannot outlive the release
+            drop(_renewer);
             if let Err(e) = store
                 .compare_and_delete(key, owner.into_bytes(), "cannot release the refresh lock")
                 .await
@@ -269,11 +338,12 @@ impl TokenStore for RedisStore {
                 .arg(ttl_ms);
             let set: Option<String> = self.query(cmd, "cannot take the refresh lock").await?;
             Ok(match set {
-                Some(_) => LockAttempt::Acquired(RefreshLock::new(RedisLock {
-                    store: self.clone(),
-                    key: lock_key,
+                Some(_) => LockAttempt::Acquired(RefreshLock::new(RedisLock::held(
+                    self.clone(),
+                    lock_key,
                     owner,
-                })),
+                    ttl,
+                ))),
                 None => LockAttempt::Busy,
             })
         })
