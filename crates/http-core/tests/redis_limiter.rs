@@ -26,6 +26,17 @@ fn limiter(url: &str, prefix: &str, quota: Quota) -> RedisLimiter {
         .unwrap()
 }
 
+/// Two limiters (two connections, as two processes would have) on one fresh timeline, or
+/// `None` when Redis is unreachable outside CI.
+async fn shared_pair(name: &str, quota: Quota) -> Option<(RedisLimiter, RedisLimiter)> {
+    let url = redis_url();
+    if !redis_available(&url).await {
+        return None;
+    }
+    let prefix = unique_prefix(name);
+    Some((limiter(&url, &prefix, quota), limiter(&url, &prefix, quota)))
+}
+
 /// Acquires with no budget `n` times: how many were granted at once.
 async fn granted_now(l: &dyn RateLimiter, n: usize) -> usize {
     let mut granted = 0;
@@ -124,13 +135,9 @@ async fn the_account_id_never_reaches_redis() {
 
 #[tokio::test]
 async fn a_429_seen_by_one_limiter_pauses_the_other() {
-    let url = redis_url();
-    if !redis_available(&url).await {
+    let Some((a, b)) = shared_pair("penalty", Quota::per_second(1000)).await else {
         return;
-    }
-    let prefix = unique_prefix("penalty");
-    let quota = Quota::per_second(1000);
-    let (a, b) = (limiter(&url, &prefix, quota), limiter(&url, &prefix, quota));
+    };
     assert_eq!(granted_now(&b, 1).await, 1);
     a.penalize(Some(Duration::from_secs(30))).await;
     let err = b.acquire(Duration::from_secs(1)).await.unwrap_err();
@@ -144,13 +151,9 @@ async fn a_429_seen_by_one_limiter_pauses_the_other() {
 
 #[tokio::test]
 async fn a_shared_pause_is_capped_like_the_local_one() {
-    let url = redis_url();
-    if !redis_available(&url).await {
+    let Some((a, b)) = shared_pair("cap", Quota::per_second(1000)).await else {
         return;
-    }
-    let prefix = unique_prefix("cap");
-    let quota = Quota::per_second(1000);
-    let (a, b) = (limiter(&url, &prefix, quota), limiter(&url, &prefix, quota));
+    };
     for huge in [Duration::MAX, Duration::from_secs(u64::MAX / 2)] {
         a.penalize(Some(huge)).await;
     }
