@@ -385,3 +385,28 @@ async fn four_processes_with_local_limiters_cause_429s() {
         "each process paces itself to the whole quota: {run:?}"
     );
 }
+
+#[tokio::test]
+async fn a_waiter_holding_a_slot_inside_a_new_pause_reserves_again() {
+    // one call every 2 s: the waiter's slot is 2 s away when the 429 comes
+    let Some((a, b)) = shared_pair("rewait", Quota::per_minute(30)).await else {
+        return;
+    };
+    let b = Arc::new(b);
+    assert_eq!(granted_now(&a, 1).await, 1);
+    let waiter = {
+        let b = b.clone();
+        tokio::spawn(async move { b.acquire(Duration::from_secs(5)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await; // the waiter has reserved its slot
+    b.penalize(Some(Duration::from_secs(30))).await;
+    let err = tokio::time::timeout(STUCK, waiter)
+        .await
+        .expect("the waiter got stuck")
+        .unwrap()
+        .expect_err("a 30 s pause does not fit a 5 s budget");
+    assert!(
+        err.is_rate_limited() && !err.may_have_reached_server(),
+        "{err}"
+    );
+}

@@ -60,6 +60,9 @@ pub const DEFAULT_PROBE_INTERVAL: Duration = Duration::from_secs(5);
 /// falls back to a local limiter with this share of the quota.
 pub const DEFAULT_EXPECTED_NODES: u32 = 4;
 
+/// Pause ends (on the local clock) closer than this are taken for the same pause.
+const PAUSE_SLACK: Duration = Duration::from_millis(20);
+
 /// The largest duration sent to the script (2^50 µs, about 35 years): Lua numbers are doubles,
 /// exact up to 2^53.
 const MAX_SCRIPT_MICROS: u64 = 1 << 50;
@@ -410,9 +413,13 @@ impl RedisLimiter {
         }
     }
 
-    /// Whether a shared pause known to this process still runs at `now`.
-    fn paused_at(&self, now: Instant) -> bool {
-        self.lock().pause_until.is_some_and(|p| p > now)
+    /// Whether a shared pause this process heard of after `known` still runs at `now`. Pause
+    /// ends learnt from different answers differ by their network latency: an end less than
+    /// [`PAUSE_SLACK`] after `known` is the same pause.
+    fn newer_pause_at(&self, now: Instant, known: Option<Instant>) -> bool {
+        self.lock()
+            .pause_until
+            .is_some_and(|p| p > now && known.is_none_or(|k| p > instant_after(k, PAUSE_SLACK)))
     }
 
     /// One round trip: runs the script, bounded by the timeout.
@@ -481,9 +488,11 @@ impl RedisLimiter {
                 return Err(Error::rate_limited_by_client(reply.wait, left(now)));
             }
             if !reply.wait.is_zero() {
+                // the slot already comes after every pause known now
+                let known = self.lock().pause_until;
                 self.clock.sleep(reply.wait).await;
-                // a 429 this process heard of while the caller waited: reserve again after it
-                if self.paused_at(self.clock.now()) {
+                // a newer 429 this process heard of while the caller waited: reserve again
+                if self.newer_pause_at(self.clock.now(), known) {
                     continue;
                 }
             }
