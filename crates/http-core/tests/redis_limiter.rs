@@ -4,6 +4,7 @@
 #![cfg(feature = "redis")]
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod capture;
 mod redis_limiter_support;
 
 use std::sync::Arc;
@@ -408,5 +409,59 @@ async fn a_waiter_holding_a_slot_inside_a_new_pause_reserves_again() {
     assert!(
         err.is_rate_limited() && !err.may_have_reached_server(),
         "{err}"
+    );
+}
+
+#[tokio::test]
+async fn losing_and_regaining_redis_logs_once_per_transition() {
+    let url = redis_url();
+    if !redis_available(&url).await {
+        return;
+    }
+    let captured = capture::Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let upstream = url::Url::parse(&url).unwrap();
+    let upstream = format!(
+        "{}:{}",
+        upstream.host_str().unwrap(),
+        upstream.port().unwrap_or(6379)
+    );
+    let mut proxy = Proxy::start(0, upstream.clone()).await;
+    let l = RedisLimiter::builder(
+        format!("redis://127.0.0.1:{}", proxy.port),
+        "pax8",
+        "client",
+        Quota::per_second(1000),
+    )
+    .prefix(unique_prefix("log"))
+    .probe_interval(Duration::ZERO) // every acquire probes: many failures, one line
+    .build()
+    .unwrap();
+    l.acquire(Duration::from_secs(1)).await.unwrap();
+    proxy.cut().await;
+    for _ in 0..10 {
+        l.acquire(Duration::from_secs(1)).await.unwrap();
+    }
+    assert!(l.is_on_fallback());
+    let _proxy = Proxy::start(proxy.port, upstream).await;
+    for _ in 0..10 {
+        l.acquire(Duration::from_secs(1)).await.unwrap();
+    }
+    assert!(!l.is_on_fallback());
+    let text = captured.text();
+    assert_eq!(
+        text.matches("using the local fallback quota").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("back on the shared quota").count(),
+        1,
+        "{text}"
     );
 }
