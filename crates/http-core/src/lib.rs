@@ -27,7 +27,7 @@
 //! |---|---|---|
 //! | `keyring` | [`auth::store`] OS keyring token store (Linux kernel keyutils, macOS Keychain, Windows Credential Manager) | `keyring-core` and the platform's store crate |
 //! | `encrypted` | encrypted-file token store (XChaCha20-Poly1305) | `chacha20poly1305`, `base64` |
-//! | `redis` | Redis token store shared by a fleet, with a Redis-side refresh lock | `redis` |
+//! | `redis` | Redis token store shared by a fleet, with a Redis-side refresh lock; `rate_limit::RedisLimiter`: one quota shared by a fleet | `redis` |
 //! | `blocking` | `blocking`: the runtime, the "inside an async runtime" check and the stream-to-iterator adapter of the vendor crates' blocking clients | tokio's multi-thread runtime |
 //! | `recording` | the `cassette` module: recorded fixtures, recording and replay transports, scrubbing — test machinery for the vendor crates' tests, the sandbox and `cargo xtask` | `base64` |
 //!

@@ -71,6 +71,12 @@ use futures::future::BoxFuture;
 use crate::clock::{Clock, TokioClock, instant_after};
 use crate::error::Error;
 
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
+#[cfg(feature = "redis")]
+pub use self::redis::RedisLimiter;
+
 /// The default pause after a 429 or 503 that carries no `Retry-After`.
 pub const DEFAULT_PENALTY: Duration = Duration::from_secs(1);
 

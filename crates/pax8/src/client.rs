@@ -223,6 +223,37 @@ impl ClientBuilder {
         self
     }
 
+    /// Shares Pax8's documented quota ([`default_quota`]: 1000 calls a minute per partner
+    /// account less the margin, token calls included) with every process that uses the same
+    /// client id, through Redis at `redis_url`: a
+    /// [`RedisLimiter`](billing_http_core::rate_limit::RedisLimiter) keyed by a hash of the
+    /// client id, with a local share of the quota while Redis is out of reach (see
+    /// `docs/rate-limits.md`). Call it after [`ClientBuilder::credentials`]; fails without a
+    /// client id or on an invalid URL.
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), pax8::Error> {
+    /// let client = pax8::Client::builder()
+    ///     .credentials("client-id", "client-secret")
+    ///     .redis_rate_limit("redis://10.0.0.5:6379")?
+    ///     .build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    #[cfg(feature = "token-store-redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "token-store-redis")))]
+    pub fn redis_rate_limit(self, redis_url: &str) -> Result<Self, Error> {
+        use billing_http_core::rate_limit::RedisLimiter;
+        let client_id = self.client_id.as_deref().ok_or_else(|| {
+            Error::Config(billing_http_core::Error::config(
+                "redis_rate_limit needs the client id: call credentials first",
+            ))
+        })?;
+        let limiter = RedisLimiter::builder(redis_url, "pax8", client_id, default_quota())
+            .build()
+            .map_err(|e| Error::Config(e.with_vendor("pax8")))?;
+        Ok(self.rate_limiter(Arc::new(limiter)))
+    }
+
     /// Chooses a token URL + audience preset (default [`TokenEndpoint::Current`]).
     pub fn token_endpoint(mut self, preset: TokenEndpoint) -> Self {
         self.token_endpoint = preset;

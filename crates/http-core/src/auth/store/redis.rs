@@ -139,7 +139,10 @@ impl RedisStore {
         store_error(format!("redis {}: {what}", self.shown_url), e)
     }
 
-    async fn run<T: redis::FromRedisValue>(
+    /// Runs `f` on the shared connection (connecting first if needed); an I/O error, a dropped
+    /// connection or a timeout drops the connection so the next call reconnects. Also used by
+    /// the Redis rate limiter.
+    pub(crate) async fn run<T: redis::FromRedisValue>(
         &self,
         what: &str,
         f: impl AsyncFnOnce(&mut MultiplexedConnection) -> redis::RedisResult<T>,
