@@ -302,6 +302,16 @@ fn parse_status(s: &str) -> Option<Status> {
     }
 }
 
+/// The paging cursor after a full page (the last item's key); `None` when the page is the
+/// last.
+fn next_after<T>(page: &[T], limit: u32, key: impl Fn(&T) -> i64) -> Option<i64> {
+    if page.len() >= limit as usize {
+        page.last().map(key)
+    } else {
+        None
+    }
+}
+
 fn bad_request(message: &'static str) -> Response {
     error(StatusCode::BAD_REQUEST, "invalid_parameter", message)
 }
@@ -333,11 +343,7 @@ async fn queue(
         .await
     {
         Ok(lines) => {
-            let next = if lines.len() == limit as usize {
-                lines.last().map(|l| l.seq)
-            } else {
-                None
-            };
+            let next = next_after(&lines, limit, |l| l.seq);
             let lines: Vec<QueueItem> = lines.into_iter().map(QueueItem::from).collect();
             axum::Json(json!({ "tenant": tenant, "lines": lines, "next_after": next }))
                 .into_response()
@@ -577,11 +583,7 @@ async fn audit(
         .await
     {
         Ok(records) => {
-            let next = if records.len() == limit as usize {
-                records.last().map(|r| r.id)
-            } else {
-                None
-            };
+            let next = next_after(&records, limit, |r| r.id);
             axum::Json(json!({ "records": records, "next_after": next })).into_response()
         }
         Err(e) => store_failed(e),
