@@ -10,12 +10,13 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
 
-use billing_relay::model::{Millis, OrderLine, Status};
+mod store_cases;
+
+use billing_relay::model::Status;
 use billing_relay::store::postgres::{PgOptions, PgStore};
-use billing_relay::store::{Inserted, Lease, Settlement, Stale, Store};
-use rust_decimal::Decimal;
+use billing_relay::store::{Settlement, Store};
+use store_cases::{T0, l, lease};
 
 /// A fresh schema on the test server, or `None` (with a notice) when none is configured.
 async fn pg() -> Option<(Arc<PgStore>, PgOptions)> {
@@ -49,154 +50,53 @@ fn fastrand_u64() -> u64 {
     h.finish()
 }
 
-fn l(id: &str) -> OrderLine {
-    OrderLine::new(id, "case", "prod", Decimal::ONE)
-}
-
-const T0: Millis = Millis(1_000_000);
-
-fn lease(owner: &str, slot: u32) -> Lease<'_> {
-    Lease {
-        owner,
-        slot,
-        expires_at: T0.plus(Duration::from_secs(30)),
+#[tokio::test]
+async fn postgres_unique_per_tenant_also_under_concurrent_inserts() {
+    if let Some((s, _)) = pg().await {
+        store_cases::unique_per_tenant(s).await;
     }
 }
 
 #[tokio::test]
-async fn postgres_unique_constraint_de_duplicates_concurrent_inserts() {
-    let Some((s, _)) = pg().await else { return };
-    assert!(matches!(
-        s.insert_line("t", &l("u"), T0).await.unwrap(),
-        Inserted::New(_)
-    ));
-    assert!(matches!(
-        s.insert_line("t", &l("u"), T0).await.unwrap(),
-        Inserted::Existing(_)
-    ));
-    assert!(matches!(
-        s.insert_line("other", &l("u"), T0).await.unwrap(),
-        Inserted::New(_)
-    ));
-    let mut tasks = Vec::new();
-    for _ in 0..16 {
-        let s = s.clone();
-        tasks.push(tokio::spawn(async move {
-            s.insert_line("t", &l("race"), T0).await.unwrap()
-        }));
+async fn postgres_one_line_in_flight_per_slot() {
+    if let Some((s, _)) = pg().await {
+        store_cases::one_in_flight_per_slot(s).await;
     }
-    let mut new = 0;
-    for t in tasks {
-        if let Inserted::New(_) = t.await.unwrap() {
-            new += 1;
-        }
-    }
-    assert_eq!(new, 1);
 }
 
 #[tokio::test]
-async fn postgres_one_line_in_flight_per_slot_and_settling_needs_the_lease() {
-    let Some((s, _)) = pg().await else { return };
-    for id in ["a", "b", "c"] {
-        s.insert_line("t", &l(id), T0).await.unwrap();
+async fn postgres_a_line_is_not_claimed_before_it_is_due() {
+    if let Some((s, _)) = pg().await {
+        store_cases::not_claimed_before_due(s).await;
     }
-    let first = s
-        .claim_next("t", lease("w1", 0), T0)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (first.line.unique_id.as_str(), first.status, first.attempts),
-        ("a", Status::Processing, 1)
-    );
-    assert!(
-        s.claim_next("t", lease("w2", 0), T0)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    let second = s
-        .claim_next("t", lease("w2", 1), T0)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(second.line.unique_id, "b");
-    let done = Settlement::Completed {
-        erp_reference: None,
-    };
-    assert!(!s.settle("t", "a", "w2", done.clone(), T0).await.unwrap());
-    assert!(s.settle("t", "a", "w1", done, T0).await.unwrap());
-    let next = s
-        .claim_next("t", lease("w3", 0), T0)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(next.line.unique_id, "c");
 }
 
 #[tokio::test]
-async fn postgres_a_line_is_not_claimed_before_it_is_due_and_keeps_its_order() {
-    let Some((s, _)) = pg().await else { return };
-    s.insert_line("t", &l("a"), T0).await.unwrap();
-    s.insert_line("t", &l("b"), T0).await.unwrap();
-    s.claim_next("t", lease("w", 0), T0).await.unwrap().unwrap();
-    let later = T0.plus(Duration::from_secs(60));
-    let retry = Settlement::Retry {
-        code: None,
-        reason: "later".into(),
-        next_attempt_at: later,
-        check_first: false,
-    };
-    assert!(s.settle("t", "a", "w", retry, T0).await.unwrap());
-    assert!(
-        s.claim_next("t", lease("w", 0), T0)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert_eq!(s.next_due("t").await.unwrap(), Some(later));
-    let a = s
-        .claim_next("t", lease("w", 0), later)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!((a.line.unique_id.as_str(), a.attempts), ("a", 2));
+async fn postgres_stale_leases_are_taken_over_once_and_keep_their_slot() {
+    if let Some((s, _)) = pg().await {
+        store_cases::stale_leases_taken_over_once(s).await;
+    }
 }
 
 #[tokio::test]
-async fn postgres_only_expired_leases_are_taken_over_and_keep_their_slot() {
-    let Some((s, _)) = pg().await else { return };
-    assert!(!s.single_node(), "a shared store never assumes it is alone");
-    s.insert_line("t", &l("a"), T0).await.unwrap();
-    s.claim_next("t", lease("dead", 0), T0)
-        .await
-        .unwrap()
-        .unwrap();
-    let early = T0.plus(Duration::from_secs(10));
-    let exp = early.plus(Duration::from_secs(30));
-    assert!(
-        s.take_over_stale("t", Stale::Expired { dead_owner: None }, "r", exp, early)
-            .await
-            .unwrap()
-            .is_none(),
-        "a live lease of another node is not taken"
-    );
-    let after = T0.plus(Duration::from_secs(31));
-    let taken = s
-        .take_over_stale(
-            "t",
-            Stale::Expired { dead_owner: None },
-            "r",
-            after.plus(Duration::from_secs(30)),
-            after,
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (taken.lease_owner.as_deref(), taken.slot),
-        (Some("r"), Some(0))
-    );
+async fn postgres_reads_do_not_modify() {
+    if let Some((s, _)) = pg().await {
+        store_cases::reads_do_not_modify(s).await;
+    }
+}
+
+#[tokio::test]
+async fn postgres_settle_and_claim_claims_the_next_line_only_when_the_settlement_holds() {
+    if let Some((s, _)) = pg().await {
+        store_cases::settle_and_claim_holds(s).await;
+    }
+}
+
+#[tokio::test]
+async fn postgres_store_is_shared_so_recovery_takes_over_only_expired_leases() {
+    if let Some((s, _)) = pg().await {
+        assert!(!s.single_node());
+    }
 }
 
 /// Two relay nodes on one database: 4 claimers per node race for one tenant's 200 lines, each
