@@ -11,6 +11,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+mod common;
 mod store_cases;
 
 use billing_relay::model::Status;
@@ -20,34 +21,10 @@ use store_cases::{T0, l, lease};
 
 /// A fresh schema on the test server, or `None` (with a notice) when none is configured.
 async fn pg() -> Option<(Arc<PgStore>, PgOptions)> {
-    let Ok(url) = std::env::var("RELAY_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but RELAY_TEST_POSTGRES_URL is not set: .ci/run starts PostgreSQL"
-        );
-        eprintln!("RELAY_TEST_POSTGRES_URL not set: Postgres store test skipped");
-        return None;
-    };
-    let mut options = PgOptions::new(url);
-    options.schema = Some(format!(
-        "relay_test_{:016x}",
-        fastrand_u64() ^ u64::from(std::process::id())
-    ));
+    let mut options = PgOptions::new(common::postgres_test_url()?);
+    options.schema = Some(common::unique_schema("relay_test"));
     let store = PgStore::open(options.clone()).await.expect("open postgres");
     Some((store, options))
-}
-
-/// Random bits without another dev-dependency: the std hasher's random keys.
-fn fastrand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0),
-    );
-    h.finish()
 }
 
 #[tokio::test]

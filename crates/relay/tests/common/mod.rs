@@ -289,3 +289,27 @@ pub fn http_client() -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// The PostgreSQL database the Postgres tests may create schemas in (`RELAY_TEST_POSTGRES_URL`,
+/// set by `.ci/run`), or `None` with a notice; under `CI=true` a missing one is a failure.
+pub fn postgres_test_url() -> Option<String> {
+    match std::env::var("RELAY_TEST_POSTGRES_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but RELAY_TEST_POSTGRES_URL is not set: .ci/run starts PostgreSQL"
+            );
+            eprintln!("RELAY_TEST_POSTGRES_URL not set: Postgres test skipped");
+            None
+        }
+    }
+}
+
+/// A schema name of its own for one test run (`prefix_<random hex>`).
+pub fn unique_schema(prefix: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    format!("{prefix}_{:016x}", h.finish())
+}

@@ -1,0 +1,101 @@
+//! Two `relay` processes on one Postgres database (issue 12 item 4): 2,000 lines over 4
+//! tenants, submitted to both nodes (each line once to each node, so every line is also a
+//! resend the other node must de-duplicate). Every line is pushed to its ERP exactly once and
+//! ends `completed`. Runs when `RELAY_TEST_POSTGRES_URL` is set (`.ci/run` sets it).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use billing_relay::standin::HttpErp;
+use billing_relay::store::Store;
+use billing_relay::store::postgres::{PgOptions, PgStore};
+use common::{head, http_client, http_tenant, line, spawn_relay, submit_to};
+
+const TENANTS: [&str; 4] = ["t0", "t1", "t2", "t3"];
+const PER_TENANT: usize = 500;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_relay_processes_on_one_postgres_push_every_line_exactly_once() {
+    let Some(url) = common::postgres_test_url() else {
+        return;
+    };
+    let schema = common::unique_schema("relay_e2e");
+    let dir = tempfile::tempdir().unwrap();
+    let mut erps = Vec::new();
+    for _ in TENANTS {
+        // not de-duplicating on the idempotency key: a second push would show
+        erps.push(HttpErp::start(false).await.unwrap());
+    }
+    // the head names an SQLite file: point its database at the shared Postgres schema instead
+    let sqlite = format!(
+        "url = \"sqlite://{}\"",
+        dir.path().join("relay.db").display()
+    );
+    let mut config = head(&dir.path().join("relay.db"))
+        .replace(&sqlite, &format!("url = \"{url}\"\nschema = \"{schema}\""));
+    assert!(
+        config.contains(&schema),
+        "the head's database section moved"
+    );
+    for (tenant, erp) in TENANTS.iter().zip(&erps) {
+        config.push_str(&http_tenant(tenant, erp, true, ""));
+    }
+    let path = dir.path().join("relay.toml");
+    std::fs::write(&path, config).unwrap();
+
+    let log = dir.path().join("relay.log");
+    let (mut node_a, url_a) = spawn_relay(&path, &log, &[], &[]).await;
+    let (mut node_b, url_b) = spawn_relay(&path, &log, &[], &[]).await;
+    let http = http_client();
+    for i in 0..PER_TENANT {
+        for tenant in TENANTS {
+            let body = line(&format!("L-{i:04}"), "1.5");
+            for node in [&url_a, &url_b] {
+                let r = submit_to(&http, node, tenant, &body).await;
+                assert!(matches!(r.status, 200 | 202), "{}", r.raw);
+            }
+        }
+    }
+
+    let mut options = PgOptions::new(url);
+    options.schema = Some(schema);
+    let store = PgStore::open(options).await.unwrap();
+    // every line settled, within a generous bound (the figure is printed, not asserted)
+    let started = std::time::Instant::now();
+    let mut all_done = false;
+    while started.elapsed() < std::time::Duration::from_secs(240) {
+        let mut done = 0;
+        for tenant in TENANTS {
+            done += store.counts(tenant).await.unwrap().completed;
+        }
+        if done == (TENANTS.len() * PER_TENANT) as u64 {
+            all_done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "two nodes on postgres: {} lines completed {:.1} s after the last submission",
+        TENANTS.len() * PER_TENANT,
+        started.elapsed().as_secs_f64()
+    );
+    for node in [&mut node_a, &mut node_b] {
+        node.start_kill().unwrap();
+        node.wait().await.unwrap();
+    }
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    if !all_done {
+        let _ = std::fs::write("/tmp/relay_pg_fail.log", &log);
+        let mut counts = Vec::new();
+        for tenant in TENANTS {
+            counts.push((tenant, store.counts(tenant).await.unwrap()));
+        }
+        let pushes: Vec<_> = erps.iter().map(|e| e.total_pushes()).collect();
+        panic!("not every line completed: {counts:?}, pushes {pushes:?}; relay log:\n{log}");
+    }
+    for erp in &erps {
+        assert_eq!(erp.distinct_lines(), PER_TENANT);
+        assert_eq!(erp.duplicates(), 0, "a line pushed twice");
+        assert_eq!(erp.total_pushes() as usize, PER_TENANT);
+    }
+}
