@@ -454,14 +454,9 @@ async fn cloudspot_tour(_args: &TourArgs) -> anyhow::Result<()> {
     let customers = client.customers().list().await?;
     let mut table = Table::new(&["number", "name", "company", "city"]).right(&[0]);
     for c in customers.iter().take(10) {
-        let name = [c.first_name.as_deref(), c.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
         table.row(vec![
             opt(c.customer_number.as_ref()),
-            opt((!name.is_empty()).then_some(name)),
+            opt(c.person_name()),
             opt(c.company_name.as_deref()),
             opt(c.city.as_deref()),
         ]);

@@ -161,14 +161,9 @@ impl Record for Customer {
     const HEADER: &'static [&'static str] = &["number", "name", "company", "city", "country"];
     const NUMERIC: &'static [usize] = &[0];
     fn cells(&self) -> Vec<String> {
-        let name = [self.first_name.as_deref(), self.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
         vec![
             opt(self.customer_number.as_ref()),
-            opt((!name.is_empty()).then_some(name)),
+            opt(self.person_name()),
             opt(self.company_name.as_deref()),
             opt(self.city.as_deref()),
             opt(self.country.as_deref()),

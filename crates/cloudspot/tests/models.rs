@@ -514,3 +514,18 @@ fn legacy_secrets_are_redacted_in_debug_and_serialisation() {
     let u: User = serde_json::from_value(json!({"pin": "0007"})).unwrap();
     assert_eq!(u.pin.as_ref().map(|p| p.expose_secret()), Some("0007"));
 }
+
+#[test]
+fn person_name_joins_trimmed_first_and_last_name_and_never_the_company() {
+    let mut k = Customer::default();
+    k.first_name = Some(" An ".into());
+    k.last_name = Some("Peeters".into());
+    k.company_name = Some("Garage BV".into());
+    k.is_company = Some(true);
+    assert_eq!(k.person_name().as_deref(), Some("An Peeters"));
+    assert_eq!(k.display_name().as_deref(), Some("Garage BV"));
+    k.first_name = Some("  ".into());
+    assert_eq!(k.person_name().as_deref(), Some("Peeters"));
+    k.last_name = None;
+    assert_eq!(k.person_name(), None);
+}

@@ -104,6 +104,12 @@ impl Customer {
         if let (Some(true), Some(name)) = (self.is_company, company) {
             return Some(name.to_owned());
         }
+        self.person_name()
+    }
+
+    /// `voornaam achternaam` (each trimmed, empty parts left out), or `None` if both are
+    /// empty; unlike [`Customer::display_name`] never the company name.
+    pub fn person_name(&self) -> Option<String> {
         let parts: Vec<&str> = [self.first_name.as_deref(), self.last_name.as_deref()]
             .into_iter()
             .flatten()
