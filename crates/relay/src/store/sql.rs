@@ -8,7 +8,8 @@
 //!   *line* would let a claim skip a head line that another transaction has locked and take
 //!   the line behind it, breaking the per-tenant order. So the claim skips the *tenant*
 //!   instead: it takes a transaction-scoped advisory lock on the tenant with
-//!   `pg_try_advisory_xact_lock`, which never waits — when another node is claiming for this
+//!   `pg_try_advisory_xact_lock` (keyed by schema and tenant: advisory locks are database-wide, and
+//!   deployments in other schemas of the same database must not skip each other), which never waits — when another node is claiming for this
 //!   tenant at this instant, the claim returns nothing, exactly as `SKIP LOCKED` would — and
 //!   then takes the head line, re-checked by the `UPDATE` itself (`status = 'received'`), so a
 //!   line claimed by a transaction that committed in between is never claimed twice. The unique
@@ -101,7 +102,7 @@ impl Statements {
             // see the module docs: the tenant is skipped while another node claims for it
             Dialect::Postgres => format!(
                 "WITH gate AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(\
-                     hashtextextended('billing-relay claim ' || ?1, 0)) AS held) \
+                     hashtextextended('billing-relay claim ' || current_schema() || '.' || ?1, 0)) AS held) \
                  UPDATE order_lines SET {claim_set} WHERE seq = ({head}) AND {due} \
                  AND (SELECT held FROM gate) AND {NOT_STOPPED} RETURNING {COLS}"
             ),
