@@ -157,6 +157,8 @@ struct HttpState {
     honours_key: bool,
     /// unique id → (times the ERP holds it, reference)
     lines: Mutex<HashMap<String, (u32, String)>>,
+    /// unique ids in the order the ERP first kept them
+    arrivals: Mutex<Vec<String>>,
     pushes: Mutex<HashMap<String, u32>>,
     requests: std::sync::atomic::AtomicU32,
     next: Mutex<u64>,
@@ -176,6 +178,7 @@ impl HttpErp {
             behaviour: Behaviour::new(),
             honours_key,
             lines: Mutex::new(HashMap::new()),
+            arrivals: Mutex::new(Vec::new()),
             pushes: Mutex::new(HashMap::new()),
             requests: std::sync::atomic::AtomicU32::new(0),
             next: Mutex::new(1),
@@ -231,6 +234,11 @@ impl HttpErp {
     /// Lines held (distinct unique ids).
     pub fn distinct_lines(&self) -> usize {
         lock(&self.state.lines).len()
+    }
+
+    /// The unique ids the ERP holds, in the order it first kept them.
+    pub fn arrivals(&self) -> Vec<String> {
+        lock(&self.state.arrivals).clone()
     }
 
     /// Lines held more than once.
@@ -310,6 +318,7 @@ async fn http_push(State(s): State<Arc<HttpState>>, headers: HeaderMap, body: By
                 let r = format!("ERP-{next}");
                 *next += 1;
                 lines.insert(key.clone(), (1, r.clone()));
+                lock(&s.arrivals).push(key.clone());
                 r
             }
         }
