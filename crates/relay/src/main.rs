@@ -56,6 +56,19 @@ enum Command {
         #[arg(long, short, value_name = "FILE", env = "RELAY_CONFIG")]
         config: PathBuf,
     },
+    /// Copy every record of a stopped relay's SQLite file into an empty Postgres store (moving
+    /// to Postgres; see docs/relay.md). All or nothing; refused while a relay uses the file.
+    CopyStore {
+        /// The SQLite store: `sqlite:///var/lib/relay/relay.db`.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The Postgres database: `postgres://user@host/db` (the password in PGPASSWORD).
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// The schema on Postgres (the nodes' `database.schema`), created if missing.
+        #[arg(long)]
+        schema: Option<String>,
+    },
     /// Print a new random ingest key (give it to the dispensing system) and its SHA-256 (put
     /// it in `[ingest.clients.<name>] sha256`).
     GenKey,
@@ -121,6 +134,9 @@ fn main() -> ExitCode {
             runtime().and_then(|rt| rt.block_on(serve(config, grace)))
         }
         Command::CheckConfig { config } => runtime().and_then(|rt| rt.block_on(check(config))),
+        Command::CopyStore { from, to, schema } => {
+            runtime().and_then(|rt| rt.block_on(copy_store(from, to, schema)))
+        }
         Command::GenKey => gen_key(),
         Command::HashKey => hash_key(),
         Command::Health { target } => operate(target, ops::Op::Health),
@@ -211,6 +227,46 @@ async fn shutdown_signal() {
         _ = ctrl_c => {}
         _ = term => {}
     }
+}
+
+async fn copy_store(from: String, to: String, schema: Option<String>) -> Result<(), String> {
+    use billing_relay::store::{copy, postgres, sqlite};
+    if !from.starts_with("sqlite:") {
+        return Err("--from: an sqlite:// URL".into());
+    }
+    if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
+        return Err("--to: a postgres:// URL".into());
+    }
+    // opening would create a missing file: a mistyped path must not copy an empty store
+    let file = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&from)
+        .map_err(|e| format!("--from: {e}"))?
+        .get_filename()
+        .to_path_buf();
+    if !file.is_file() {
+        return Err(format!("--from: no database file at {}", file.display()));
+    }
+    let source = sqlite::SqliteStore::open(sqlite::SqliteOptions::new(from))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut options = postgres::PgOptions::new(to);
+    options.schema = schema;
+    let target = postgres::PgStore::open(options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let report = copy::sqlite_to_postgres(&source, &target, |done, total| {
+        eprint!("\rcopied {done} of {total} lines");
+    })
+    .await;
+    eprintln!();
+    let report = report.map_err(|e| e.to_string())?;
+    println!(
+        "copied {} lines, {} tenant states and {} audit records from {} to postgres",
+        report.lines,
+        report.tenant_states,
+        report.audit,
+        source.path().display()
+    );
+    Ok(())
 }
 
 async fn check(path: PathBuf) -> Result<(), String> {

@@ -183,6 +183,15 @@ impl RelayBuilder {
             config.retention,
             purges.clone(),
         ));
+        // several nodes on one store: an operator's stop or start made through another node
+        // reaches this one's workers
+        let stop_sync = (!store.single_node()).then(|| {
+            tokio::spawn(stop_sync_task(
+                store.clone(),
+                self.clock.clone(),
+                supervisor.clone(),
+            ))
+        });
         tracing::info!(%addr, tenants = config.tenants.len(), "relay started");
         Ok(Relay {
             addr,
@@ -190,6 +199,7 @@ impl RelayBuilder {
             supervisor,
             server,
             purger,
+            stop_sync,
             purges,
             stop: stop_tx,
         })
@@ -204,6 +214,7 @@ pub struct Relay {
     supervisor: Arc<Supervisor>,
     server: JoinHandle<()>,
     purger: JoinHandle<()>,
+    stop_sync: Option<JoinHandle<()>>,
     purges: Arc<AtomicU64>,
     stop: oneshot::Sender<()>,
 }
@@ -261,8 +272,7 @@ impl Relay {
         let _ = self.stop.send(());
         self.supervisor.shutdown(grace).await;
         let _ = self.server.await;
-        self.purger.abort();
-        let _ = self.purger.await;
+        stop_background(self.purger, self.stop_sync).await;
         self.store.close().await;
     }
 
@@ -271,11 +281,37 @@ impl Relay {
     pub async fn abort(self) {
         self.server.abort();
         let _ = self.server.await;
-        self.purger.abort();
-        let _ = self.purger.await;
+        stop_background(self.purger, self.stop_sync).await;
         self.supervisor.abort().await;
         // connections still open hold the store: closing it is what a dead process does
         self.store.close().await;
+    }
+}
+
+/// Stops the background tasks (retention, the stop sync).
+async fn stop_background(purger: JoinHandle<()>, stop_sync: Option<JoinHandle<()>>) {
+    for task in std::iter::once(purger).chain(stop_sync) {
+        task.abort();
+        let _ = task.await;
+    }
+}
+
+/// How often a node on a shared store reads the operators' stops made through other nodes.
+pub const STOP_SYNC_EVERY: Duration = Duration::from_secs(5);
+
+/// On a store shared by several nodes: every [`STOP_SYNC_EVERY`], brings this node's workers
+/// in line with the operator stops in the store (`Supervisor::sync`), so that a stop or a
+/// start made through any node shows in every node's health and a start resumes every node's
+/// worker. Claims already refuse a stopped tenant on every node at once; this is the rest.
+async fn stop_sync_task(store: Arc<dyn Store>, clock: Arc<dyn Clock>, supervisor: Arc<Supervisor>) {
+    let mut next = crate::clock::now(clock.as_ref()).plus(STOP_SYNC_EVERY);
+    loop {
+        crate::clock::sleep_until(clock.as_ref(), next).await;
+        next = next.plus(STOP_SYNC_EVERY);
+        match store.operator_stops().await {
+            Ok(stops) => supervisor.sync(&stops.into_iter().collect()),
+            Err(e) => tracing::warn!(error = %e, "cannot read the operator stops; trying again"),
+        }
     }
 }
 

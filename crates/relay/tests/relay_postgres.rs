@@ -149,3 +149,67 @@ fn without_colours(log: &str) -> String {
     }
     out
 }
+
+/// Two nodes on one Postgres: an operator's stop sent to node A stops node B's worker too (B
+/// reads the stops every `STOP_SYNC_EVERY` on its clock) and B's health says so; a start sent
+/// to A resumes B's worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_stop_through_one_node_reaches_the_other_node() {
+    use std::sync::Arc;
+
+    use billing_relay::Relay;
+    use billing_relay::STOP_SYNC_EVERY;
+    use billing_relay::adapters::fault::FaultAdapter;
+    use billing_relay::adapters::{Adapter, Capabilities};
+    use billing_relay::clock::SteppedClock;
+    use billing_relay::config::Config;
+    use billing_relay::worker::WorkerState;
+
+    let Some(url) = common::postgres_test_url() else {
+        return;
+    };
+    let schema = common::unique_schema("relay_stops");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("relay.db");
+    let sqlite = format!("url = \"sqlite://{}\"", db.display());
+    let config = head(&db).replace(&sqlite, &format!("url = \"{url}\"\nschema = \"{schema}\""))
+        + &common::injected_tenant("a", "");
+    let clock = SteppedClock::new();
+    let erp: Arc<dyn Adapter> = Arc::new(FaultAdapter::new(Capabilities::new(true, true, false)));
+    let mut nodes = Vec::new();
+    for _ in 0..2 {
+        let relay = Relay::builder(Config::from_toml(&config, Vec::new()).unwrap())
+            .clock(Arc::new(clock.clone()))
+            .adapter("a", erp.clone())
+            .start()
+            .await
+            .unwrap();
+        nodes.push(relay);
+    }
+    let state = |n: usize| nodes[n].healths()["a"].state;
+    assert!(common::wait_until(|| async { nodes[1].running_workers() == 1 }).await);
+    let http = http_client();
+    let call = |n: usize, what: &str| {
+        http.post(format!("{}/v1/tenants/a/worker/{what}", nodes[n].url()))
+            .bearer_auth(common::OPERATOR_KEY)
+            .send()
+    };
+    assert_eq!(call(0, "stop").await.unwrap().status(), 200);
+    assert_eq!(state(0), WorkerState::StoppedByOperator);
+    clock.advance(STOP_SYNC_EVERY);
+    assert!(
+        common::wait_until(|| async { nodes[1].running_workers() == 0 }).await,
+        "node b's worker still runs"
+    );
+    assert_eq!(state(1), WorkerState::StoppedByOperator);
+    assert_eq!(call(0, "start").await.unwrap().status(), 200);
+    clock.advance(STOP_SYNC_EVERY);
+    assert!(
+        common::wait_until(|| async { nodes[1].running_workers() == 1 }).await,
+        "node b's worker did not start again"
+    );
+    assert_ne!(state(1), WorkerState::StoppedByOperator);
+    for node in nodes {
+        node.shutdown(std::time::Duration::from_secs(1)).await;
+    }
+}

@@ -140,3 +140,162 @@ async fn postgres_two_nodes_complete_every_line_exactly_once_in_order() {
         );
     }
 }
+
+/// Moving to Postgres (`relay copy-store`): every line of every status keeps its `seq` and
+/// fields, operator stops and audit records come along, new lines continue after the copied
+/// ones, a resend of a copied line is still a duplicate, and a second copy into the same
+/// schema is refused (nothing half-copied).
+#[tokio::test]
+async fn postgres_copy_from_sqlite_keeps_every_record_and_refuses_a_non_empty_target() {
+    use billing_relay::store::copy;
+    use billing_relay::store::sqlite::{SqliteOptions, SqliteStore};
+    use billing_relay::store::{AuditEntry, Clearable, Inserted};
+    let Some(url) = common::postgres_test_url() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite_url = format!("sqlite://{}", dir.path().join("relay.db").display());
+    let src = SqliteStore::open(SqliteOptions::new(sqlite_url.clone()))
+        .await
+        .unwrap();
+    // lines in every status, over two tenants
+    for i in 0..1200 {
+        let tenant = if i % 3 == 0 { "tb" } else { "ta" };
+        src.insert_line(tenant, &l(&format!("C-{i:04}")), T0)
+            .await
+            .unwrap();
+    }
+    let first = src
+        .claim_next("ta", lease("node-1", 0), T0)
+        .await
+        .unwrap()
+        .unwrap();
+    let done = Settlement::Completed {
+        erp_reference: Some("48001".into()),
+    };
+    let (_, second) = src
+        .settle_and_claim(
+            "ta",
+            &first.line.unique_id,
+            "node-1",
+            done,
+            lease("node-1", 0),
+            T0,
+        )
+        .await
+        .unwrap();
+    // the second line stays `processing` with its lease, as a stopped relay leaves it
+    assert!(second.is_some());
+    let who = AuditEntry::new(
+        "alice",
+        "clear",
+        Some("tb"),
+        serde_json::json!({"status": "received"}),
+    );
+    let cleared = src
+        .clear("tb", Clearable::Received, false, &who, T0)
+        .await
+        .unwrap();
+    assert_eq!(cleared.len(), 400);
+    let stop = AuditEntry::new("bob", "worker.stop", Some("tb"), serde_json::json!({}));
+    src.set_operator_stop("tb", true, &stop, T0).await.unwrap();
+
+    // a relay still holding the file keeps the copy out
+    let held = SqliteStore::open(SqliteOptions::new(sqlite_url.clone())).await;
+    assert!(held.is_err(), "a second holder of the sqlite file");
+
+    let mut options = PgOptions::new(url);
+    options.schema = Some(common::unique_schema("relay_copy"));
+    let dst = PgStore::open(options.clone()).await.unwrap();
+    let mut calls = 0;
+    let report = copy::sqlite_to_postgres(&src, &dst, |done, total| {
+        calls += 1;
+        assert!(done <= total);
+    })
+    .await
+    .unwrap();
+    assert_eq!(report.lines, 1200);
+    assert_eq!(report.tenant_states, 1);
+    assert_eq!(report.audit, 2);
+    assert!(calls >= 3, "progress after each batch of lines");
+
+    for tenant in ["ta", "tb"] {
+        assert_eq!(
+            src.counts(tenant).await.unwrap(),
+            dst.counts(tenant).await.unwrap()
+        );
+        for status in [
+            Status::Received,
+            Status::Processing,
+            Status::Completed,
+            Status::Failed,
+        ] {
+            let a = src
+                .list_lines(tenant, Some(status), None, 1000)
+                .await
+                .unwrap();
+            let b = dst
+                .list_lines(tenant, Some(status), None, 1000)
+                .await
+                .unwrap();
+            assert_eq!(a, b, "{tenant} {status:?}");
+        }
+    }
+    assert_eq!(
+        dst.get_line("ta", &first.line.unique_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .erp_reference
+            .as_deref(),
+        Some("48001")
+    );
+    assert_eq!(
+        src.operator_stops().await.unwrap(),
+        dst.operator_stops().await.unwrap()
+    );
+    assert_eq!(
+        src.audit_log(None, None, 100).await.unwrap(),
+        dst.audit_log(None, None, 100).await.unwrap()
+    );
+    // de-duplication carries over, and new lines and audit records come after the copied ones
+    assert!(matches!(
+        dst.insert_line("ta", &l("C-0001"), T0).await.unwrap(),
+        Inserted::Existing(_)
+    ));
+    let Inserted::New(new) = dst.insert_line("ta", &l("C-9999"), T0).await.unwrap() else {
+        panic!("a new line");
+    };
+    let max_seq = src
+        .list_lines("ta", None, None, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.seq)
+        .max();
+    assert!(Some(new.seq) > max_seq, "seq {} after {max_seq:?}", new.seq);
+    dst.record_audit(
+        &AuditEntry::new("carol", "reload", Some("ta"), serde_json::json!({})),
+        T0,
+    )
+    .await
+    .unwrap();
+    let ids: Vec<i64> = dst
+        .audit_log(None, None, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert!(ids[2] > ids[1]);
+
+    // the target is no longer empty: a second copy changes nothing
+    let again = copy::sqlite_to_postgres(&src, &dst, |_, _| {}).await;
+    let err = again.unwrap_err().to_string();
+    assert!(err.contains("not empty"), "{err}");
+    assert_eq!(
+        dst.counts("ta").await.unwrap().received,
+        src.counts("ta").await.unwrap().received + 1
+    );
+}

@@ -35,6 +35,7 @@ use futures::future::BoxFuture;
 
 use crate::model::{LineRecord, Millis, OrderLine, ReasonCode, Status, StatusCounts};
 
+pub mod copy;
 pub mod postgres;
 pub(crate) mod sql;
 pub mod sqlite;

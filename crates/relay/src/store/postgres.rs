@@ -156,6 +156,10 @@ impl PgStore {
         }
     }
 
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     fn reads(&self) -> &PgPool {
         &self.pool
     }

@@ -150,6 +150,11 @@ impl SqliteStore {
     }
 
     /// The database file.
+    pub(crate) fn read_pool(&self) -> &SqlitePool {
+        &self.readers
+    }
+
+    /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
     }
