@@ -21,6 +21,7 @@
 
 mod classify;
 mod extra;
+mod lazy;
 mod lines;
 mod record;
 mod rights;
@@ -32,6 +33,7 @@ pub mod value;
 
 pub use classify::{BodyClass, ServerError, classify};
 pub use extra::Extra;
+pub use lazy::{IntoRows, Rows, Table};
 pub use lines::{parse_id_lines, parse_lines};
 pub use record::{BookingRecord, parse_booking_record};
 pub use rights::{RightLine, parse_rights, parse_rights_lenient};
