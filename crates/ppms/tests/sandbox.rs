@@ -196,3 +196,40 @@ async fn large_body_actions_use_their_own_timeout() {
     assert_eq!(sheet.len(), 2);
     assert!(c.systems().list().await.unwrap_err().is_timeout());
 }
+
+/// Each `*_table` call gives, through the whole stack, the rows and warnings of its `Parsed`
+/// twin, on the recorded bodies (one with a bad row, `getorders` with its header on line 2).
+#[tokio::test]
+async fn table_calls_give_the_rows_of_their_parsed_twins() {
+    for cassette in ["ppms/getsystems.json", "ppms/getsystems_bad_row.json"] {
+        let sb = serve(cassette, None).await;
+        let c = client(&sb);
+        let table = c.systems().list_table().await.unwrap();
+        assert!(!table.is_empty(), "{cassette}");
+        assert_eq!(table.into_parsed(), c.systems().list().await.unwrap());
+    }
+    let sb = serve("ppms/getorders.json", None).await;
+    let c = client(&sb);
+    let table = c.orders().list_table().await.unwrap();
+    assert!(!table.is_empty());
+    assert_eq!(table.into_parsed(), c.orders().list().await.unwrap());
+    let sb = serve("ppms/getpriceslist.json", None).await;
+    let c = client(&sb);
+    let table = c.orders().price_list_table().await.unwrap();
+    assert!(!table.is_empty());
+    assert_eq!(table.into_parsed(), c.orders().price_list().await.unwrap());
+    let sb = serve("ppms/getprojects.json", None).await;
+    let c = client(&sb);
+    let table = c.projects().list_table().await.unwrap();
+    assert!(!table.is_empty());
+    assert_eq!(table.into_parsed(), c.projects().list().await.unwrap());
+    let sb = serve("ppms/getinvtracklist.json", None).await;
+    let c = client(&sb);
+    let unpaid = Some(ppms::InvoiceTrackingFilter::Unpaid);
+    let table = c.invoices().tracking_table(unpaid).await.unwrap();
+    assert!(!table.is_empty());
+    assert_eq!(
+        table.into_parsed(),
+        c.invoices().tracking(unpaid).await.unwrap()
+    );
+}

@@ -90,3 +90,57 @@ fn narrow_rows_take_at_most_their_models_beyond_three_times_the_body() {
         );
     }
 }
+
+/// `rows` `getsystems` rows of about 20 bytes (`1234567,n,True\r\n`): much shorter than the
+/// `System` each becomes.
+fn narrow_systems_body(rows: usize) -> String {
+    let mut body = String::from("System id,Name,Active\r\n");
+    for i in 0..rows {
+        body.push_str(&format!("{i:>7},n{},True\r\n", i % 10));
+    }
+    body
+}
+
+/// Peak heap bytes of `systems().list_table()` through a client built as the README shows
+/// (with an in-process transport answering `body` from its own buffer, so the body is counted
+/// once, outside the measure), and of reading every row of the table it returns.
+fn table_call_peak(body: &bytes::Bytes) -> (usize, usize) {
+    let answer = body.clone();
+    let transport =
+        ppms::testing::ScriptedTransport::new(move |_| Ok(ppms::testing::ok(answer.clone())));
+    let client = ppms::Client::builder("https://ppms.example.org/site/")
+        .api_key("my-key")
+        .transport(std::sync::Arc::new(transport))
+        .build()
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let profiler = dhat::Profiler::builder().testing().build();
+    let table = rt.block_on(client.systems().list_table()).unwrap();
+    let ids: u64 = table.iter().map(|s| u64::from(s.system_id.0)).sum();
+    let peak = dhat::HeapStats::get().max_bytes;
+    drop(profiler);
+    assert!(ids > 0);
+    (peak, table.len())
+}
+
+#[test]
+fn narrow_rows_as_a_table_stay_within_four_times_the_body() {
+    let _alone = PROFILER.lock().unwrap_or_else(|e| e.into_inner());
+    // 300,000 rows of 20 bytes: as `System`s (about 130 bytes each) they take 6.5x the body;
+    // as a table, the body and 4 bytes per row
+    let rows = 300_000;
+    let body = bytes::Bytes::from(narrow_systems_body(rows));
+    let (peak, len) = table_call_peak(&body);
+    assert_eq!(len, rows);
+    // the body is the 1x; the call, the table and reading every row take the rest
+    assert!(
+        body.len() + peak <= 4 * body.len(),
+        "{rows} rows of 20 bytes: the call took {peak} bytes at peak for a {} byte body \
+         ({:.2}x with the body)",
+        body.len(),
+        (body.len() + peak) as f64 / body.len() as f64
+    );
+}

@@ -416,7 +416,11 @@ impl RowIndex {
         let offset = self.starts.get(i)?;
         let from = self.starts.get(i - i % CHECKPOINT)?;
         let line = *self.lines.get(i / CHECKPOINT)?;
-        let newlines = text.get(from..offset)?.iter().filter(|b| **b == b'\n').count();
+        let newlines = text
+            .get(from..offset)?
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
         Some((offset, line.saturating_add(newlines as u64)))
     }
 }

@@ -610,7 +610,14 @@ pub fn parse_headerless<T: FromRow>(
     let mut items = Vec::new();
     let mut record = StringRecord::new();
     let header = Arc::new(header.clone());
-    let scanned = scan_rows::<T>(body, &mut open(body)?, &mut record, header, policy, &mut items)?;
+    let scanned = scan_rows::<T>(
+        body,
+        &mut open(body)?,
+        &mut record,
+        header,
+        policy,
+        &mut items,
+    )?;
     Ok(parsed(items, Some(scanned)))
 }
 
