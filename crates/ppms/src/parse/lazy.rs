@@ -442,7 +442,7 @@ impl<T> Keep<T> for RowIndex {
     }
 
     fn keep(&mut self, _item: T, offset: usize, line: u64) {
-        if self.starts.len() % CHECKPOINT == 0 {
+        if self.starts.len().is_multiple_of(CHECKPOINT) {
             self.lines.push(line);
         }
         match &mut self.starts {

@@ -174,8 +174,9 @@ fn normalize(name: &str) -> String {
 
 /// Columns resolved once per table, so that per-row lookups do no string work.
 ///
-/// It is `Sync`, so that a [`Table`](super::Table) (which keeps it to decode rows on access) can be shared
-/// between threads; the lookup hint is only a hint, so racing updates of it are harmless.
+/// It is `Sync`, so that a [`Table`](super::Table) (which keeps it to decode rows on access)
+/// can be shared between threads; the lookup hint is only a hint, so racing updates of it are
+/// harmless.
 #[derive(Debug)]
 pub(crate) struct Resolved {
     cols: Vec<(Col, Option<usize>)>,
@@ -498,7 +499,8 @@ pub(crate) fn reader(body: &str) -> CsvReader<'_> {
     reader_over(body.as_bytes())
 }
 
-/// The CSV reader of the parsers over any buffer (a [`Table`](super::Table) reads its own shared body).
+/// The CSV reader of the parsers over any buffer (a [`Table`](super::Table) reads its own
+/// shared body).
 pub(crate) fn reader_over<B: AsRef<[u8]>>(body: B) -> csv::Reader<std::io::Cursor<B>> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -573,8 +575,8 @@ pub(crate) fn raw_line<'b>(body: &'b str, record: &StringRecord) -> &'b str {
 /// An empty body, or one with only a header, gives no rows (reference section 2.3).
 ///
 /// The rows become `T`s, held in a `Vec`: memory is the size of `T` per row whatever the row's
-/// size. For large tables, [`Table::parse`](super::Table::parse) reads the same body with the same rules and keeps
-/// only where each row starts.
+/// size. For large tables, [`Table::parse`](super::Table::parse) reads the same body with the
+/// same rules and keeps only where each row starts.
 pub fn parse_table<T: FromRow>(body: &str, policy: RowPolicy) -> Result<Parsed<T>, ParseError> {
     let mut items = Vec::new();
     let scanned = scan_table::<T>(body, policy, &mut items)?;
