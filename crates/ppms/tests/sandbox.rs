@@ -197,39 +197,38 @@ async fn large_body_actions_use_their_own_timeout() {
     assert!(c.systems().list().await.unwrap_err().is_timeout());
 }
 
+/// Fetches `cassette` with a `*_table` call and with its `Parsed` twin: the same rows (at least
+/// one) and warnings.
+macro_rules! same_rows {
+    ($cassette:expr, $group:ident, $table:ident, $parsed:ident ( $($arg:expr),* )) => {{
+        let sb = serve($cassette, None).await;
+        let c = client(&sb);
+        let table = c.$group().$table($($arg),*).await.unwrap();
+        assert!(!table.is_empty(), "{}", $cassette);
+        let parsed = c.$group().$parsed($($arg),*).await.unwrap();
+        assert_eq!(table.into_parsed(), parsed, "{}", $cassette);
+    }};
+}
+
 /// Each `*_table` call gives, through the whole stack, the rows and warnings of its `Parsed`
 /// twin, on the recorded bodies (one with a bad row, `getorders` with its header on line 2).
 #[tokio::test]
 async fn table_calls_give_the_rows_of_their_parsed_twins() {
-    for cassette in ["ppms/getsystems.json", "ppms/getsystems_bad_row.json"] {
-        let sb = serve(cassette, None).await;
-        let c = client(&sb);
-        let table = c.systems().list_table().await.unwrap();
-        assert!(!table.is_empty(), "{cassette}");
-        assert_eq!(table.into_parsed(), c.systems().list().await.unwrap());
-    }
-    let sb = serve("ppms/getorders.json", None).await;
-    let c = client(&sb);
-    let table = c.orders().list_table().await.unwrap();
-    assert!(!table.is_empty());
-    assert_eq!(table.into_parsed(), c.orders().list().await.unwrap());
-    let sb = serve("ppms/getpriceslist.json", None).await;
-    let c = client(&sb);
-    let table = c.orders().price_list_table().await.unwrap();
-    assert!(!table.is_empty());
-    assert_eq!(table.into_parsed(), c.orders().price_list().await.unwrap());
-    let sb = serve("ppms/getprojects.json", None).await;
-    let c = client(&sb);
-    let table = c.projects().list_table().await.unwrap();
-    assert!(!table.is_empty());
-    assert_eq!(table.into_parsed(), c.projects().list().await.unwrap());
-    let sb = serve("ppms/getinvtracklist.json", None).await;
-    let c = client(&sb);
+    same_rows!("ppms/getsystems.json", systems, list_table, list());
+    same_rows!("ppms/getsystems_bad_row.json", systems, list_table, list());
+    same_rows!("ppms/getorders.json", orders, list_table, list());
+    same_rows!(
+        "ppms/getpriceslist.json",
+        orders,
+        price_list_table,
+        price_list()
+    );
+    same_rows!("ppms/getprojects.json", projects, list_table, list());
     let unpaid = Some(ppms::InvoiceTrackingFilter::Unpaid);
-    let table = c.invoices().tracking_table(unpaid).await.unwrap();
-    assert!(!table.is_empty());
-    assert_eq!(
-        table.into_parsed(),
-        c.invoices().tracking(unpaid).await.unwrap()
+    same_rows!(
+        "ppms/getinvtracklist.json",
+        invoices,
+        tracking_table,
+        tracking(unpaid)
     );
 }

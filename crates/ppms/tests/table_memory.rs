@@ -135,25 +135,30 @@ fn narrow_rows_as_a_table_stay_within_four_times_the_body() {
     // (the index is reserved for them, then given back).
     let narrowest = format!("System id,Name\n{}", "7,\n".repeat(300_000));
     let refused = format!("System id,Name\n{}", "x,\n".repeat(300_000));
-    for (what, body, rows) in [
+    // (body, rows, the most the call may take beyond the body, in bodies): 3 for the goal of
+    // 4x in all; half a body for 20-byte rows (an index of 4 bytes per row), which also shows
+    // that the table shares the response's buffer instead of copying it
+    for (what, body, rows, beyond) in [
         (
             "300,000 rows of 20 bytes",
             narrow_systems_body(300_000),
             300_000,
+            0.5,
         ),
-        ("300,000 rows of 3 bytes", narrowest, 300_000),
-        ("300,000 refused rows of 3 bytes", refused, 0),
+        ("300,000 rows of 3 bytes", narrowest, 300_000, 3.0),
+        ("300,000 refused rows of 3 bytes", refused, 0, 3.0),
     ] {
         let body = bytes::Bytes::from(body);
         let (peak, len) = table_call_peak(&body);
         assert_eq!(len, rows, "{what}");
         // the body is the 1x; the call, the table and reading every row take the rest
         assert!(
-            body.len() + peak <= 4 * body.len(),
+            peak as f64 <= beyond * body.len() as f64,
             "{what}: the call took {peak} bytes at peak for a {} byte body ({:.2}x with the \
-             body)",
+             body, at most {}x allowed)",
             body.len(),
-            (body.len() + peak) as f64 / body.len() as f64
+            (body.len() + peak) as f64 / body.len() as f64,
+            1.0 + beyond
         );
     }
 }

@@ -578,6 +578,14 @@ mod tests {
     }
 
     #[test]
+    fn tables_and_their_iterators_can_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Table<System>>();
+        send_sync::<Rows<'_, System>>();
+        send_sync::<IntoRows<System>>();
+    }
+
+    #[test]
     fn out_of_range_get_is_none() {
         let t = Table::<System>::parse("System id,Name\r\n1,a\r\n", RowPolicy::Strict).unwrap();
         assert!(t.get(0).is_some());
