@@ -8,6 +8,9 @@
 //! * `cargo xtask sandbox [--vendor <v>|all] [--port <p>] ...`: the `billing-sandbox` binary's
 //!   command line (`billing_sandbox::cli`): serve the recordings, stable by default, and
 //!   synthetic data until Ctrl-C.
+//! * `cargo xtask relay-soak [--backend sqlite|postgres|both] [--quick] ...`: the order relay's
+//!   processes under ERP faults and `SIGKILL`s; checks that no line is lost or billed twice
+//!   (docs/relay.md, docs/benchmarks.md).
 //! * `cargo xtask publish-check [--no-verify] [--allow-dirty]`: manifests, default builds
 //!   without test machinery, and a packaging dry run of every publishable crate.
 //!
@@ -18,6 +21,7 @@ mod fuzz;
 mod publish;
 mod record;
 mod report;
+mod soak;
 mod tour;
 mod vendors;
 
@@ -52,6 +56,10 @@ enum Command {
     /// Serve the recorded vendors (stable by default) and synthetic data until Ctrl-C: the
     /// same command line as the `billing-sandbox` binary.
     Sandbox(billing_sandbox::cli::Args),
+    /// Soak the order relay: relay processes against PPMS stand-ins failing 20 % of the
+    /// requests, SIGKILLed at random points; checks 0 duplicates and 0 lost lines (SQLite with
+    /// one node, Postgres with two).
+    RelaySoak(soak::SoakArgs),
 }
 
 /// The workspace root (xtask lives in `<root>/xtask`).
@@ -68,6 +76,7 @@ fn main() -> ExitCode {
         Command::CheckFixtures => check::run(&root),
         Command::PublishCheck(args) => publish::run(&root, args),
         Command::Fuzz(args) => fuzz::run(&root, args),
+        Command::RelaySoak(args) => soak::run(&root, args),
         Command::Tour(args) => runtime().and_then(|rt| rt.block_on(tour::run(args))),
         Command::Sandbox(args) => runtime().and_then(|rt| rt.block_on(sandbox(args))),
     };

@@ -14,6 +14,10 @@
 //! Both can add latency, answer a given status instead of working, and **hold** a push: keep it
 //! (the ERP has committed the line) and not answer until released — the moment a crash between
 //! claim and confirmation is tested at.
+//!
+//! [`FaultProxy`] sits in front of either and breaks connections the way a network does (the
+//! soak's faults, `cargo xtask relay-soak`): it resets a connection before reading the request,
+//! or lets the ERP commit and then resets the connection or answers 503.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -157,6 +161,8 @@ struct HttpState {
     honours_key: bool,
     /// unique id → (times the ERP holds it, reference)
     lines: Mutex<HashMap<String, (u32, String)>>,
+    /// unique ids in the order the ERP first kept them
+    arrivals: Mutex<Vec<String>>,
     pushes: Mutex<HashMap<String, u32>>,
     requests: std::sync::atomic::AtomicU32,
     next: Mutex<u64>,
@@ -176,6 +182,7 @@ impl HttpErp {
             behaviour: Behaviour::new(),
             honours_key,
             lines: Mutex::new(HashMap::new()),
+            arrivals: Mutex::new(Vec::new()),
             pushes: Mutex::new(HashMap::new()),
             requests: std::sync::atomic::AtomicU32::new(0),
             next: Mutex::new(1),
@@ -231,6 +238,11 @@ impl HttpErp {
     /// Lines held (distinct unique ids).
     pub fn distinct_lines(&self) -> usize {
         lock(&self.state.lines).len()
+    }
+
+    /// The unique ids the ERP holds, in the order it first kept them.
+    pub fn arrivals(&self) -> Vec<String> {
+        lock(&self.state.arrivals).clone()
     }
 
     /// Lines held more than once.
@@ -310,6 +322,7 @@ async fn http_push(State(s): State<Arc<HttpState>>, headers: HeaderMap, body: By
                 let r = format!("ERP-{next}");
                 *next += 1;
                 lines.insert(key.clone(), (1, r.clone()));
+                lock(&s.arrivals).push(key.clone());
                 r
             }
         }
@@ -407,6 +420,14 @@ impl PpmsErp {
             .count()
     }
 
+    /// The staff comment of every order, in creation order.
+    pub fn staff_comments(&self) -> Vec<String> {
+        lock(&self.state.orders)
+            .iter()
+            .map(|o| o.staff_comments.clone())
+            .collect()
+    }
+
     /// All orders.
     pub fn total_orders(&self) -> usize {
         lock(&self.state.orders).len()
@@ -496,4 +517,255 @@ async fn pumapi(State(s): State<Arc<PpmsState>>, body: Bytes) -> Response {
         }
         _ => text(format!("error: unknown action {action}\r\n")),
     }
+}
+
+// ────────────────────────────────────────── fault proxy ──────────────────────────────────────────
+
+/// A fault [`FaultProxy`] injects into one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// The connection is reset before the request is read: the ERP never sees it, the client
+    /// cannot tell whether it did.
+    RefusedBeforeReading,
+    /// The ERP handles the request (a push is committed), then the connection is reset
+    /// instead of the answer.
+    ResetAfterCommit,
+    /// The ERP handles the request, then the client is answered 503 instead.
+    UnavailableAfterCommit,
+}
+
+/// What a [`FaultProxy`] has done so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FaultCounts {
+    /// Requests passed through untouched.
+    pub forwarded: u64,
+    /// [`Fault::RefusedBeforeReading`] injected.
+    pub refused_before_reading: u64,
+    /// [`Fault::ResetAfterCommit`] injected.
+    pub reset_after_commit: u64,
+    /// [`Fault::UnavailableAfterCommit`] injected.
+    pub unavailable_after_commit: u64,
+}
+
+impl FaultCounts {
+    /// All faults injected.
+    pub fn faults(&self) -> u64 {
+        self.refused_before_reading + self.reset_after_commit + self.unavailable_after_commit
+    }
+}
+
+#[derive(Debug)]
+struct ProxyState {
+    upstream: SocketAddr,
+    /// Faults per million requests.
+    rate_ppm: std::sync::atomic::AtomicU32,
+    rng: Mutex<fastrand::Rng>,
+    counts: Mutex<FaultCounts>,
+}
+
+/// An HTTP/1.1 proxy on 127.0.0.1 in front of a stand-in (or any HTTP/1.1 server on
+/// 127.0.0.1) that injects a [`Fault`] into a share of the requests, each of the three kinds
+/// equally often. It serves one request per connection (it asks the upstream for
+/// `Connection: close`), reads requests with a `Content-Length` body (what the relay's
+/// adapters send) and keeps the path, so `proxy.url()` replaces the stand-in's `url()`.
+/// Dropping it stops it.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use billing_relay::standin::{FaultProxy, PpmsErp};
+///
+/// let erp = PpmsErp::start("key").await?;
+/// // 20 % of the requests fail; the seed makes the sequence of faults repeatable
+/// let proxy = FaultProxy::start(&erp.url(), 0.2, 7).await?;
+/// println!("point the tenant at {}", proxy.url());
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct FaultProxy {
+    server: Server,
+    state: Arc<ProxyState>,
+}
+
+/// Largest request head or response the proxy reads.
+const PROXY_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+impl FaultProxy {
+    /// Starts a proxy to `upstream` (`http://127.0.0.1:<port>/`) injecting faults into a
+    /// `rate` share of the requests (clamped to 0..=1), drawn from a generator seeded with
+    /// `seed`.
+    pub async fn start(upstream: &str, rate: f64, seed: u64) -> std::io::Result<Self> {
+        let invalid =
+            |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, what.to_owned());
+        let upstream = url::Url::parse(upstream).map_err(|_| invalid("upstream: not a url"))?;
+        let upstream = upstream
+            .socket_addrs(|| Some(80))
+            .ok()
+            .and_then(|a| a.into_iter().next())
+            .ok_or_else(|| invalid("upstream: no address"))?;
+        let state = Arc::new(ProxyState {
+            upstream,
+            rate_ppm: std::sync::atomic::AtomicU32::new(0),
+            rng: Mutex::new(fastrand::Rng::with_seed(seed)),
+            counts: Mutex::new(FaultCounts::default()),
+        });
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let shared = state.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(proxy_one(shared.clone(), client));
+            }
+        });
+        let proxy = FaultProxy {
+            server: Server { addr, task },
+            state,
+        };
+        proxy.set_rate(rate);
+        Ok(proxy)
+    }
+
+    /// Changes the share of requests that fail (clamped to 0..=1).
+    pub fn set_rate(&self, rate: f64) {
+        let ppm = (rate.clamp(0.0, 1.0) * 1_000_000.0).round() as u32;
+        self.state.rate_ppm.store(ppm, Ordering::SeqCst);
+    }
+
+    /// What the proxy has done so far.
+    pub fn counts(&self) -> FaultCounts {
+        *lock(&self.state.counts)
+    }
+
+    /// The base URL, `http://127.0.0.1:<port>/`.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.server.addr)
+    }
+}
+
+/// Draws the fault of the next request, if any.
+fn draw(state: &ProxyState) -> Option<Fault> {
+    let rate = state.rate_ppm.load(Ordering::SeqCst);
+    let mut rng = lock(&state.rng);
+    if rng.u32(0..1_000_000) >= rate {
+        return None;
+    }
+    Some(match rng.u8(0..3) {
+        0 => Fault::RefusedBeforeReading,
+        1 => Fault::ResetAfterCommit,
+        _ => Fault::UnavailableAfterCommit,
+    })
+}
+
+fn count(state: &ProxyState, fault: Option<Fault>) {
+    let mut c = lock(&state.counts);
+    match fault {
+        None => c.forwarded += 1,
+        Some(Fault::RefusedBeforeReading) => c.refused_before_reading += 1,
+        Some(Fault::ResetAfterCommit) => c.reset_after_commit += 1,
+        Some(Fault::UnavailableAfterCommit) => c.unavailable_after_commit += 1,
+    }
+}
+
+/// Closes the connection with a reset (`SO_LINGER` 0) rather than an orderly close.
+fn reset(stream: tokio::net::TcpStream) {
+    // a zero linger never blocks: the kernel drops the socket at once and sends RST
+    #[allow(deprecated)]
+    let _ = stream.set_linger(Some(Duration::ZERO));
+    drop(stream);
+}
+
+async fn proxy_one(state: Arc<ProxyState>, mut client: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let fault = draw(&state);
+    if fault == Some(Fault::RefusedBeforeReading) {
+        count(&state, fault);
+        reset(client);
+        return;
+    }
+    let Some(request) = read_request(&mut client).await else {
+        return;
+    };
+    let Ok(mut upstream) = tokio::net::TcpStream::connect(state.upstream).await else {
+        return;
+    };
+    if upstream.write_all(&request).await.is_err() {
+        return;
+    }
+    let mut response = Vec::new();
+    let read = (&mut upstream)
+        .take(PROXY_MAX_BYTES as u64)
+        .read_to_end(&mut response)
+        .await;
+    if read.is_err() || response.is_empty() {
+        return;
+    }
+    count(&state, fault);
+    match fault {
+        Some(Fault::ResetAfterCommit) => reset(client),
+        Some(Fault::UnavailableAfterCommit) => {
+            let body = "injected 503 after commit";
+            let answer = format!(
+                "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = client.write_all(answer.as_bytes()).await;
+            let _ = client.shutdown().await;
+        }
+        _ => {
+            let _ = client.write_all(&response).await;
+            let _ = client.shutdown().await;
+        }
+    }
+}
+
+/// Reads one request (head and `Content-Length` body) and rewrites it for the upstream with
+/// `Connection: close`. `None` when the client closed or sent something else.
+async fn read_request(client: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
+    use tokio::io::AsyncReadExt as _;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buf.len() > PROXY_MAX_BYTES {
+            return None;
+        }
+        let n = client.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = std::str::from_utf8(&buf[..head_end]).ok()?;
+    let mut out = String::new();
+    let mut length = 0usize;
+    for (i, line) in head.split("\r\n").enumerate() {
+        let name = line.split(':').next().unwrap_or_default().trim();
+        if i > 0 && name.eq_ignore_ascii_case("content-length") {
+            length = line.split_once(':')?.1.trim().parse().ok()?;
+        }
+        if line.is_empty() || (i > 0 && name.eq_ignore_ascii_case("connection")) {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    if length > PROXY_MAX_BYTES {
+        return None;
+    }
+    out.push_str("connection: close\r\n\r\n");
+    let mut body = buf.split_off(head_end);
+    while body.len() < length {
+        let n = client.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    body.truncate(length);
+    let mut request = out.into_bytes();
+    request.extend_from_slice(&body);
+    Some(request)
 }

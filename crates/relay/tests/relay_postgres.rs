@@ -1,7 +1,12 @@
 //! Two `relay` processes on one Postgres database (issue 12 item 4): 2,000 lines over 4
 //! tenants, submitted to both nodes (each line once to each node, so every line is also a
-//! resend the other node must de-duplicate). Every line is pushed to its ERP exactly once and
-//! ends `completed`. Runs when `RELAY_TEST_POSTGRES_URL` is set (`.ci/run` sets it).
+//! resend the other node must de-duplicate; which node hears a line first alternates). Every
+//! line is pushed to its ERP exactly once, in its tenant's order, and ends `completed`; both
+//! nodes push lines. Runs when `RELAY_TEST_POSTGRES_URL` is set (`.ci/run` sets it).
+//!
+//! The tenants have no client-side rate limit (`rate_limit_per_second = 0`): the default of 10
+//! requests per second would bound each tenant to 10 lines per second, and the test would
+//! measure the limiter.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -24,7 +29,10 @@ async fn two_relay_processes_on_one_postgres_push_every_line_exactly_once() {
     let mut erps = Vec::new();
     for _ in TENANTS {
         // not de-duplicating on the idempotency key: a second push would show
-        erps.push(HttpErp::start(false).await.unwrap());
+        let erp = HttpErp::start(false).await.unwrap();
+        // a push takes a little time, so that the nodes' claims meet
+        erp.set_latency(std::time::Duration::from_millis(2));
+        erps.push(erp);
     }
     // the head names an SQLite file: point its database at the shared Postgres schema instead
     let sqlite = format!(
@@ -38,7 +46,7 @@ async fn two_relay_processes_on_one_postgres_push_every_line_exactly_once() {
         "the head's database section moved"
     );
     for (tenant, erp) in TENANTS.iter().zip(&erps) {
-        config.push_str(&http_tenant(tenant, erp, true, ""));
+        config.push_str(&http_tenant(tenant, erp, true, "rate_limit_per_second = 0"));
     }
     let path = dir.path().join("relay.toml");
     std::fs::write(&path, config).unwrap();
@@ -50,7 +58,12 @@ async fn two_relay_processes_on_one_postgres_push_every_line_exactly_once() {
     for i in 0..PER_TENANT {
         for tenant in TENANTS {
             let body = line(&format!("L-{i:04}"), "1.5");
-            for node in [&url_a, &url_b] {
+            let nodes = if (i + tenant.len()) % 2 == 0 {
+                [&url_a, &url_b]
+            } else {
+                [&url_b, &url_a]
+            };
+            for node in nodes {
                 let r = submit_to(&http, node, tenant, &body).await;
                 assert!(matches!(r.status, 200 | 202), "{}", r.raw);
             }
@@ -79,6 +92,7 @@ async fn two_relay_processes_on_one_postgres_push_every_line_exactly_once() {
         TENANTS.len() * PER_TENANT,
         started.elapsed().as_secs_f64()
     );
+    let pids = [node_a.id().unwrap(), node_b.id().unwrap()];
     for node in [&mut node_a, &mut node_b] {
         node.start_kill().unwrap();
         node.wait().await.unwrap();
@@ -93,9 +107,45 @@ async fn two_relay_processes_on_one_postgres_push_every_line_exactly_once() {
         let pushes: Vec<_> = erps.iter().map(|e| e.total_pushes()).collect();
         panic!("not every line completed: {counts:?}, pushes {pushes:?}; relay log:\n{log}");
     }
+    let expected: Vec<String> = (0..PER_TENANT).map(|i| format!("L-{i:04}")).collect();
     for erp in &erps {
         assert_eq!(erp.distinct_lines(), PER_TENANT);
         assert_eq!(erp.duplicates(), 0, "a line pushed twice");
         assert_eq!(erp.total_pushes() as usize, PER_TENANT);
+        assert!(
+            erp.arrivals() == expected,
+            "a tenant's lines reached its erp out of order"
+        );
     }
+    // each node's settlements are logged with its worker's owner, which starts with its pid
+    let log = without_colours(&log);
+    for pid in pids {
+        let owner = format!("owner={pid}-");
+        let settled = log
+            .lines()
+            .filter(|l| l.contains("settled") && l.contains(&owner))
+            .count();
+        assert!(
+            settled > 0,
+            "node {pid} pushed no line: the nodes did not share the work"
+        );
+    }
+}
+
+/// The log without its ANSI colour codes (`ESC [ ... m`).
+fn without_colours(log: &str) -> String {
+    let mut out = String::with_capacity(log.len());
+    let mut chars = log.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
