@@ -679,17 +679,19 @@ pub(crate) fn scan_table<T: FromRow>(
     scan_rows(body, &mut rdr, &mut record, header, policy, keep).map(Some)
 }
 
+/// The preamble before a table's header, and the scan of the table (`None` for an empty body).
+pub(crate) type ScannedAfter = (Vec<String>, Option<Scanned>);
+
 /// Scans a CSV table whose header is the first line (within the first `max_scan` non-blank
 /// lines) holding the `key` column, as [`parse_table_after`] reads it: `None` when no such
 /// header is found in a non-empty body; the preamble, and `None` for the scan of an empty one.
-#[allow(clippy::type_complexity)]
 pub(crate) fn scan_table_after<T: FromRow>(
     body: &str,
     key: Col,
     max_scan: usize,
     policy: RowPolicy,
     keep: &mut impl Keep<T>,
-) -> Result<Option<(Vec<String>, Option<Scanned>)>, ParseError> {
+) -> Result<Option<ScannedAfter>, ParseError> {
     let mut rdr = open(body)?;
     let mut record = StringRecord::new();
     let mut preamble = Vec::new();
