@@ -3,7 +3,12 @@
 //! ```text
 //! cargo bench -p billing-relay --bench ingest -- [--lines 10000] [--clients 32] [--tenants 10]
 //!                                                [--latency-ms 10] [--synchronous full] [--logs]
+//!                                                [--postgres URL [--nodes 2]]
 //! ```
+//!
+//! With `--postgres`, the store is a fresh schema of that database instead, shared by
+//! `--nodes` relays (in this process, each with its own store pool and workers); the clients
+//! are spread over the nodes.
 //!
 //! A relay on a SQLite file (WAL, `synchronous = FULL` by default: every acknowledged line is
 //! fsynced) in a temporary folder next to the target directory, with `--tenants` PPMS tenants
@@ -40,6 +45,15 @@ struct Args {
     /// `full` or `normal`.
     #[arg(long, default_value = "full")]
     synchronous: String,
+    /// A Postgres database (`postgres://…`) to run on instead of SQLite.
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Connections of each node's Postgres pool (the relay's default is 10).
+    #[arg(long, default_value_t = 10)]
+    max_connections: u32,
+    /// Relay nodes sharing the Postgres schema.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
     /// Install an info-level log subscriber (writing to a sink), as in production.
     #[arg(long)]
     logs: bool,
@@ -79,13 +93,13 @@ impl Phase {
     }
 }
 
-async fn phase(name: &'static str, url: &str, args: &Args, tenants: &[String]) -> Phase {
+async fn phase(name: &'static str, urls: &[String], args: &Args, tenants: &[String]) -> Phase {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..args.clients {
+    for client in 0..args.clients {
         let next = next.clone();
-        let url = url.to_owned();
+        let url = urls[client % urls.len()].clone();
         let tenants = tenants.to_vec();
         let lines = args.lines;
         tasks.push(tokio::spawn(async move {
@@ -182,11 +196,38 @@ async fn run(args: Args) {
         std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).expect("mode");
     }
     let tenants: Vec<String> = (0..args.tenants).map(|i| format!("t{i:02}")).collect();
+    let (database, store_name) = match &args.postgres {
+        Some(url) => {
+            let schema = format!("relay_bench_{}", std::process::id());
+            (
+                format!(
+                    "url = \"{url}\"\nschema = \"{schema}\"\nmax_connections = {}\n",
+                    args.max_connections
+                ),
+                format!(
+                    "postgres ({} node{}, {} connections each)",
+                    args.nodes,
+                    if args.nodes == 1 { "" } else { "s" },
+                    args.max_connections
+                ),
+            )
+        }
+        None => (
+            format!(
+                "url = \"sqlite://{}\"\nsynchronous = \"{}\"\n",
+                db.display(),
+                args.synchronous
+            ),
+            format!("sqlite synchronous={}", args.synchronous),
+        ),
+    };
+    if args.nodes == 0 || (args.nodes > 1 && args.postgres.is_none()) {
+        eprintln!("--nodes above 1 needs --postgres (an SQLite file is one process's)");
+        std::process::exit(2);
+    }
     let mut toml = format!(
-        "listen = \"127.0.0.1:0\"\n[database]\nurl = \"sqlite://{}\"\nsynchronous = \"{}\"\n\
+        "listen = \"127.0.0.1:0\"\n[database]\n{database}\
          [ingest.clients.bench]\nsha256 = [\"{}\"]\ntenants = [\"*\"]\n",
-        db.display(),
-        args.synchronous,
         billing_relay::api::hash_key(KEY)
     );
     for t in &tenants {
@@ -197,16 +238,19 @@ async fn run(args: Args) {
             key_file.display()
         ));
     }
-    let config = Config::from_toml(&toml, Vec::new()).expect("config");
-    let relay = Relay::builder(config).start().await.expect("relay");
-    let url = relay.url();
+    let mut relays = Vec::new();
+    for _ in 0..args.nodes {
+        let config = Config::from_toml(&toml, Vec::new()).expect("config");
+        relays.push(Relay::builder(config).start().await.expect("relay"));
+    }
+    let urls: Vec<String> = relays.iter().map(|r| r.url()).collect();
+    let relay = &relays[0];
     println!(
-        "relay ingest benchmark: {} lines, {} clients, {} ppms tenants at {} ms, sqlite synchronous={}, logs {}",
+        "relay ingest benchmark: {} lines, {} clients, {} ppms tenants at {} ms, {store_name}, logs {}",
         args.lines,
         args.clients,
         args.tenants,
         args.latency_ms,
-        args.synchronous,
         if args.logs {
             "on (info, to a sink)"
         } else {
@@ -214,9 +258,9 @@ async fn run(args: Args) {
         }
     );
     let started = Instant::now();
-    let mut new = phase("new", &url, &args, &tenants).await;
+    let mut new = phase("new", &urls, &args, &tenants).await;
     new.print();
-    let mut dup = phase("duplicates", &url, &args, &tenants).await;
+    let mut dup = phase("duplicates", &urls, &args, &tenants).await;
     dup.print();
     let total = args.lines as u64;
     loop {
@@ -239,5 +283,7 @@ async fn run(args: Args) {
         bound.as_secs_f64(),
         ppms.count("POST /pumapi/ createorder")
     );
-    relay.shutdown(Duration::from_secs(5)).await;
+    for relay in relays {
+        relay.shutdown(Duration::from_secs(5)).await;
+    }
 }
