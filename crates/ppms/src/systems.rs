@@ -33,8 +33,8 @@ impl Systems<'_> {
     }
 
     /// `getsystems` as a [`Table`]: the same rows and warnings as [`Systems::list`], kept as
-    /// the body plus 4 bytes per row and decoded when read (at most about 3× the body
-    /// while it is built, about 1.2× after; `docs/benchmarks.md`, "ppms" (c)).
+    /// the body plus 4 bytes per row and decoded when read: at most about 3× the body for the
+    /// narrowest rows, 1.0–1.3× for real ones (`docs/benchmarks.md`, "ppms" (c)).
     pub async fn list_table(&self) -> Result<Table<System>, Error> {
         self.client
             .send(read("getsystems"))
