@@ -5,7 +5,7 @@
 //! cargo bench -p ppms --bench ppms -- emails    # (a) the README's bulk e-mail fetch vs sequential
 //! cargo bench -p ppms --bench ppms -- bulk      # (a') bulk getuser, concurrency 16, 2,000 users
 //! cargo bench -p ppms --bench ppms -- parse     # (b) 50 MB bodies: our parsers vs bare csv
-//! cargo bench -p ppms --bench ppms -- memory    # (c) peak RSS of wide `getsystems` bodies
+//! cargo bench -p ppms --bench ppms -- memory    # (c) peak RSS, typed rows and `Table` forms
 //! ```
 //!
 //! (a) N = 200 and 2,000 synthetic users served by the sandbox on 127.0.0.1 with 10 ms latency
@@ -25,10 +25,16 @@
 //! (c) the fault campaign's bodies (issue 16): 30,000 `getsystems` rows × 1,000 unknown
 //! columns (61 MB), and one header and row of 16 M columns (64 MB); plus the 50 MB body of (b).
 //! Also a short first row followed by 60 MB of blank lines, and 3 M rows of 20 bytes (shorter
-//! than the model they become). Peak RSS (`VmHWM`, reset through `/proc/self/clear_refs` before
-//! each parse, Linux only) above the process's RSS before the body was built, as a multiple of
-//! the body size; each case in a process of its own.
+//! than the model they become), and 5 M rows of 3 bytes, the narrowest a `System` row can be,
+//! accepted or all refused. Each body is fetched through the public calls of a client built
+//! as the README shows, whose transport (the in-process `ppms::testing::ScriptedTransport`)
+//! answers from the body's own buffer: `systems().list()` (typed rows, `Parsed<System>`) and
+//! `systems().list_table()` (`Table<System>`, then every row read once). Peak RSS (`VmHWM`,
+//! reset through `/proc/self/clear_refs` once the body is built, Linux only) above the
+//! process's RSS before the body was built, as a multiple of the body size; each case and form
+//! in a process of its own.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use billing_sandbox::{Sandbox, Synthetic};
@@ -46,12 +52,13 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    if let Some(i) = args
+    if let Some((i, form)) = args
         .iter()
         .find_map(|a| a.strip_prefix("memory-case="))
-        .and_then(|i| i.parse().ok())
+        .and_then(|c| c.split_once(':'))
+        .and_then(|(i, form)| Some((i.parse().ok()?, form.to_owned())))
     {
-        return memory_case(i);
+        return memory_case(i, &form);
     }
     let all = args.is_empty();
     if all || args.iter().any(|a| a == "emails") {
@@ -440,10 +447,29 @@ fn tiny_rows_body() -> String {
     body
 }
 
+/// 5 M rows of 3 bytes (`7,\n`): the narrowest rows a `System` accepts (an id and an empty
+/// name), the worst case for a table's index (4 bytes per row).
+fn narrowest_rows_body() -> String {
+    let mut body = String::from("System id,Name\n");
+    for i in 0..5_000_000u32 {
+        body.push(char::from(b'0' + (i % 10) as u8));
+        body.push_str(",\n");
+    }
+    body
+}
+
+/// 5 M rows of 3 bytes that all fail (`x,\n`): a table reserves its index for them, then gives
+/// the room back.
+fn narrowest_bad_rows_body() -> String {
+    let mut body = String::from("System id,Name\n");
+    body.push_str(&"x,\n".repeat(5_000_000));
+    body
+}
+
 /// A memory case: its name and the body it parses.
 type MemoryCase = (&'static str, fn() -> String);
 
-const MEMORY_CASES: [MemoryCase; 5] = [
+const MEMORY_CASES: [MemoryCase; 7] = [
     (
         "getsystems, 30,000 rows x 1,000 unknown columns",
         wide_systems_body,
@@ -452,41 +478,78 @@ const MEMORY_CASES: [MemoryCase; 5] = [
     ("getsystems of (b), no unknown columns", systems_body),
     ("a short first row, then blank lines", blank_lines_body),
     ("3 M rows of 20 bytes", tiny_rows_body),
+    ("5 M rows of 3 bytes", narrowest_rows_body),
+    ("5 M rows of 3 bytes, all refused", narrowest_bad_rows_body),
 ];
 
-/// (c) Peak memory of parsing wide bodies, as a multiple of the body. Each case runs in a
-/// process of its own (this binary with `memory-case=<i>`), so that memory the allocator kept
-/// from one case does not hide the next one's.
+/// (c) Peak memory of fetching wide and narrow bodies, as a multiple of the body, in both forms.
+/// Each case runs in a process of its own (this binary with `memory-case=<i>:<form>`), so that
+/// memory the allocator kept from one case does not hide the next one's.
 fn memory() {
-    println!("peak RSS while building and parsing the body, above the process before it");
+    println!(
+        "peak RSS while building and fetching the body, above the process before it (goal <= 4 x)"
+    );
     for i in 0..MEMORY_CASES.len() {
-        let status = std::process::Command::new(std::env::current_exe().expect("bench binary"))
-            .arg(format!("memory-case={i}"))
-            .status()
-            .expect("run a memory case");
-        assert!(status.success(), "memory case {i} failed");
+        for form in ["parsed", "table"] {
+            let status = std::process::Command::new(std::env::current_exe().expect("bench binary"))
+                .arg(format!("memory-case={i}:{form}"))
+                .status()
+                .expect("run a memory case");
+            assert!(status.success(), "memory case {i} ({form}) failed");
+        }
     }
 }
 
-fn memory_case(i: usize) {
+fn memory_case(i: usize, form: &str) {
     let (name, make) = MEMORY_CASES[i];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let base = status_bytes("VmRSS:");
-    let body = make();
+    // the transport answers from the body's own buffer (a `Bytes` clone is not a copy)
+    let body = bytes::Bytes::from(make());
+    let answer = body.clone();
+    let transport =
+        ppms::testing::ScriptedTransport::new(move |_| Ok(ppms::testing::ok(answer.clone())));
+    // as the README builds it, with the in-process transport
+    let client = Client::builder("https://ppms.example.org/my-site/")
+        .api_key("my-key")
+        .transport(Arc::new(transport))
+        .build()
+        .expect("client");
     let t = Instant::now();
-    let (peak, parsed) = peak_rss_above(base, || {
-        parse_table::<System>(&body, RowPolicy::SkipAndWarn).map(|p| p.len())
+    let (peak, outcome) = peak_rss_above(base, || match form {
+        "table" => rt.block_on(client.systems().list_table()).map(|table| {
+            let fetched = t.elapsed();
+            // every row read once, decoded on the fly
+            let ids: u64 = table.iter().map(|s| u64::from(s.system_id.0)).sum();
+            std::hint::black_box(ids);
+            format!(
+                "{} rows; fetched in {:.2} s, every row read in {:.2} s more",
+                table.len(),
+                fetched.as_secs_f64(),
+                (t.elapsed() - fetched).as_secs_f64()
+            )
+        }),
+        _ => rt.block_on(client.systems().list()).map(|parsed| {
+            format!(
+                "{} rows; fetched in {:.2} s",
+                parsed.len(),
+                t.elapsed().as_secs_f64()
+            )
+        }),
     });
-    let elapsed = t.elapsed();
     let mb = |b: usize| b as f64 / (1024.0 * 1024.0);
-    let outcome = match parsed {
-        Ok(rows) => format!("{rows} rows"),
-        Err(e) => format!("refused: {e}"),
+    let outcome = outcome.unwrap_or_else(|e| format!("refused: {e}"));
+    let label = match form {
+        "table" => "list_table()",
+        _ => "list()",
     };
     println!(
-        "  {name}: body {:.1} MB, peak {:.1} MB = {:.2} x the body (goal <= 4 x), parsed in {:.2} s, {outcome}",
+        "  {name}: body {:.1} MB, {label:<12} peak {:.1} MB = {:.2} x the body, {outcome}",
         mb(body.len()),
         mb(peak),
         peak as f64 / body.len() as f64,
-        elapsed.as_secs_f64()
     );
 }

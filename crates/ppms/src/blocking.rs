@@ -46,6 +46,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 use crate::model::{InvoiceId, InvoiceRef, Login, UnitLogin};
+use crate::parse::Table;
 use crate::{
     ActiveFilter, Api2Account, Api2Group, Api2Session, Api2User, AuthOutcome, BillingCode,
     BulkOptions, CoreFacilityId, CreateOutcome, CurrentBooking, Endpoints, Experience,
@@ -160,6 +161,7 @@ impl Groups<'_> {
 impl Systems<'_> {
     billing_http_core::blocking_calls! { "crate::Systems";
         fn list() -> Result<Parsed<System>, Error>;
+        fn list_table() -> Result<Table<System>, Error>;
         fn get(id: impl Into<SystemId>) -> Result<System, Error>;
         fn matching(location_contains: &str, name_contains: &str) -> Result<Vec<System>, Error>;
         fn rights(id: impl Into<SystemId>) -> Result<Vec<SystemRight>, Error>;
@@ -209,6 +211,7 @@ impl Projects<'_> {
         fn add_valid_bcode(bcode: &str, expiration: NaiveDate) -> Result<RawResponse, Error>;
         fn remove_valid_bcode(bcode: &str) -> Result<RawResponse, Error>;
         fn list() -> Result<Parsed<Project>, Error>;
+        fn list_table() -> Result<Table<Project>, Error>;
         fn of_user(login: impl Into<Login>) -> Result<Vec<ProjectId>, Error>;
         fn users(project: impl Into<ProjectId>) -> Result<Vec<String>, Error>;
         fn groups(project: impl Into<ProjectId>) -> Result<RawResponse, Error>;
@@ -220,11 +223,13 @@ impl Orders<'_> {
     billing_http_core::blocking_calls! { "crate::Orders";
         fn create(order: &NewOrder) -> Result<OrderRef, Error>;
         fn list() -> Result<Parsed<Order>, Error>;
+        fn list_table() -> Result<Table<Order>, Error>;
         fn find_by_marker(marker: &str) -> Result<Option<Order>, Error>;
         fn create_once(order: &NewOrder, marker: &str) -> Result<CreateOutcome, Error>;
         fn lines(order: impl Into<OrderRef>) -> Result<Parsed<OrderLine>, Error>;
         fn services(core: Option<CoreFacilityId>) -> Result<Parsed<Service>, Error>;
         fn price_list() -> Result<Parsed<PriceListEntry>, Error>;
+        fn price_list_table() -> Result<Table<PriceListEntry>, Error>;
     }
 }
 
@@ -234,6 +239,7 @@ impl Invoices<'_> {
         fn get(invoice_id: impl Into<InvoiceId>) -> Result<Vec<InvoiceAccountTotal>, Error>;
         fn details(invoice_id: impl Into<InvoiceId>, options: &InvoiceDetailsOptions) -> Result<InvoiceDetails, Error>;
         fn tracking(filter: Option<InvoiceTrackingFilter>) -> Result<Parsed<InvoiceTracking>, Error>;
+        fn tracking_table(filter: Option<InvoiceTrackingFilter>) -> Result<Table<InvoiceTracking>, Error>;
         fn mark_sent(invoice_ref: impl Into<InvoiceRef>) -> Result<RawResponse, Error>;
     }
 }

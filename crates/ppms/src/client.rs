@@ -16,7 +16,7 @@ use url::Url;
 use crate::cache::UserCache;
 use crate::error::{Error, PumapiClassifier, bounded};
 use crate::model::{Reports, SystemId};
-use crate::parse::{self, BodyClass, FromRow, ParseError, Parsed, RowPolicy, ServerError};
+use crate::parse::{self, BodyClass, FromRow, ParseError, Parsed, RowPolicy, ServerError, Table};
 
 type CoreError = billing_http_core::Error;
 
@@ -561,6 +561,35 @@ impl Received {
         match self.data()? {
             None => Ok(Parsed::default()),
             Some(d) => self.wrap(parse::parse_table(d, policy)),
+        }
+    }
+
+    /// The rows of a table body as a [`Table`]: the body's own buffer, shared, and where each
+    /// row starts.
+    pub(crate) fn lazy_table<T: FromRow>(&self, policy: RowPolicy) -> Result<Table<T>, Error> {
+        self.lazy_table_with(|body| Table::parse(body, policy))
+    }
+
+    /// A [`Table`] read by `parse` from the data of this body, without copying it.
+    pub(crate) fn lazy_table_with<T: FromRow>(
+        &self,
+        parse: impl FnOnce(bytes::Bytes) -> Result<Table<T>, ParseError>,
+    ) -> Result<Table<T>, Error> {
+        match self.data()? {
+            None => Ok(Table::default()),
+            Some(d) => self.wrap(parse(self.shared(d))),
+        }
+    }
+
+    /// The bytes of `part`, a slice of this response's body, sharing the body's buffer.
+    fn shared(&self, part: &str) -> bytes::Bytes {
+        let body = &self.response.body;
+        let start = part.as_ptr().addr().wrapping_sub(body.as_ptr().addr());
+        let range = start..start.wrapping_add(part.len());
+        match body.get(range.clone()) {
+            Some(s) if s.as_ptr() == part.as_ptr() => body.slice(range),
+            // `part` always comes from the body; a copy keeps this right if that ever changes
+            _ => bytes::Bytes::copy_from_slice(part.as_bytes()),
         }
     }
 

@@ -5,7 +5,7 @@ use crate::client::{Client, RawResponse, read, write};
 use crate::error::Error;
 use crate::model::{InvoiceAccountTotal, InvoiceDetails, InvoiceTracking, InvoiceTrackingFilter};
 use crate::model::{InvoiceId, InvoiceRef};
-use crate::parse::{Parsed, RowPolicy};
+use crate::parse::{Parsed, RowPolicy, Table};
 
 /// Invoice calls; see [`Client::invoices`].
 #[derive(Debug, Clone, Copy)]
@@ -77,12 +77,28 @@ impl Invoices<'_> {
     }
 
     /// `getinvtracklist`, optionally filtered.
+    ///
+    /// Memory: one [`InvoiceTracking`] per row, however short the row. For large tables use
+    /// [`Invoices::tracking_table`], which keeps the body and 4 bytes per row.
     pub async fn tracking(
         &self,
         filter: Option<InvoiceTrackingFilter>,
     ) -> Result<Parsed<InvoiceTracking>, Error> {
         let req = read("getinvtracklist").form_opt("filter", filter.map(|f| f.wire_value()));
         self.client.send(req).await?.table(self.client.row_policy())
+    }
+
+    /// `getinvtracklist` as a [`Table`]: the same rows and warnings as [`Invoices::tracking`],
+    /// kept as the body plus 4 bytes per row and decoded when read.
+    pub async fn tracking_table(
+        &self,
+        filter: Option<InvoiceTrackingFilter>,
+    ) -> Result<Table<InvoiceTracking>, Error> {
+        let req = read("getinvtracklist").form_opt("filter", filter.map(|f| f.wire_value()));
+        self.client
+            .send(req)
+            .await?
+            .lazy_table(self.client.row_policy())
     }
 
     /// `setinvtracksent`: marks an invoice as sent. The success body is undocumented.

@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::model::{
     CoreFacilityId, Order, OrderLine, OrderRef, PriceListEntry, Service, check_marker, marker_in,
 };
-use crate::parse::{Parsed, token};
+use crate::parse::{Parsed, Table, token};
 
 pub use crate::model::{CompletionDate, InitialOrderState, NewOrder};
 
@@ -70,12 +70,25 @@ impl Orders<'_> {
     }
 
     /// `getorders`: every order; the header is found on line 2 (PPMS-Q16) or line 1.
+    ///
+    /// Memory: one [`Order`] per row, however short the row. For large tables use
+    /// [`Orders::list_table`], which keeps the body and 4 bytes per row.
     pub async fn list(&self) -> Result<Parsed<Order>, Error> {
         let r = self.client.send(read("getorders")).await?;
         match r.data()? {
             None => Ok(Parsed::default()),
             Some(d) => r.wrap(Order::parse_body(d, self.client.row_policy())),
         }
+    }
+
+    /// `getorders` as a [`Table`]: the same rows and warnings as [`Orders::list`], kept as the
+    /// body plus 4 bytes per row and decoded when read.
+    pub async fn list_table(&self) -> Result<Table<Order>, Error> {
+        let policy = self.client.row_policy();
+        self.client
+            .send(read("getorders"))
+            .await?
+            .lazy_table_with(|body| Order::parse_body_table(body, policy))
     }
 
     /// The first order (from `getorders`) whose comment columns carry `marker` as a whole
@@ -135,10 +148,22 @@ impl Orders<'_> {
     }
 
     /// `getpriceslist` (CSV). Service ids are offset from `getservices` ids (PPMS-Q43).
+    ///
+    /// Memory: one [`PriceListEntry`] per row, however short the row. For large tables use
+    /// [`Orders::price_list_table`], which keeps the body and 4 bytes per row.
     pub async fn price_list(&self) -> Result<Parsed<PriceListEntry>, Error> {
         self.client
             .send(read("getpriceslist"))
             .await?
             .table(self.client.row_policy())
+    }
+
+    /// `getpriceslist` as a [`Table`]: the same rows and warnings as [`Orders::price_list`],
+    /// kept as the body plus 4 bytes per row and decoded when read.
+    pub async fn price_list_table(&self) -> Result<Table<PriceListEntry>, Error> {
+        self.client
+            .send(read("getpriceslist"))
+            .await?
+            .lazy_table(self.client.row_policy())
     }
 }

@@ -4,7 +4,7 @@ use crate::client::{Client, read, write};
 use crate::error::Error;
 use crate::model::Login;
 use crate::model::{RightType, System, SystemId, SystemRight, UserRight, systems_matching};
-use crate::parse::{Parsed, parse_rights, parse_rights_lenient, token};
+use crate::parse::{Parsed, Table, parse_rights, parse_rights_lenient, token};
 
 /// System and rights calls; see [`Client::systems`].
 #[derive(Debug, Clone, Copy)]
@@ -22,11 +22,24 @@ impl Client {
 impl Systems<'_> {
     /// `getsystems`: every system. Rows with an unparsable id are skipped and reported in
     /// [`Parsed::warnings`] (PPMS-Q44) unless the client is strict.
+    ///
+    /// Memory: one [`System`] per row (about 130 bytes, however short the row). For large
+    /// tables use [`Systems::list_table`], which keeps the body and 4 bytes per row.
     pub async fn list(&self) -> Result<Parsed<System>, Error> {
         self.client
             .send(read("getsystems"))
             .await?
             .table(self.client.row_policy())
+    }
+
+    /// `getsystems` as a [`Table`]: the same rows and warnings as [`Systems::list`], kept as
+    /// the body plus 4 bytes per row and decoded when read: at most about 3× the body for the
+    /// narrowest rows, 1.0–1.3× for real ones (`docs/benchmarks.md`, "ppms" (c)).
+    pub async fn list_table(&self) -> Result<Table<System>, Error> {
+        self.client
+            .send(read("getsystems"))
+            .await?
+            .lazy_table(self.client.row_policy())
     }
 
     /// `getsystems` with `id`: one system. An unknown id (no row with that id; some servers

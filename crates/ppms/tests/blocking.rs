@@ -47,6 +47,8 @@ fn blocking_get_list_and_not_found() {
     let systems = client.systems().list().unwrap();
     let names: Vec<_> = systems.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Confocal 1", "Sorter 2"]);
+    let table = client.systems().list_table().unwrap();
+    assert_eq!(table.iter().map(|s| s.name).collect::<Vec<_>>(), names);
     assert_eq!(client.systems().get(17).unwrap().name, "Confocal 1");
 
     let err = client.users().get("nobody").unwrap_err();

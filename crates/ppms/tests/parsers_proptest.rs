@@ -8,6 +8,67 @@ use ppms::{
 };
 use proptest::prelude::*;
 
+/// A table body of `System id`, `Name`, `Active` and an unknown column, its cells drawn from
+/// good values, bad values, quotes, entities and line breaks; rows may be short or long.
+fn table_body() -> impl Strategy<Value = String> {
+    let cell = prop_oneof![
+        "[0-9]{1,4}",
+        Just(String::new()),
+        Just("x".to_owned()),
+        Just("True".to_owned()),
+        Just("n/a".to_owned()),
+        Just("\"a, b\"".to_owned()),
+        Just("\"multi\r\nline\"".to_owned()),
+        Just(" \"padded\" ".to_owned()),
+        Just("&amp;".to_owned()),
+        Just("\"".to_owned()),
+        "[a-z ]{0,5}",
+    ];
+    let row = proptest::collection::vec(cell, 0..6).prop_map(|cells| cells.join(","));
+    let end = prop_oneof![
+        Just("\r\n"),
+        Just("\n"),
+        Just("\r"),
+        Just("\r\n\r\n"),
+        Just(" \n")
+    ];
+    (
+        proptest::collection::vec((row, end), 0..40),
+        prop_oneof![
+            Just("System id,Name,Active,Colour"),
+            Just("Name, System id ,X")
+        ],
+    )
+        .prop_map(|(rows, header)| {
+            let mut body = format!("{header}\r\n");
+            for (row, end) in rows {
+                body.push_str(&row);
+                body.push_str(end);
+            }
+            body
+        })
+}
+
+/// The table form of `parse_table` reads back exactly what `parse_table` gives, or fails with
+/// the same error.
+fn same_as_parse_table<T>(s: &str, policy: RowPolicy) -> Result<(), TestCaseError>
+where
+    T: parse::FromRow + PartialEq + Clone + std::fmt::Debug,
+{
+    let eager = parse::parse_table::<T>(s, policy);
+    let table = parse::Table::<T>::parse(s.to_owned(), policy);
+    if let Ok(t) = &table {
+        let got: Vec<Option<T>> = (0..=t.len()).map(|i| t.get(i)).collect();
+        let want: Vec<Option<T>> = match &eager {
+            Ok(p) => p.items.iter().cloned().map(Some).chain([None]).collect(),
+            Err(_) => Vec::new(),
+        };
+        prop_assert_eq!(got, want);
+    }
+    prop_assert_eq!(table.map(parse::Table::into_parsed), eager);
+    Ok(())
+}
+
 fn body() -> impl Strategy<Value = String> {
     prop_oneof![
         any::<String>(),
@@ -92,5 +153,21 @@ proptest! {
     fn order_refs_round_trip(n in any::<u64>(), pad in "[ \t\r\n]{0,3}") {
         let body = format!("{pad}{n}{pad}");
         prop_assert_eq!(token::parse_order_ref(&body), Some(ppms::OrderRef(n)));
+    }
+
+    #[test]
+    fn table_rows_read_back_exactly_as_parse_table_gives_them(
+        s in prop_oneof![body(), table_body()],
+    ) {
+        for policy in [RowPolicy::Strict, RowPolicy::SkipAndWarn] {
+            same_as_parse_table::<System>(&s, policy)?;
+            same_as_parse_table::<Project>(&s, policy)?;
+            same_as_parse_table::<PriceListEntry>(&s, policy)?;
+            same_as_parse_table::<User>(&s, policy)?;
+            prop_assert_eq!(
+                Order::parse_body_table(s.clone(), policy).map(parse::Table::into_parsed),
+                Order::parse_body(&s, policy)
+            );
+        }
     }
 }

@@ -196,3 +196,39 @@ async fn large_body_actions_use_their_own_timeout() {
     assert_eq!(sheet.len(), 2);
     assert!(c.systems().list().await.unwrap_err().is_timeout());
 }
+
+/// Fetches `cassette` with a `*_table` call and with its `Parsed` twin: the same rows (at least
+/// one) and warnings.
+macro_rules! same_rows {
+    ($cassette:expr, $group:ident, $table:ident, $parsed:ident ( $($arg:expr),* )) => {{
+        let sb = serve($cassette, None).await;
+        let c = client(&sb);
+        let table = c.$group().$table($($arg),*).await.unwrap();
+        assert!(!table.is_empty(), "{}", $cassette);
+        let parsed = c.$group().$parsed($($arg),*).await.unwrap();
+        assert_eq!(table.into_parsed(), parsed, "{}", $cassette);
+    }};
+}
+
+/// Each `*_table` call gives, through the whole stack, the rows and warnings of its `Parsed`
+/// twin, on the recorded bodies (one with a bad row, `getorders` with its header on line 2).
+#[tokio::test]
+async fn table_calls_give_the_rows_of_their_parsed_twins() {
+    same_rows!("ppms/getsystems.json", systems, list_table, list());
+    same_rows!("ppms/getsystems_bad_row.json", systems, list_table, list());
+    same_rows!("ppms/getorders.json", orders, list_table, list());
+    same_rows!(
+        "ppms/getpriceslist.json",
+        orders,
+        price_list_table,
+        price_list()
+    );
+    same_rows!("ppms/getprojects.json", projects, list_table, list());
+    let unpaid = Some(ppms::InvoiceTrackingFilter::Unpaid);
+    same_rows!(
+        "ppms/getinvtracklist.json",
+        invoices,
+        tracking_table,
+        tracking(unpaid)
+    );
+}

@@ -90,3 +90,75 @@ fn narrow_rows_take_at_most_their_models_beyond_three_times_the_body() {
         );
     }
 }
+
+/// `rows` `getsystems` rows of about 20 bytes (`1234567,n,True\r\n`): much shorter than the
+/// `System` each becomes.
+fn narrow_systems_body(rows: usize) -> String {
+    let mut body = String::from("System id,Name,Active\r\n");
+    for i in 0..rows {
+        body.push_str(&format!("{i:>7},n{},True\r\n", i % 10));
+    }
+    body
+}
+
+/// Peak heap bytes of `systems().list_table()` through a client built as the README shows
+/// (with an in-process transport answering `body` from its own buffer, so the body is counted
+/// once, outside the measure), and of reading every row of the table it returns.
+fn table_call_peak(body: &bytes::Bytes) -> (usize, usize) {
+    let answer = body.clone();
+    let transport =
+        ppms::testing::ScriptedTransport::new(move |_| Ok(ppms::testing::ok(answer.clone())));
+    let client = ppms::Client::builder("https://ppms.example.org/site/")
+        .api_key("my-key")
+        .transport(std::sync::Arc::new(transport))
+        .build()
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let profiler = dhat::Profiler::builder().testing().build();
+    let table = rt.block_on(client.systems().list_table()).unwrap();
+    let read = table.iter().count();
+    let peak = dhat::HeapStats::get().max_bytes;
+    drop(profiler);
+    assert_eq!(read, table.len());
+    (peak, table.len())
+}
+
+#[test]
+fn narrow_rows_as_a_table_stay_within_four_times_the_body() {
+    let _alone = PROFILER.lock().unwrap_or_else(|e| e.into_inner());
+    // 300,000 rows of 20 bytes: as `System`s (about 130 bytes each) they take 9x the body; as a
+    // table, the body and 4 bytes per row. Then the narrowest rows a `System` accepts (an id and
+    // an empty name, 3 bytes: the index is 1.33x the body), and as many that are all refused
+    // (the index is reserved for them, then given back).
+    let narrowest = format!("System id,Name\n{}", "7,\n".repeat(300_000));
+    let refused = format!("System id,Name\n{}", "x,\n".repeat(300_000));
+    // (body, rows, the most the call may take beyond the body, in bodies): 3 for the goal of
+    // 4x in all; half a body for 20-byte rows (an index of 4 bytes per row), which also shows
+    // that the table shares the response's buffer instead of copying it
+    for (what, body, rows, beyond) in [
+        (
+            "300,000 rows of 20 bytes",
+            narrow_systems_body(300_000),
+            300_000,
+            0.5,
+        ),
+        ("300,000 rows of 3 bytes", narrowest, 300_000, 3.0),
+        ("300,000 refused rows of 3 bytes", refused, 0, 3.0),
+    ] {
+        let body = bytes::Bytes::from(body);
+        let (peak, len) = table_call_peak(&body);
+        assert_eq!(len, rows, "{what}");
+        // the body is the 1x; the call, the table and reading every row take the rest
+        assert!(
+            peak as f64 <= beyond * body.len() as f64,
+            "{what}: the call took {peak} bytes at peak for a {} byte body ({:.2}x with the \
+             body, at most {}x allowed)",
+            body.len(),
+            (body.len() + peak) as f64 / body.len() as f64,
+            1.0 + beyond
+        );
+    }
+}

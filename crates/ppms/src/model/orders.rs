@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{CoreFacilityId, OrderRef, ProjectId, ServiceId};
 use crate::parse::{
-    Col, Column, Extra, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Warning,
+    Col, Column, Extra, FromRow, Header, ParseError, Parsed, RowPolicy, RowRef, Table, Warning,
     parse_headerless, parse_table_after, value,
 };
 
@@ -46,12 +46,20 @@ impl Order {
     /// Parses a `getorders` body: the header is the first line holding `Order ref.`, found
     /// within the first five lines; lines before it are a preamble (PPMS-Q16).
     pub fn parse_body(body: &str, policy: RowPolicy) -> Result<Parsed<Self>, ParseError> {
-        match parse_table_after::<Self>(body, ORDER_REF, 5, policy)? {
-            Some((_, rows)) => Ok(rows),
-            None => Err(ParseError::new(
-                "no header line with an `Order ref.` column",
-            )),
-        }
+        parse_table_after::<Self>(body, ORDER_REF, 5, policy)?
+            .map(|(_, rows)| rows)
+            .ok_or_else(no_order_header)
+    }
+
+    /// [`Order::parse_body`] as a [`Table`]: the same rows and warnings, kept as the body plus
+    /// 4 bytes per row and decoded when read.
+    pub fn parse_body_table(
+        body: impl Into<bytes::Bytes>,
+        policy: RowPolicy,
+    ) -> Result<Table<Self>, ParseError> {
+        Table::parse_after(body, ORDER_REF, 5, policy)?
+            .map(|(_, rows)| rows)
+            .ok_or_else(no_order_header)
     }
 
     /// The ordered date, if it parses as `YYYY/MM/DD` or `YYYY-MM-DD` (a time part is ignored).
@@ -67,6 +75,10 @@ impl Order {
     pub fn mentions(&self, marker: &str) -> bool {
         self.extra.values().any(|v| marker_in(&v, marker))
     }
+}
+
+fn no_order_header() -> ParseError {
+    ParseError::new("no header line with an `Order ref.` column")
 }
 
 /// Characters that end a marker token: whitespace and `, ; | ( ) [ ] { } < > " '`.

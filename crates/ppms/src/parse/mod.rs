@@ -2,7 +2,8 @@
 //!
 //! PUMAPI answers in three shapes:
 //!
-//! * **CSV tables** with a header ([`parse_table`], [`parse_table_after`], [`parse_sections`]),
+//! * **CSV tables** with a header ([`parse_table`], [`parse_table_after`], [`parse_sections`];
+//!   [`Table`] reads the same tables lazily, in memory bounded by the body's size),
 //!   read with the `csv` crate: quoted values may hold commas and colons (PPMS-Q12), header names
 //!   are trimmed (PPMS-Q11), rows may have more or fewer fields than the header (PPMS-Q14), and
 //!   columns are matched by header name, never by position (PPMS-Q15);
@@ -21,6 +22,7 @@
 
 mod classify;
 mod extra;
+mod lazy;
 mod lines;
 mod record;
 mod rights;
@@ -32,6 +34,7 @@ pub mod value;
 
 pub use classify::{BodyClass, ServerError, classify};
 pub use extra::Extra;
+pub use lazy::{IntoRows, Rows, Table};
 pub use lines::{parse_id_lines, parse_lines};
 pub use record::{BookingRecord, parse_booking_record};
 pub use rights::{RightLine, parse_rights, parse_rights_lenient};
@@ -164,6 +167,13 @@ impl WarningSink {
 /// Parsed rows together with the warnings met on the way (PPMS-Q44).
 ///
 /// It dereferences to a slice of the items, so it can be used like a `Vec` for reading.
+///
+/// **Memory**: one `T` per row, whatever the row's size (`size_of::<T>()` plus what its
+/// strings hold; a [`crate::System`] is about 128 bytes), on top of the body while it is
+/// parsed. That is within a few times the body for rows of 60 bytes or more, but 10× for 3 M
+/// rows of 20 bytes. For large tables use a [`Table`] (the `*_table` calls, such as
+/// [`crate::Systems::list_table`]): the body plus 4 bytes per row, at most about 3× the body
+/// for any body, rows decoded when read (`docs/benchmarks.md`, "ppms" (c)).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Parsed<T> {

@@ -139,7 +139,7 @@ pub fn parse_sections(
     let mut record = StringRecord::new();
     let mut pending: Vec<(String, StringRecord)> = Vec::new();
     while next_record(&mut rdr, &mut record)? {
-        let (line, offset) = record_pos(body, &record);
+        let (line, offset) = record_pos(body.as_bytes(), &record);
         if is_header(&record) {
             let reserve = body.len().saturating_sub(offset);
             out.sections

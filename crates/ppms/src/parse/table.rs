@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 use csv::StringRecord;
@@ -172,23 +173,27 @@ fn normalize(name: &str) -> String {
 }
 
 /// Columns resolved once per table, so that per-row lookups do no string work.
+///
+/// It is `Sync`, so that a [`Table`](super::Table) (which keeps it to decode rows on access)
+/// can be shared between threads; the lookup hint is only a hint, so racing updates of it are
+/// harmless.
 #[derive(Debug)]
-struct Resolved {
+pub(crate) struct Resolved {
     cols: Vec<(Col, Option<usize>)>,
     /// Where the columns the model does not read are; shared by every row's [`Extra`].
     layout: Arc<ExtraLayout>,
     /// Where the next lookup probably is: rows read their columns in the same order.
-    hint: std::cell::Cell<usize>,
+    hint: AtomicUsize,
 }
 
 impl Resolved {
-    fn new(header: &Arc<Header>, known: &[Col]) -> Self {
+    pub(crate) fn new(header: &Arc<Header>, known: &[Col]) -> Self {
         let cols: Vec<_> = known.iter().map(|c| (*c, header.position(c))).collect();
         let read = cols.iter().filter_map(|(_, p)| *p).collect();
         Self {
             cols,
             layout: Arc::new(ExtraLayout::new(header.clone(), read)),
-            hint: std::cell::Cell::new(0),
+            hint: AtomicUsize::new(0),
         }
     }
 
@@ -196,7 +201,7 @@ impl Resolved {
     fn lookup(&self, col: Col) -> Option<Option<usize>> {
         let same = |c: Col| std::ptr::eq(c, col) || c == col;
         let n = self.cols.len();
-        let mut i = self.hint.get();
+        let mut i = self.hint.load(Ordering::Relaxed);
         for _ in 0..n {
             if i >= n {
                 i = 0;
@@ -204,7 +209,7 @@ impl Resolved {
             let (c, pos) = self.cols[i];
             i += 1;
             if same(c) {
-                self.hint.set(i);
+                self.hint.store(i, Ordering::Relaxed);
                 return Some(pos);
             }
         }
@@ -491,11 +496,17 @@ pub(crate) fn open(body: &str) -> Result<CsvReader<'_>, ParseError> {
 pub(crate) type CsvReader<'a> = csv::Reader<std::io::Cursor<&'a [u8]>>;
 
 pub(crate) fn reader(body: &str) -> CsvReader<'_> {
+    reader_over(body.as_bytes())
+}
+
+/// The CSV reader of the parsers over any buffer (a [`Table`](super::Table) reads its own
+/// shared body).
+pub(crate) fn reader_over<B: AsRef<[u8]>>(body: B) -> csv::Reader<std::io::Cursor<B>> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::None)
-        .from_reader(std::io::Cursor::new(body.as_bytes()));
+        .from_reader(std::io::Cursor::new(body));
     // A fresh reader keeps a copy of the first record it reads as its headers (twice the size
     // of a wide header line, with its buffers). With (empty) headers set it keeps none, and after
     // a seek it treats the first record as data ("any special logic that skips the first record
@@ -510,11 +521,11 @@ pub(crate) fn reader(body: &str) -> CsvReader<'_> {
 ///
 /// With CRLF line ends the `csv` reader stops at the CR and reports the next record as starting
 /// on the LF, one line early; this corrects for that.
-pub(crate) fn record_pos(body: &str, record: &StringRecord) -> (u64, usize) {
+pub(crate) fn record_pos(body: &[u8], record: &StringRecord) -> (u64, usize) {
     let (line, byte) = record
         .position()
         .map_or((1, 0), |p| (p.line(), p.byte() as usize));
-    if body.as_bytes().get(byte) == Some(&b'\n') {
+    if body.get(byte) == Some(&b'\n') {
         (line + 1, byte + 1)
     } else {
         (line, byte)
@@ -522,12 +533,12 @@ pub(crate) fn record_pos(body: &str, record: &StringRecord) -> (u64, usize) {
 }
 
 pub(crate) fn record_line(body: &str, record: &StringRecord) -> u64 {
-    record_pos(body, record).0
+    record_pos(body.as_bytes(), record).0
 }
 
 /// Reads the next record that is not blank; `Ok(false)` at the end of the body.
-pub(crate) fn next_record(
-    rdr: &mut CsvReader<'_>,
+pub(crate) fn next_record<R: std::io::Read>(
+    rdr: &mut csv::Reader<R>,
     record: &mut StringRecord,
 ) -> Result<bool, ParseError> {
     loop {
@@ -554,7 +565,7 @@ pub(crate) fn csv_error(e: &csv::Error) -> ParseError {
 
 /// The raw text of the line a record starts on, trimmed.
 pub(crate) fn raw_line<'b>(body: &'b str, record: &StringRecord) -> &'b str {
-    let start = record_pos(body, record).1;
+    let start = record_pos(body.as_bytes(), record).1;
     let rest = body.get(start..).unwrap_or_default();
     rest.split('\n').next().unwrap_or_default().trim()
 }
@@ -562,14 +573,14 @@ pub(crate) fn raw_line<'b>(body: &'b str, record: &StringRecord) -> &'b str {
 /// Parses a CSV table whose header is its first non-blank line.
 ///
 /// An empty body, or one with only a header, gives no rows (reference section 2.3).
+///
+/// The rows become `T`s, held in a `Vec`: memory is the size of `T` per row whatever the row's
+/// size. For large tables, [`Table::parse`](super::Table::parse) reads the same body with the
+/// same rules and keeps only where each row starts.
 pub fn parse_table<T: FromRow>(body: &str, policy: RowPolicy) -> Result<Parsed<T>, ParseError> {
-    let mut rdr = open(body)?;
-    let mut record = StringRecord::new();
-    if !next_record(&mut rdr, &mut record)? {
-        return Ok(Parsed::default());
-    }
-    let header = Arc::new(Header::of_record(&record));
-    read_rows(body, &mut rdr, &mut record, &header, policy)
+    let mut items = Vec::new();
+    let scanned = scan_table::<T>(body, policy, &mut items)?;
+    Ok(parsed(items, scanned))
 }
 
 /// Preamble lines (verbatim) and the rows of the table after them.
@@ -586,29 +597,9 @@ pub fn parse_table_after<T: FromRow>(
     max_scan: usize,
     policy: RowPolicy,
 ) -> Result<Option<WithPreamble<T>>, ParseError> {
-    let mut rdr = open(body)?;
-    let mut record = StringRecord::new();
-    let mut preamble = Vec::new();
-    let mut scanned = 0;
-    loop {
-        if !next_record(&mut rdr, &mut record)? {
-            return Ok(if preamble.is_empty() {
-                Some((preamble, Parsed::default()))
-            } else {
-                None
-            });
-        }
-        let header = Arc::new(Header::of_record(&record));
-        if header.contains(key) {
-            let rows = read_rows(body, &mut rdr, &mut record, &header, policy)?;
-            return Ok(Some((preamble, rows)));
-        }
-        scanned += 1;
-        if scanned >= max_scan {
-            return Ok(None);
-        }
-        preamble.push(raw_line(body, &record).to_owned());
-    }
+    let mut items = Vec::new();
+    let found = scan_table_after::<T>(body, key, max_scan, policy, &mut items)?;
+    Ok(found.map(|(preamble, scanned)| (preamble, parsed(items, scanned))))
 }
 
 /// Parses every non-blank line of a body as data, read through a header the caller supplies
@@ -618,20 +609,139 @@ pub fn parse_headerless<T: FromRow>(
     header: &Header,
     policy: RowPolicy,
 ) -> Result<Parsed<T>, ParseError> {
+    let mut items = Vec::new();
     let mut record = StringRecord::new();
     let header = Arc::new(header.clone());
-    read_rows(body, &mut open(body)?, &mut record, &header, policy)
+    let scanned = scan_rows::<T>(
+        body,
+        &mut open(body)?,
+        &mut record,
+        header,
+        policy,
+        &mut items,
+    )?;
+    Ok(parsed(items, Some(scanned)))
 }
 
-/// Reads the rows after the header into `T`s, reusing `record` (the header's, whose buffers are
-/// already as large as a line needs).
-fn read_rows<T: FromRow>(
+fn parsed<T>(items: Vec<T>, scanned: Option<Scanned>) -> Parsed<T> {
+    Parsed {
+        items,
+        warnings: scanned.map(|s| s.warnings).unwrap_or_default(),
+    }
+}
+
+/// What a table scan does with each row that `T::from_row` accepted: the `Vec` of
+/// [`parse_table`] keeps the value, a [`Table`](super::Table) only where the row starts.
+pub(crate) trait Keep<T> {
+    /// Called once, before the first row is kept: rows as long as the first one would number
+    /// `rows` in `rest`, the part of the body from the first row on.
+    fn reserve(&mut self, rows: usize, rest: &str);
+    /// A row accepted by `T::from_row`, starting at byte `offset` (counted in the body), on
+    /// `line`.
+    fn keep(&mut self, item: T, offset: usize, line: u64);
+}
+
+impl<T> Keep<T> for Vec<T> {
+    fn reserve(&mut self, rows: usize, rest: &str) {
+        // Reserving once avoids regrowing (and copying) a large Vec. The reservation never takes
+        // more than twice the rest of the body, whatever the first row looks like (a short
+        // first row followed by blank lines would otherwise reserve millions of rows for
+        // nothing).
+        let by_memory = 2 * rest.len() / std::mem::size_of::<T>().max(1);
+        Vec::reserve(self, rows.min(by_memory));
+    }
+
+    fn keep(&mut self, item: T, _offset: usize, _line: u64) {
+        self.push(item);
+    }
+}
+
+/// The outcome of a table scan besides the rows kept: the header and its resolved columns (a
+/// [`Table`](super::Table) keeps them to decode rows again) and the warnings.
+pub(crate) struct Scanned {
+    pub(crate) header: Arc<Header>,
+    pub(crate) resolved: Resolved,
+    pub(crate) warnings: Vec<super::Warning>,
+}
+
+/// Scans a CSV table whose header is its first non-blank line; `None` for an empty body.
+pub(crate) fn scan_table<T: FromRow>(
+    body: &str,
+    policy: RowPolicy,
+    keep: &mut impl Keep<T>,
+) -> Result<Option<Scanned>, ParseError> {
+    let mut rdr = open(body)?;
+    let mut record = StringRecord::new();
+    if !next_record(&mut rdr, &mut record)? {
+        return Ok(None);
+    }
+    let header = Arc::new(Header::of_record(&record));
+    scan_rows(body, &mut rdr, &mut record, header, policy, keep).map(Some)
+}
+
+/// The preamble before a table's header, and the scan of the table (`None` for an empty body).
+pub(crate) type ScannedAfter = (Vec<String>, Option<Scanned>);
+
+/// Scans a CSV table whose header is the first line (within the first `max_scan` non-blank
+/// lines) holding the `key` column, as [`parse_table_after`] reads it: `None` when no such
+/// header is found in a non-empty body; the preamble, and `None` for the scan of an empty one.
+pub(crate) fn scan_table_after<T: FromRow>(
+    body: &str,
+    key: Col,
+    max_scan: usize,
+    policy: RowPolicy,
+    keep: &mut impl Keep<T>,
+) -> Result<Option<ScannedAfter>, ParseError> {
+    let mut rdr = open(body)?;
+    let mut record = StringRecord::new();
+    let mut preamble = Vec::new();
+    let mut scanned = 0;
+    loop {
+        if !next_record(&mut rdr, &mut record)? {
+            return Ok(preamble.is_empty().then_some((preamble, None)));
+        }
+        let header = Arc::new(Header::of_record(&record));
+        if header.contains(key) {
+            let rows = scan_rows(body, &mut rdr, &mut record, header, policy, keep)?;
+            return Ok(Some((preamble, Some(rows))));
+        }
+        scanned += 1;
+        if scanned >= max_scan {
+            return Ok(None);
+        }
+        preamble.push(raw_line(body, &record).to_owned());
+    }
+}
+
+/// Builds one row's value: the one decoding step of the table parsers, used by the scan and
+/// again by a [`Table`](super::Table) when a row is read.
+pub(crate) fn decode_row<T: FromRow>(
+    header: &Header,
+    resolved: &Resolved,
+    record: &StringRecord,
+    line: u64,
+    raw: Option<&str>,
+) -> Result<T, ParseError> {
+    T::from_row(&RowRef {
+        header,
+        record: Fields::Record(record),
+        line,
+        resolved: Some(resolved),
+        raw,
+    })
+}
+
+/// Reads the rows after the header, validating each with `T::from_row` under `policy`, and
+/// hands the accepted ones to `keep`; reuses `record` (the header's, whose buffers are already
+/// as large as a line needs).
+fn scan_rows<T: FromRow>(
     body: &str,
     rdr: &mut CsvReader<'_>,
     record: &mut StringRecord,
-    header: &Arc<Header>,
+    header: Arc<Header>,
     policy: RowPolicy,
-) -> Result<Parsed<T>, ParseError> {
+    keep: &mut impl Keep<T>,
+) -> Result<Scanned, ParseError> {
     let missing: Vec<&str> = T::REQUIRED
         .iter()
         .filter(|c| !header.contains(c))
@@ -644,32 +754,19 @@ fn read_rows<T: FromRow>(
         )
         .with_column(*first));
     }
-    let resolved = Resolved::new(header, T::COLUMNS);
-    let mut out = Parsed::default();
+    let resolved = Resolved::new(&header, T::COLUMNS);
     let mut warnings = WarningSink::default();
     let mut reserved = false;
     while next_record(rdr, record)? {
-        let (line, offset) = record_pos(body, record);
+        let (line, offset) = record_pos(body.as_bytes(), record);
         let end = usize::try_from(rdr.position().byte()).unwrap_or(usize::MAX);
         if !reserved {
-            // The first row's length predicts the row count; reserving once avoids regrowing
-            // (and copying) a large Vec. The reservation never takes more than twice the rest of
-            // the body, whatever the first row looks like (a short first row followed by blank
-            // lines would otherwise reserve millions of rows for nothing).
+            // the first row's length predicts the row count
             reserved = true;
-            let rest = body.len().saturating_sub(offset);
+            let rest = body.get(offset..).unwrap_or_default();
             let row_len = record.as_slice().len() + record.len() + 2;
-            let by_rows = rest / row_len.max(8);
-            let by_memory = 2 * rest / std::mem::size_of::<T>().max(1);
-            out.items.reserve(by_rows.min(by_memory));
+            keep.reserve(rest.len() / row_len.max(8), rest);
         }
-        let row = RowRef {
-            header,
-            record: Fields::Record(record),
-            line,
-            resolved: Some(&resolved),
-            raw: body.get(offset..end),
-        };
         if record.len() > header.len()
             && record
                 .iter()
@@ -684,16 +781,19 @@ fn read_rows<T: FromRow>(
                 )
             });
         }
-        match T::from_row(&row) {
-            Ok(item) => out.items.push(item),
+        match decode_row::<T>(&header, &resolved, record, line, body.get(offset..end)) {
+            Ok(item) => keep.keep(item, offset, line),
             Err(e) => match policy {
                 RowPolicy::Strict => return Err(e.or_line(line)),
                 RowPolicy::SkipAndWarn => warnings.push(line, || format!("row skipped: {e}")),
             },
         }
     }
-    out.warnings = warnings.finish();
-    Ok(out)
+    Ok(Scanned {
+        header,
+        resolved,
+        warnings: warnings.finish(),
+    })
 }
 
 /// Parses a `format=json` body (an object, or an array of objects) into rows, reading each

@@ -7,7 +7,12 @@ use super::ParseError;
 /// A leading byte-order mark is dropped. A body that is not UTF-8 gives a [`ParseError`] naming
 /// the offset of the first bad byte.
 pub fn body_text(body: &[u8]) -> Result<&str, ParseError> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    utf8(body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body))
+}
+
+/// The body as text; a body that is not UTF-8 gives a [`ParseError`] naming the offset of the
+/// first bad byte.
+pub(crate) fn utf8(body: &[u8]) -> Result<&str, ParseError> {
     std::str::from_utf8(body).map_err(|e| {
         ParseError::new(format!(
             "body is not UTF-8 (first bad byte at offset {})",
