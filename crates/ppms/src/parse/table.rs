@@ -475,8 +475,12 @@ pub trait FromRow: Sized {
 /// quoted comma counts too), before the CSV reader allocates a record for it.
 pub(crate) fn check_width(body: &str) -> Result<(), ParseError> {
     for (n, line) in body.split('\n').enumerate() {
-        // a line shorter than MAX_FIELDS bytes cannot hold that many commas
-        if line.len() >= MAX_FIELDS && line.bytes().filter(|b| *b == b',').count() >= MAX_FIELDS {
+        // a line shorter than MAX_FIELDS bytes cannot hold that many commas; the CSV reader
+        // also ends records at a bare `\r`, so a body with old Mac line ends is many lines
+        let too_wide = |part: &str| {
+            part.len() >= MAX_FIELDS && part.bytes().filter(|b| *b == b',').count() >= MAX_FIELDS
+        };
+        if line.len() >= MAX_FIELDS && line.split('\r').any(too_wide) {
             return Err(ParseError::at_line(
                 u64::try_from(n + 1).unwrap_or(u64::MAX),
                 format!("line has more than {MAX_FIELDS} fields"),
@@ -861,6 +865,20 @@ mod tests {
         name: String,
         active: Option<bool>,
         extra: Extra,
+    }
+
+    #[test]
+    fn a_long_table_with_bare_carriage_return_line_ends_is_not_one_wide_line() {
+        // 20,000 rows of "n,name" ended by a bare `\r`: many lines to the CSV reader, whose
+        // commas together pass MAX_FIELDS; only a single line that wide is refused
+        let mut body = String::from("System id,Name\r");
+        for i in 0..20_000 {
+            body.push_str(&format!("{i},sys {i}\r"));
+        }
+        let parsed = parse_table::<Sys>(&body, RowPolicy::Strict).unwrap();
+        assert_eq!(parsed.items.len(), 20_000);
+        let wide = format!("{}\r1,a\r", ",".repeat(MAX_FIELDS));
+        assert!(parse_table::<Sys>(&wide, RowPolicy::Strict).is_err());
     }
 
     impl FromRow for Sys {
