@@ -34,17 +34,7 @@ async fn two_relay_processes_on_one_postgres_push_every_line_exactly_once() {
         erp.set_latency(std::time::Duration::from_millis(2));
         erps.push(erp);
     }
-    // the head names an SQLite file: point its database at the shared Postgres schema instead
-    let sqlite = format!(
-        "url = \"sqlite://{}\"",
-        dir.path().join("relay.db").display()
-    );
-    let mut config = head(&dir.path().join("relay.db"))
-        .replace(&sqlite, &format!("url = \"{url}\"\nschema = \"{schema}\""));
-    assert!(
-        config.contains(&schema),
-        "the head's database section moved"
-    );
+    let mut config = postgres_head(dir.path(), &url, &schema);
     for (tenant, erp) in TENANTS.iter().zip(&erps) {
         config.push_str(&http_tenant(tenant, erp, true, "rate_limit_per_second = 0"));
     }
@@ -170,10 +160,7 @@ async fn an_operator_stop_through_one_node_reaches_the_other_node() {
     };
     let schema = common::unique_schema("relay_stops");
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("relay.db");
-    let sqlite = format!("url = \"sqlite://{}\"", db.display());
-    let config = head(&db).replace(&sqlite, &format!("url = \"{url}\"\nschema = \"{schema}\""))
-        + &common::injected_tenant("a", "");
+    let config = postgres_head(dir.path(), &url, &schema) + &common::injected_tenant("a", "");
     let clock = SteppedClock::new();
     let erp: Arc<dyn Adapter> = Arc::new(FaultAdapter::new(Capabilities::new(true, true, false)));
     let mut nodes = Vec::new();
@@ -212,4 +199,13 @@ async fn an_operator_stop_through_one_node_reaches_the_other_node() {
     for node in nodes {
         node.shutdown(std::time::Duration::from_secs(1)).await;
     }
+}
+
+/// The tests' configuration head (`common::head`) with its database on the Postgres schema.
+fn postgres_head(dir: &std::path::Path, url: &str, schema: &str) -> String {
+    let db = dir.join("relay.db");
+    let sqlite = format!("url = \"sqlite://{}\"", db.display());
+    let config = head(&db).replace(&sqlite, &format!("url = \"{url}\"\nschema = \"{schema}\""));
+    assert!(config.contains(schema), "the head's database section moved");
+    config
 }

@@ -119,25 +119,11 @@ pub async fn sqlite_to_postgres(
         .map_err(failed("sqlite"))?;
     let total = u64::try_from(total).unwrap_or(0);
     let mut report = CopyReport::default();
-    let mut after = i64::MIN;
-    loop {
-        let rows = read_page(src, "order_lines", LINES, after).await?;
-        let Some(last) = rows.last() else { break };
-        if let Value::Int(Some(seq)) = last[0] {
-            after = seq;
-        }
-        report.lines += write_rows(&mut tx, "order_lines", LINES, rows).await?;
-        progress(report.lines, total);
-    }
-    after = i64::MIN;
-    loop {
-        let rows = read_page(src, "audit", AUDIT, after).await?;
-        let Some(last) = rows.last() else { break };
-        if let Value::Int(Some(id)) = last[0] {
-            after = id;
-        }
-        report.audit += write_rows(&mut tx, "audit", AUDIT, rows).await?;
-    }
+    report.lines = copy_paged(src, &mut tx, "order_lines", LINES, |done| {
+        progress(done, total)
+    })
+    .await?;
+    report.audit = copy_paged(src, &mut tx, "audit", AUDIT, |_| {}).await?;
     // a handful of rows: one page, ordered by name
     let rows = read_all(src, "relay_tenants", TENANTS).await?;
     report.tenant_states = write_rows(&mut tx, "relay_tenants", TENANTS, rows).await?;
@@ -153,6 +139,29 @@ pub async fn sqlite_to_postgres(
     }
     tx.commit().await.map_err(failed("postgres"))?;
     Ok(report)
+}
+
+/// Copies `table` page by page in key order; `progress` gets the rows copied after each page.
+async fn copy_paged(
+    src: &sqlx::SqlitePool,
+    tx: &mut sqlx::PgConnection,
+    table: &str,
+    columns: &[(&str, Kind)],
+    mut progress: impl FnMut(u64),
+) -> StoreResult<u64> {
+    let mut copied = 0;
+    let mut after = i64::MIN;
+    loop {
+        let rows = read_page(src, table, columns, after).await?;
+        let Some(last) = rows.last() else {
+            return Ok(copied);
+        };
+        if let Value::Int(Some(key)) = last[0] {
+            after = key;
+        }
+        copied += write_rows(tx, table, columns, rows).await?;
+        progress(copied);
+    }
 }
 
 fn column_list(columns: &[(&str, Kind)]) -> String {
