@@ -118,15 +118,18 @@ pub async fn sqlite_to_postgres(
         .try_get(0)
         .map_err(failed("sqlite"))?;
     let total = u64::try_from(total).unwrap_or(0);
-    let mut report = CopyReport::default();
-    report.lines = copy_paged(src, &mut tx, "order_lines", LINES, |done| {
+    let lines = copy_paged(src, &mut tx, "order_lines", LINES, |done| {
         progress(done, total)
     })
     .await?;
-    report.audit = copy_paged(src, &mut tx, "audit", AUDIT, |_| {}).await?;
+    let audit = copy_paged(src, &mut tx, "audit", AUDIT, |_| {}).await?;
     // a handful of rows: one page, ordered by name
     let rows = read_all(src, "relay_tenants", TENANTS).await?;
-    report.tenant_states = write_rows(&mut tx, "relay_tenants", TENANTS, rows).await?;
+    let report = CopyReport {
+        lines,
+        tenant_states: write_rows(&mut tx, "relay_tenants", TENANTS, rows).await?,
+        audit,
+    };
     // the identities continue after the copied rows
     for (table, column) in [("order_lines", "seq"), ("audit", "id")] {
         sqlx::query(&format!(
