@@ -277,6 +277,7 @@ struct Report {
     order_kept: bool,
     faults: FaultCounts,
     kills: usize,
+    kills_wanted: usize,
     wall: Duration,
     settle: Duration,
 }
@@ -289,6 +290,7 @@ impl Report {
             && self.billed_not_completed == 0
             && self.not_accepted == 0
             && self.order_kept
+            && self.kills >= self.kills_wanted
     }
 
     fn print(&self) {
@@ -338,7 +340,10 @@ impl Report {
             f.reset_after_commit,
             f.unavailable_after_commit
         );
-        println!("  SIGKILLs                    {}", self.kills);
+        println!(
+            "  SIGKILLs                    {} (at least {})",
+            self.kills, self.kills_wanted
+        );
         println!(
             "  wall time                   {:.1} s ({:.1} s to settle after the last submission)",
             self.wall.as_secs_f64(),
@@ -603,6 +608,7 @@ async fn soak(
         order_kept,
         faults,
         kills: fleet.kills,
+        kills_wanted: args.kills,
         wall: started.elapsed(),
         settle,
     };
