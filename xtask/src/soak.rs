@@ -388,7 +388,12 @@ async fn soak(
     let (database, nodes, title) = match backend {
         Backend::Postgres => {
             let url = postgres_url.context("no Postgres URL")?;
-            let schema = format!("relay_soak_{:016x}", rng.u64(..));
+            // a schema of this run's own (not from the seed: a second run with the same
+            // seed would find the first run's lines and push nothing)
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            let schema = format!("relay_soak_{}_{nanos:08x}", std::process::id());
             (
                 format!("url = \"{url}\"\nschema = \"{schema}\"\n"),
                 2,
