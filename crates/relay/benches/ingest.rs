@@ -48,9 +48,10 @@ struct Args {
     /// A Postgres database (`postgres://…`) to run on instead of SQLite.
     #[arg(long)]
     postgres: Option<String>,
-    /// Connections of each node's Postgres pool (the relay's default is 10).
-    #[arg(long, default_value_t = 10)]
-    max_connections: u32,
+    /// Connections of each node's Postgres pool (default: the relay's, 10 plus one per
+    /// tenant here).
+    #[arg(long)]
+    max_connections: Option<u32>,
     /// Relay nodes sharing the Postgres schema.
     #[arg(long, default_value_t = 1)]
     nodes: usize,
@@ -201,14 +202,17 @@ async fn run(args: Args) {
             let schema = format!("relay_bench_{}", std::process::id());
             (
                 format!(
-                    "url = \"{url}\"\nschema = \"{schema}\"\nmax_connections = {}\n",
+                    "url = \"{url}\"\nschema = \"{schema}\"\n{}",
                     args.max_connections
+                        .map(|n| format!("max_connections = {n}\n"))
+                        .unwrap_or_default()
                 ),
                 format!(
-                    "postgres ({} node{}, {} connections each)",
+                    "postgres ({} node{}, pool {} each)",
                     args.nodes,
                     if args.nodes == 1 { "" } else { "s" },
                     args.max_connections
+                        .map_or("the default".to_owned(), |n| n.to_string())
                 ),
             )
         }

@@ -119,17 +119,13 @@ pub struct DatabaseConfig {
     /// `search_path`).
     #[serde(default)]
     pub schema: Option<String>,
-    /// Postgres: connections of this node's pool (default 10).
-    #[serde(default = "default_max_connections")]
-    pub max_connections: u32,
+    /// Postgres: connections of this node's pool (default: see [`Config::pool_size`]).
+    #[serde(default)]
+    pub max_connections: Option<u32>,
 }
 
 fn default_readers() -> u32 {
     4
-}
-
-fn default_max_connections() -> u32 {
-    10
 }
 
 impl DatabaseConfig {
@@ -457,7 +453,27 @@ fn default_refresh() -> Duration {
     Duration::from_secs(600)
 }
 
+/// Connections a node keeps for ingest and management on top of its workers' (see
+/// [`Config::pool_size`]).
+pub const POOL_FOR_REQUESTS: u32 = 10;
+
 impl Config {
+    /// The Postgres pool of this node: `database.max_connections`, or by default
+    /// [`POOL_FOR_REQUESTS`] plus one per in-flight slot of every active tenant (each slot's
+    /// worker holds a connection while it claims or settles), so that workers never wait
+    /// behind ingest for a connection. With the relay's defaults and 10 tenants: 20.
+    pub fn pool_size(&self) -> u32 {
+        self.database.max_connections.unwrap_or_else(|| {
+            let slots: u32 = self
+                .tenants
+                .values()
+                .filter(|t| t.active)
+                .map(|t| t.max_in_flight)
+                .sum();
+            POOL_FOR_REQUESTS.saturating_add(slots)
+        })
+    }
+
     /// Reads `path`, applies the `RELAY__…` variables of `env` and validates.
     pub fn load(
         path: &Path,
@@ -773,6 +789,20 @@ mod tests {
         assert_eq!(t.outage.after, Duration::from_secs(120));
         assert_eq!(t.outage.probe_every, Duration::from_secs(30));
         assert_eq!(c.database.synchronous, Synchronous::Full);
+    }
+
+    #[test]
+    fn the_postgres_pool_grows_with_the_active_tenants_slots_unless_set() {
+        let more = format!(
+            "{BASE}\n[tenants.ws-b]\nerp = \"http\"\nmax_in_flight = 4\n[tenants.ws-b.http]\nurl = \"https://erp.example/lines\"\n\
+             [tenants.ws-c]\nerp = \"http\"\nactive = false\nmax_in_flight = 8\n[tenants.ws-c.http]\nurl = \"https://erp.example/lines\"\n"
+        );
+        let c = Config::from_toml(&more, env(&[])).unwrap();
+        // ws-a one slot, ws-b four, ws-c inactive
+        assert_eq!(c.pool_size(), POOL_FOR_REQUESTS + 5);
+        let set =
+            Config::from_toml(&more, env(&[("RELAY__DATABASE__MAX_CONNECTIONS", "7")])).unwrap();
+        assert_eq!(set.pool_size(), 7);
     }
 
     #[test]

@@ -94,7 +94,11 @@ impl RelayBuilder {
         let config = self.config;
         let store: Arc<dyn Store> = match self.store {
             Some(s) => s,
-            None => crate::store::open(&config.database).await?,
+            None => {
+                let mut database = config.database.clone();
+                database.max_connections = Some(config.pool_size());
+                crate::store::open(&database).await?
+            }
         };
         let mut starts = BTreeMap::new();
         let mut notifies = HashMap::new();
