@@ -5,7 +5,7 @@
 //! cargo bench -p ppms --bench ppms -- emails    # (a) the README's bulk e-mail fetch vs sequential
 //! cargo bench -p ppms --bench ppms -- bulk      # (a') bulk getuser, concurrency 16, 2,000 users
 //! cargo bench -p ppms --bench ppms -- parse     # (b) 50 MB bodies: our parsers vs bare csv
-//! cargo bench -p ppms --bench ppms -- memory    # (c) peak RSS, typed rows and `Table` forms
+//! cargo bench -p ppms --bench ppms -- memory    # (c) peak RSS, eager and lazy forms
 //! ```
 //!
 //! (a) N = 200 and 2,000 synthetic users served by the sandbox on 127.0.0.1 with 10 ms latency
@@ -26,10 +26,14 @@
 //! columns (61 MB), and one header and row of 16 M columns (64 MB); plus the 50 MB body of (b).
 //! Also a short first row followed by 60 MB of blank lines, and 3 M rows of 20 bytes (shorter
 //! than the model they become), and 5 M rows of 3 bytes, the narrowest a `System` row can be,
-//! accepted or all refused. Each body is fetched through the public calls of a client built
-//! as the README shows, whose transport (the in-process `ppms::testing::ScriptedTransport`)
-//! answers from the body's own buffer: `systems().list()` (typed rows, `Parsed<System>`) and
-//! `systems().list_table()` (`Table<System>`, then every row read once). Peak RSS (`VmHWM`,
+//! accepted or all refused. And `getusers` line lists: 3 M logins of 8 characters, the
+//! narrowest (one-character logins, `a\r\n` and `a\n`) and one login followed by blank lines.
+//! Each body is fetched through the public calls of a client built as the README shows, whose
+//! transport (the in-process `ppms::testing::ScriptedTransport`) answers from the body's own
+//! buffer: `systems().list()` (typed rows, `Parsed<System>`) and `systems().list_table()`
+//! (`Table<System>`, then every row read once); `users().list(ActiveFilter::All)`
+//! (`Vec<String>`) and `users().list_lines(ActiveFilter::All)` (`parse::Lines`, then every
+//! value read once). Peak RSS (`VmHWM`,
 //! reset through `/proc/self/clear_refs` once the body is built, Linux only) above the
 //! process's RSS before the body was built, as a multiple of the body size; each case and form
 //! in a process of its own.
@@ -40,7 +44,7 @@ use std::time::{Duration, Instant};
 use billing_sandbox::{Sandbox, Synthetic};
 use csv::StringRecord;
 use ppms::parse::{RowPolicy, parse_table};
-use ppms::{BulkOptions, Client, InvoiceDetails, System};
+use ppms::{ActiveFilter, BulkOptions, Client, InvoiceDetails, System};
 
 const USERS: usize = 2000;
 const LATENCY: Duration = Duration::from_millis(10);
@@ -466,20 +470,92 @@ fn narrowest_bad_rows_body() -> String {
     body
 }
 
-/// A memory case: its name and the body it parses.
-type MemoryCase = (&'static str, fn() -> String);
+/// 3 M `getusers` logins of 8 characters (`u0000001\r\n`).
+fn logins_body() -> String {
+    let mut body = String::with_capacity(30_000_000);
+    for i in 0..3_000_000u32 {
+        body.push_str(&format!("u{i:07}\r\n"));
+    }
+    body
+}
 
-const MEMORY_CASES: [MemoryCase; 7] = [
+/// 20 M one-character logins ending in CRLF (`a\r\n`, 60 MB): the narrowest line list with
+/// PUMAPI's line ends.
+fn narrowest_logins_crlf_body() -> String {
+    "a\r\n".repeat(20_000_000)
+}
+
+/// 30 M one-character logins ending in LF (`a\n`, 60 MB): the narrowest line list there is,
+/// the worst case for its index (4 bytes per 2 bytes of body).
+fn narrowest_logins_body() -> String {
+    "a\n".repeat(30_000_000)
+}
+
+/// One login, then 60 MB of blank lines (tempts a parser to reserve values for nothing).
+fn blank_logins_body() -> String {
+    let mut body = String::from("jdoe\r\n");
+    body.push_str(&"\r\n".repeat(30_000_000));
+    body
+}
+
+/// What a memory case fetches: a `getsystems` table or a `getusers` line list.
+#[derive(Clone, Copy)]
+enum Call {
+    Systems,
+    Users,
+}
+
+/// A memory case: its name, what it fetches and the body it parses.
+type MemoryCase = (&'static str, Call, fn() -> String);
+
+const MEMORY_CASES: [MemoryCase; 11] = [
     (
         "getsystems, 30,000 rows x 1,000 unknown columns",
+        Call::Systems,
         wide_systems_body,
     ),
-    ("a header and a row of 16 M columns", many_columns_body),
-    ("getsystems of (b), no unknown columns", systems_body),
-    ("a short first row, then blank lines", blank_lines_body),
-    ("3 M rows of 20 bytes", tiny_rows_body),
-    ("5 M rows of 3 bytes", narrowest_rows_body),
-    ("5 M rows of 3 bytes, all refused", narrowest_bad_rows_body),
+    (
+        "a header and a row of 16 M columns",
+        Call::Systems,
+        many_columns_body,
+    ),
+    (
+        "getsystems of (b), no unknown columns",
+        Call::Systems,
+        systems_body,
+    ),
+    (
+        "a short first row, then blank lines",
+        Call::Systems,
+        blank_lines_body,
+    ),
+    ("3 M rows of 20 bytes", Call::Systems, tiny_rows_body),
+    ("5 M rows of 3 bytes", Call::Systems, narrowest_rows_body),
+    (
+        "5 M rows of 3 bytes, all refused",
+        Call::Systems,
+        narrowest_bad_rows_body,
+    ),
+    (
+        "getusers, 3 M logins of 8 characters",
+        Call::Users,
+        logins_body,
+    ),
+    (
+        "getusers, 20 M logins `a\\r\\n`",
+        Call::Users,
+        narrowest_logins_crlf_body,
+    ),
+    (
+        "getusers, 30 M logins `a\\n`",
+        Call::Users,
+        narrowest_logins_body,
+    ),
+    (
+        "getusers, one login, then blank lines",
+        Call::Users,
+        blank_logins_body,
+    ),
 ];
 
 /// (c) Peak memory of fetching wide and narrow bodies, as a multiple of the body, in both forms.
@@ -490,7 +566,7 @@ fn memory() {
         "peak RSS while building and fetching the body, above the process before it (goal <= 4 x)"
     );
     for i in 0..MEMORY_CASES.len() {
-        for form in ["parsed", "table"] {
+        for form in ["eager", "lazy"] {
             let status = std::process::Command::new(std::env::current_exe().expect("bench binary"))
                 .arg(format!("memory-case={i}:{form}"))
                 .status()
@@ -500,8 +576,10 @@ fn memory() {
     }
 }
 
+/// One memory case in one form: `eager` (`list()`: `Parsed<System>`, `Vec<String>`) or `lazy`
+/// (`list_table()`, `list_lines(..)`, then every row or value read once, decoded on the fly).
 fn memory_case(i: usize, form: &str) {
-    let (name, make) = MEMORY_CASES[i];
+    let (name, call, make) = MEMORY_CASES[i];
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -519,31 +597,45 @@ fn memory_case(i: usize, form: &str) {
         .build()
         .expect("client");
     let t = Instant::now();
-    let (peak, outcome) = peak_rss_above(base, || match form {
-        "table" => rt.block_on(client.systems().list_table()).map(|table| {
+    // the rows or values fetched, and the time taken to read them all again (lazy forms)
+    let lazily = |len: usize, read: Option<Duration>| {
+        let fetched = t.elapsed() - read.unwrap_or_default();
+        let mut out = format!("{len} items; fetched in {:.2} s", fetched.as_secs_f64());
+        if let Some(read) = read {
+            out.push_str(&format!(
+                ", every item read in {:.2} s more",
+                read.as_secs_f64()
+            ));
+        }
+        out
+    };
+    let (peak, outcome) = peak_rss_above(base, || match (call, form) {
+        (Call::Systems, "lazy") => rt.block_on(client.systems().list_table()).map(|table| {
             let fetched = t.elapsed();
-            // every row read once, decoded on the fly
             let ids: u64 = table.iter().map(|s| u64::from(s.system_id.0)).sum();
             std::hint::black_box(ids);
-            format!(
-                "{} rows; fetched in {:.2} s, every row read in {:.2} s more",
-                table.len(),
-                fetched.as_secs_f64(),
-                (t.elapsed() - fetched).as_secs_f64()
-            )
+            lazily(table.len(), Some(t.elapsed() - fetched))
         }),
-        _ => rt.block_on(client.systems().list()).map(|parsed| {
-            format!(
-                "{} rows; fetched in {:.2} s",
-                parsed.len(),
-                t.elapsed().as_secs_f64()
-            )
-        }),
+        (Call::Systems, _) => rt
+            .block_on(client.systems().list())
+            .map(|parsed| lazily(parsed.len(), None)),
+        (Call::Users, "lazy") => rt
+            .block_on(client.users().list_lines(ActiveFilter::All))
+            .map(|lines| {
+                let fetched = t.elapsed();
+                let bytes: usize = lines.iter().map(|l| l.len()).sum();
+                std::hint::black_box(bytes);
+                lazily(lines.len(), Some(t.elapsed() - fetched))
+            }),
+        (Call::Users, _) => rt
+            .block_on(client.users().list(ActiveFilter::All))
+            .map(|logins| lazily(logins.len(), None)),
     });
     let mb = |b: usize| b as f64 / (1024.0 * 1024.0);
     let outcome = outcome.unwrap_or_else(|e| format!("refused: {e}"));
-    let label = match form {
-        "table" => "list_table()",
+    let label = match (call, form) {
+        (Call::Systems, "lazy") => "list_table()",
+        (Call::Users, "lazy") => "list_lines()",
         _ => "list()",
     };
     println!(

@@ -46,7 +46,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 use crate::model::{InvoiceId, InvoiceRef, Login, UnitLogin};
-use crate::parse::Table;
+use crate::parse::{Lines, Table};
 use crate::{
     ActiveFilter, Api2Account, Api2Group, Api2Session, Api2User, AuthOutcome, BillingCode,
     BulkOptions, CoreFacilityId, CreateOutcome, CurrentBooking, Endpoints, Experience,
@@ -109,7 +109,9 @@ impl Client {
 impl Users<'_> {
     billing_http_core::blocking_calls! { "crate::Users";
         fn list(filter: ActiveFilter) -> Result<Vec<String>, Error>;
+        fn list_lines(filter: ActiveFilter) -> Result<Lines, Error>;
         fn admins() -> Result<Vec<String>, Error>;
+        fn admins_lines() -> Result<Lines, Error>;
         fn get(login: impl Into<Login>) -> Result<User, Error>;
         fn get_fetched(login: impl Into<Login>, force_refresh: bool) -> Result<Fetched<User>, Error>;
         fn authenticate(

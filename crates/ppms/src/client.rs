@@ -16,7 +16,9 @@ use url::Url;
 use crate::cache::UserCache;
 use crate::error::{Error, PumapiClassifier, bounded};
 use crate::model::{Reports, SystemId};
-use crate::parse::{self, BodyClass, FromRow, ParseError, Parsed, RowPolicy, ServerError, Table};
+use crate::parse::{
+    self, BodyClass, FromRow, Lines, ParseError, Parsed, RowPolicy, ServerError, Table,
+};
 
 type CoreError = billing_http_core::Error;
 
@@ -567,16 +569,23 @@ impl Received {
     /// The rows of a table body as a [`Table`]: the body's own buffer, shared, and where each
     /// row starts.
     pub(crate) fn lazy_table<T: FromRow>(&self, policy: RowPolicy) -> Result<Table<T>, Error> {
-        self.lazy_table_with(|body| Table::parse(body, policy))
+        self.lazy_with(|body| Table::parse(body, policy))
     }
 
-    /// A [`Table`] read by `parse` from the data of this body, without copying it.
-    pub(crate) fn lazy_table_with<T: FromRow>(
+    /// The values of a line list body as [`Lines`]: the body's own buffer, shared, and where
+    /// each value starts.
+    pub(crate) fn lazy_lines(&self) -> Result<Lines, Error> {
+        self.lazy_with(Lines::parse)
+    }
+
+    /// A lazy form ([`Table`], [`Lines`]) read by `parse` from the data of this body, without
+    /// copying it; its empty value for an empty body.
+    pub(crate) fn lazy_with<L: Default>(
         &self,
-        parse: impl FnOnce(bytes::Bytes) -> Result<Table<T>, ParseError>,
-    ) -> Result<Table<T>, Error> {
+        parse: impl FnOnce(bytes::Bytes) -> Result<L, ParseError>,
+    ) -> Result<L, Error> {
         match self.data()? {
-            None => Ok(Table::default()),
+            None => Ok(L::default()),
             Some(d) => self.wrap(parse(self.shared(d))),
         }
     }

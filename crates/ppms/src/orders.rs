@@ -88,7 +88,7 @@ impl Orders<'_> {
         self.client
             .send(read("getorders"))
             .await?
-            .lazy_table_with(|body| Order::parse_body_table(body, policy))
+            .lazy_with(|body| Order::parse_body_table(body, policy))
     }
 
     /// The first order (from `getorders`) whose comment columns carry `marker` as a whole

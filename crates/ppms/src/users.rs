@@ -7,7 +7,7 @@ use crate::cache::Fetched;
 use crate::client::{Client, RawResponse, read, write};
 use crate::error::Error;
 use crate::model::{ActiveFilter, AuthOutcome, User};
-use crate::parse::token;
+use crate::parse::{Lines, token};
 
 pub use crate::model::UserParams;
 
@@ -31,6 +31,10 @@ pub(crate) fn with_active(req: Request, filter: ActiveFilter) -> Request {
 impl Users<'_> {
     /// `getusers`: logins, filtered by the `active` tri-state (PPMS-Q37: `Inactive` returns only
     /// inactive users; `All` sends no parameter).
+    ///
+    /// Memory: one `String` per login (24 bytes plus its own allocation, however short the
+    /// login): 8.6× the body for 3 M logins of 8 characters, 25× for one-character logins. For
+    /// large lists use [`Users::list_lines`], which keeps the body and 4 bytes per login.
     pub async fn list(&self, filter: ActiveFilter) -> Result<Vec<String>, Error> {
         self.client
             .send(with_active(read("getusers"), filter))
@@ -38,9 +42,28 @@ impl Users<'_> {
             .lines()
     }
 
+    /// `getusers` as [`Lines`]: the same logins as [`Users::list`], kept as the body plus 4
+    /// bytes per login and decoded when read: at most 3× the body for the narrowest list,
+    /// about 1.4× for real logins (`docs/benchmarks.md`, "ppms" (c)).
+    pub async fn list_lines(&self, filter: ActiveFilter) -> Result<Lines, Error> {
+        self.client
+            .send(with_active(read("getusers"), filter))
+            .await?
+            .lazy_lines()
+    }
+
     /// `getadmins`: the logins of the administrators.
+    ///
+    /// Memory: one `String` per login, as [`Users::list`]; [`Users::admins_lines`] keeps the
+    /// body and 4 bytes per login.
     pub async fn admins(&self) -> Result<Vec<String>, Error> {
         self.client.send(read("getadmins")).await?.lines()
+    }
+
+    /// `getadmins` as [`Lines`]: the same logins as [`Users::admins`], kept as the body plus 4
+    /// bytes per login and decoded when read.
+    pub async fn admins_lines(&self) -> Result<Lines, Error> {
+        self.client.send(read("getadmins")).await?.lazy_lines()
     }
 
     fn cache_key(&self, login: &str) -> String {

@@ -69,6 +69,31 @@ where
     Ok(())
 }
 
+/// A line list body: logins, quoted, padded, entity-encoded or blank, with every line end
+/// (`\r` alone does not end a line list's line), a byte-order mark and non-ASCII spaces.
+fn lines_body() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            "[a-z]{1,8}",
+            Just(String::new()),
+            Just("\"jdoe\"".to_owned()),
+            Just("\"\"".to_owned()),
+            Just("\"".to_owned()),
+            Just(" \t".to_owned()),
+            Just("&amp;".to_owned()),
+            Just("&#32;".to_owned()),
+            Just("\u{feff}".to_owned()),
+            Just("\u{3000}".to_owned()),
+            Just("é".to_owned()),
+            Just("\r\n".to_owned()),
+            Just("\n".to_owned()),
+            Just("\r".to_owned()),
+        ],
+        0..40,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
 fn body() -> impl Strategy<Value = String> {
     prop_oneof![
         any::<String>(),
@@ -146,6 +171,34 @@ proptest! {
                 prop_assert!(!l.is_empty());
                 prop_assert_eq!(l.trim(), l.as_str());
             }
+        }
+    }
+
+    #[test]
+    fn lines_read_back_exactly_as_parse_lines_gives_them(
+        s in prop_oneof![body(), lines_body()],
+    ) {
+        let want = parse::parse_lines(&s);
+        let lines = parse::Lines::parse(s.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let got: Vec<Option<String>> = (0..=lines.len()).map(|i| lines.get(i)).collect();
+        let mut expected: Vec<Option<String>> =
+            want.clone().unwrap_or_default().into_iter().map(Some).collect();
+        expected.push(None);
+        prop_assert_eq!(got, expected);
+        prop_assert_eq!(Ok(lines.iter().collect::<Vec<_>>()), want.clone());
+        prop_assert_eq!(Ok(lines.into_vec()), want);
+    }
+
+    #[test]
+    fn lines_of_any_bytes_are_the_lines_of_their_text(b in proptest::collection::vec(
+        prop_oneof![any::<u8>(), Just(b'\n'), Just(b'\r'), Just(b'"'), Just(b'a')], 0..40,
+    )) {
+        match std::str::from_utf8(&b) {
+            Ok(text) => prop_assert_eq!(
+                parse::Lines::parse(b.clone()).map(parse::Lines::into_vec),
+                parse::parse_lines(text)
+            ),
+            Err(_) => prop_assert!(parse::Lines::parse(b).is_err()),
         }
     }
 

@@ -1,5 +1,6 @@
-//! Memory of the table parsers against wide bodies (issue 16, item 5): a `getsystems` body with
-//! many columns the crate does not know must not take more than a few times its own size.
+//! Memory of the table and line list parsers against wide and narrow bodies (issue 16, item 5):
+//! a `getsystems` body with many columns the crate does not know, or a `getusers` body of
+//! one-character logins, must not take more than a few times its own size.
 //!
 //! This test binary counts heap bytes with `dhat` as its global allocator, so the figures are
 //! exact and independent of timing. dhat counts every thread and runs one profiler at a time,
@@ -101,10 +102,9 @@ fn narrow_systems_body(rows: usize) -> String {
     body
 }
 
-/// Peak heap bytes of `systems().list_table()` through a client built as the README shows
-/// (with an in-process transport answering `body` from its own buffer, so the body is counted
-/// once, outside the measure), and of reading every row of the table it returns.
-fn table_call_peak(body: &bytes::Bytes) -> (usize, usize) {
+/// A client built as the README shows, with an in-process transport answering `body` from its
+/// own buffer (so the body is counted once, outside the measure), and a runtime to call it on.
+fn client_answering(body: &bytes::Bytes) -> (ppms::Client, tokio::runtime::Runtime) {
     let answer = body.clone();
     let transport =
         ppms::testing::ScriptedTransport::new(move |_| Ok(ppms::testing::ok(answer.clone())));
@@ -117,6 +117,13 @@ fn table_call_peak(body: &bytes::Bytes) -> (usize, usize) {
         .enable_all()
         .build()
         .unwrap();
+    (client, rt)
+}
+
+/// Peak heap bytes of `systems().list_table()` through [`client_answering`], and of reading
+/// every row of the table it returns.
+fn table_call_peak(body: &bytes::Bytes) -> (usize, usize) {
+    let (client, rt) = client_answering(body);
     let profiler = dhat::Profiler::builder().testing().build();
     let table = rt.block_on(client.systems().list_table()).unwrap();
     let read = table.iter().count();
@@ -159,6 +166,50 @@ fn narrow_rows_as_a_table_stay_within_four_times_the_body() {
             body.len(),
             (body.len() + peak) as f64 / body.len() as f64,
             1.0 + beyond
+        );
+    }
+}
+
+/// Peak heap bytes of `users().list_lines(ActiveFilter::All)` through [`client_answering`],
+/// and of reading every value of the list it returns; and the number of values.
+fn lines_call_peak(body: &bytes::Bytes) -> (usize, usize) {
+    let (client, rt) = client_answering(body);
+    let profiler = dhat::Profiler::builder().testing().build();
+    let lines = rt
+        .block_on(client.users().list_lines(ppms::ActiveFilter::All))
+        .unwrap();
+    let read = lines.iter().filter(|l| l == "a").count();
+    let peak = dhat::HeapStats::get().max_bytes;
+    drop(profiler);
+    assert_eq!(read, lines.len());
+    (peak, lines.len())
+}
+
+#[test]
+fn one_character_logins_as_lines_stay_within_four_times_the_body() {
+    let _alone = PROFILER.lock().unwrap_or_else(|e| e.into_inner());
+    // 300,000 one-character logins: as `String`s (24 bytes and an allocation each) they take
+    // 8x the body and more; as `Lines`, the body and 4 bytes per login (1.33x the body for
+    // `a\r\n`, 2x for `a\n`, the narrowest list). Blank lines between them cost nothing.
+    for (what, body, logins) in [
+        ("`a\\r\\n` x 300,000", "a\r\n".repeat(300_000), 300_000),
+        ("`a\\n` x 300,000", "a\n".repeat(300_000), 300_000),
+        (
+            "`a\\n\\n\\r\\n` x 300,000",
+            "a\n\n\r\n".repeat(300_000),
+            300_000,
+        ),
+    ] {
+        let body = bytes::Bytes::from(body);
+        let (peak, len) = lines_call_peak(&body);
+        assert_eq!(len, logins, "{what}");
+        // the body is the 1x; the call, the list and reading every value take the rest
+        assert!(
+            peak <= 3 * body.len(),
+            "{what}: the call took {peak} bytes at peak for a {} byte body ({:.2}x with the \
+             body, at most 4x allowed)",
+            body.len(),
+            (body.len() + peak) as f64 / body.len() as f64,
         );
     }
 }

@@ -354,58 +354,84 @@ const CHECKPOINT: usize = 64;
 /// Where each row a scan accepted starts, and the line of every [`CHECKPOINT`]-th row.
 #[derive(Debug, Clone, Default)]
 struct RowIndex {
-    starts: Starts,
+    starts: Offsets,
     lines: Vec<u64>,
 }
 
-/// Row starts: `u32` for bodies up to 4 GiB (the transport refuses bodies over 64 MiB by
-/// default), `u64` beyond.
+/// Where each kept item of a body starts (a [`Table`]'s rows, a [`super::Lines`]' values):
+/// `u32` for bodies up to 4 GiB (the transport refuses bodies over 64 MiB by default), `u64`
+/// beyond. Reserved exactly, never regrown: a doubling `Vec` can hold twice its items, and
+/// copies itself as it grows.
 #[derive(Debug, Clone)]
-enum Starts {
+pub(super) enum Offsets {
     Narrow(Vec<u32>),
     Wide(Vec<u64>),
 }
 
-impl Default for Starts {
+impl Default for Offsets {
     fn default() -> Self {
         Self::Narrow(Vec::new())
     }
 }
 
-impl Starts {
-    fn len(&self) -> usize {
+impl Offsets {
+    /// No offsets yet, for a body of `len` bytes.
+    pub(super) fn for_body(len: usize) -> Self {
+        if u32::try_from(len).is_ok() {
+            Self::Narrow(Vec::new())
+        } else {
+            Self::Wide(Vec::new())
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
         match self {
             Self::Narrow(v) => v.len(),
             Self::Wide(v) => v.len(),
         }
     }
 
-    fn get(&self, i: usize) -> Option<usize> {
+    pub(super) fn get(&self, i: usize) -> Option<usize> {
         match self {
             Self::Narrow(v) => v.get(i).map(|o| *o as usize),
             Self::Wide(v) => v.get(i).and_then(|o| usize::try_from(*o).ok()),
+        }
+    }
+
+    /// Room for exactly `additional` more offsets.
+    pub(super) fn reserve_exact(&mut self, additional: usize) {
+        match self {
+            Self::Narrow(v) => v.reserve_exact(additional),
+            Self::Wide(v) => v.reserve_exact(additional),
+        }
+    }
+
+    pub(super) fn push(&mut self, offset: usize) {
+        match self {
+            // narrow offsets are only kept for bodies whose offsets fit
+            Self::Narrow(v) => v.push(u32::try_from(offset).unwrap_or(u32::MAX)),
+            Self::Wide(v) => v.push(offset as u64),
+        }
+    }
+
+    pub(super) fn shrink_to_fit(&mut self) {
+        match self {
+            Self::Narrow(v) => v.shrink_to_fit(),
+            Self::Wide(v) => v.shrink_to_fit(),
         }
     }
 }
 
 impl RowIndex {
     fn for_body(len: usize) -> Self {
-        let starts = if u32::try_from(len).is_ok() {
-            Starts::Narrow(Vec::new())
-        } else {
-            Starts::Wide(Vec::new())
-        };
         Self {
-            starts,
+            starts: Offsets::for_body(len),
             lines: Vec::new(),
         }
     }
 
     fn shrink_to_fit(&mut self) {
-        match &mut self.starts {
-            Starts::Narrow(v) => v.shrink_to_fit(),
-            Starts::Wide(v) => v.shrink_to_fit(),
-        }
+        self.starts.shrink_to_fit();
         self.lines.shrink_to_fit();
     }
 
@@ -428,16 +454,12 @@ impl RowIndex {
 impl<T> Keep<T> for RowIndex {
     fn reserve(&mut self, _rows: usize, rest: &str) {
         // Reserved exactly enough for the most rows `rest` can hold, so that the index never
-        // regrows (a doubling Vec can hold twice its rows, and copies itself as it grows). A
-        // row worth keeping has a character that is not blank, and records only end at line
-        // ends, so the rows number at most the lines that have one: at most 4 bytes of index per
-        // 2 bytes of body. The first row's length alone could not bound it: a long first row
-        // followed by short ones would reserve too little.
+        // regrows. A row worth keeping has a character that is not blank, and records only end
+        // at line ends, so the rows number at most the lines that have one: at most 4 bytes of
+        // index per 2 bytes of body. The first row's length alone could not bound it: a long
+        // first row followed by short ones would reserve too little.
         let most = lines_with_content(rest);
-        match &mut self.starts {
-            Starts::Narrow(v) => v.reserve_exact(most),
-            Starts::Wide(v) => v.reserve_exact(most),
-        }
+        self.starts.reserve_exact(most);
         self.lines.reserve_exact(most / CHECKPOINT + 1);
     }
 
@@ -445,11 +467,7 @@ impl<T> Keep<T> for RowIndex {
         if self.starts.len().is_multiple_of(CHECKPOINT) {
             self.lines.push(line);
         }
-        match &mut self.starts {
-            // a narrow index is only built for bodies whose offsets fit
-            Starts::Narrow(v) => v.push(u32::try_from(offset).unwrap_or(u32::MAX)),
-            Starts::Wide(v) => v.push(offset as u64),
-        }
+        self.starts.push(offset);
     }
 }
 

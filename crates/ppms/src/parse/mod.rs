@@ -7,7 +7,8 @@
 //!   read with the `csv` crate: quoted values may hold commas and colons (PPMS-Q12), header names
 //!   are trimmed (PPMS-Q11), rows may have more or fewer fields than the header (PPMS-Q14), and
 //!   columns are matched by header name, never by position (PPMS-Q15);
-//! * **line lists**, one value per line and no header ([`parse_lines`], [`parse_id_lines`]);
+//! * **line lists**, one value per line and no header ([`parse_lines`], [`parse_id_lines`];
+//!   [`Lines`] reads the same lists lazily, in memory bounded by the body's size);
 //! * **ad-hoc bodies**: rights lines `L:value` ([`parse_rights`]), three-line booking records
 //!   ([`parse_booking_record`]) and single tokens (`done`, `OK newuser`, an order number, the
 //!   `auth` answers; see [`token`]).
@@ -35,7 +36,7 @@ pub mod value;
 pub use classify::{BodyClass, ServerError, classify};
 pub use extra::Extra;
 pub use lazy::{IntoRows, Rows, Table};
-pub use lines::{parse_id_lines, parse_lines};
+pub use lines::{IntoValues, Lines, Values, parse_id_lines, parse_lines};
 pub use record::{BookingRecord, parse_booking_record};
 pub use rights::{RightLine, parse_rights, parse_rights_lenient};
 pub use sections::{Section, Sections, parse_sections};
