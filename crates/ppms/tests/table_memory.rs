@@ -178,7 +178,7 @@ fn lines_call_peak(body: &bytes::Bytes) -> (usize, usize) {
     let lines = rt
         .block_on(client.users().list_lines(ppms::ActiveFilter::All))
         .unwrap();
-    let read = lines.iter().filter(|l| l == "a").count();
+    let read = lines.iter().filter(|l| l.as_str() == "a").count();
     let peak = dhat::HeapStats::get().max_bytes;
     drop(profiler);
     assert_eq!(read, lines.len());
