@@ -147,8 +147,10 @@ impl Users<'_> {
 impl Groups<'_> {
     billing_http_core::blocking_calls! { "crate::Groups";
         fn list(filter: ActiveFilter) -> Result<Vec<String>, Error>;
+        fn list_lines(filter: ActiveFilter) -> Result<Lines, Error>;
         fn get(unitlogin: impl Into<UnitLogin>) -> Result<Group, Error>;
         fn members(unitlogin: impl Into<UnitLogin>, filter: ActiveFilter) -> Result<Vec<String>, Error>;
+        fn members_lines(unitlogin: impl Into<UnitLogin>, filter: ActiveFilter) -> Result<Lines, Error>;
         fn members_checked(unitlogin: impl Into<UnitLogin>, filter: ActiveFilter) -> Result<Vec<String>, Error>;
         fn create(params: &GroupParams) -> Result<RawResponse, Error>;
         fn update(params: &GroupParams) -> Result<RawResponse, Error>;
@@ -216,6 +218,7 @@ impl Projects<'_> {
         fn list_table() -> Result<Table<Project>, Error>;
         fn of_user(login: impl Into<Login>) -> Result<Vec<ProjectId>, Error>;
         fn users(project: impl Into<ProjectId>) -> Result<Vec<String>, Error>;
+        fn users_lines(project: impl Into<ProjectId>) -> Result<Lines, Error>;
         fn groups(project: impl Into<ProjectId>) -> Result<RawResponse, Error>;
         fn billing_codes() -> Result<Parsed<BillingCode>, Error>;
     }
@@ -238,6 +241,7 @@ impl Orders<'_> {
 impl Invoices<'_> {
     billing_http_core::blocking_calls! { "crate::Invoices";
         fn list() -> Result<Vec<String>, Error>;
+        fn list_lines() -> Result<Lines, Error>;
         fn get(invoice_id: impl Into<InvoiceId>) -> Result<Vec<InvoiceAccountTotal>, Error>;
         fn details(invoice_id: impl Into<InvoiceId>, options: &InvoiceDetailsOptions) -> Result<InvoiceDetails, Error>;
         fn tracking(filter: Option<InvoiceTrackingFilter>) -> Result<Parsed<InvoiceTracking>, Error>;

@@ -6,6 +6,7 @@ use billing_http_core::Request;
 use crate::client::{Client, RawResponse, read, write};
 use crate::error::Error;
 use crate::model::{ActiveFilter, Group};
+use crate::parse::Lines;
 use crate::users::with_active;
 
 pub use crate::model::GroupParams;
@@ -25,11 +26,23 @@ impl Client {
 
 impl Groups<'_> {
     /// `getgroups`: unitlogins, filtered by the `active` tri-state (PPMS-Q37).
+    ///
+    /// Memory: one `String` per unitlogin; [`Groups::list_lines`] keeps the body and 4 bytes
+    /// per unitlogin.
     pub async fn list(&self, filter: ActiveFilter) -> Result<Vec<String>, Error> {
         self.client
             .send(with_active(read("getgroups"), filter))
             .await?
             .lines()
+    }
+
+    /// `getgroups` as [`Lines`]: the same unitlogins as [`Groups::list`], kept as the body plus
+    /// 4 bytes per unitlogin and decoded when read.
+    pub async fn list_lines(&self, filter: ActiveFilter) -> Result<Lines, Error> {
+        self.client
+            .send(with_active(read("getgroups"), filter))
+            .await?
+            .lazy_lines()
     }
 
     /// `getgroup`: one group. An unknown group (PUMAPI's empty body) is [`Error::NotFound`]
@@ -48,6 +61,9 @@ impl Groups<'_> {
 
     /// `getgroupusers`: the members' logins. An unknown group and an empty group both give an
     /// empty list (PPMS-Q36); see [`Groups::members_checked`].
+    ///
+    /// Memory: one `String` per login; [`Groups::members_lines`] keeps the body and 4 bytes per
+    /// login.
     pub async fn members(
         &self,
         unitlogin: impl Into<UnitLogin>,
@@ -55,8 +71,22 @@ impl Groups<'_> {
     ) -> Result<Vec<String>, Error> {
         let unitlogin: UnitLogin = unitlogin.into();
         let unitlogin = unitlogin.as_str();
-        let req = with_active(read("getgroupusers").form("unitlogin", unitlogin), filter);
-        self.client.send(req).await?.lines()
+        self.client
+            .send(members_request(unitlogin, filter))
+            .await?
+            .lines()
+    }
+
+    /// `getgroupusers` as [`Lines`]: the same logins as [`Groups::members`], kept as the body
+    /// plus 4 bytes per login and decoded when read.
+    pub async fn members_lines(
+        &self,
+        unitlogin: impl Into<UnitLogin>,
+        filter: ActiveFilter,
+    ) -> Result<Lines, Error> {
+        let unitlogin: UnitLogin = unitlogin.into();
+        let req = members_request(unitlogin.as_str(), filter);
+        self.client.send(req).await?.lazy_lines()
     }
 
     /// Confirms the group with `getgroup` first: an unknown group is [`Error::NotFound`]
@@ -96,4 +126,9 @@ impl Groups<'_> {
         }
         self.client.send(req).await?.raw()
     }
+}
+
+/// `getgroupusers` for `unitlogin`, filtered by the `active` tri-state.
+fn members_request(unitlogin: &str, filter: ActiveFilter) -> Request {
+    with_active(read("getgroupusers").form("unitlogin", unitlogin), filter)
 }

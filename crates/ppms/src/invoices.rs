@@ -5,7 +5,7 @@ use crate::client::{Client, RawResponse, read, write};
 use crate::error::Error;
 use crate::model::{InvoiceAccountTotal, InvoiceDetails, InvoiceTracking, InvoiceTrackingFilter};
 use crate::model::{InvoiceId, InvoiceRef};
-use crate::parse::{Parsed, RowPolicy, Table};
+use crate::parse::{Lines, Parsed, RowPolicy, Table};
 
 /// Invoice calls; see [`Client::invoices`].
 #[derive(Debug, Clone, Copy)]
@@ -32,8 +32,16 @@ pub struct InvoiceDetailsOptions {
 
 impl Invoices<'_> {
     /// `getinvoicelist`: invoice ids, one per line.
+    ///
+    /// Memory: one `String` per id; [`Invoices::list_lines`] keeps the body and 4 bytes per id.
     pub async fn list(&self) -> Result<Vec<String>, Error> {
         self.client.send(read("getinvoicelist")).await?.lines()
+    }
+
+    /// `getinvoicelist` as [`Lines`]: the same ids as [`Invoices::list`], kept as the body plus
+    /// 4 bytes per id and decoded when read.
+    pub async fn list_lines(&self) -> Result<Lines, Error> {
+        self.client.send(read("getinvoicelist")).await?.lazy_lines()
     }
 
     /// `getinvoice`: totals per account (a body without header, PPMS-Q19). An empty body (an

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use crate::client::{Client, RawResponse, read, write};
 use crate::error::Error;
 use crate::model::{BillingCode, CoreFacilityId, Project, ProjectId};
-use crate::parse::{Parsed, Table, parse_id_lines};
+use crate::parse::{Lines, Parsed, Table, parse_id_lines};
 
 /// Project and billing-code calls; see [`Client::projects`].
 #[derive(Debug, Clone, Copy)]
@@ -157,12 +157,21 @@ impl Projects<'_> {
     }
 
     /// `getprojectusers`: the logins of a project's members.
+    ///
+    /// Memory: one `String` per login; [`Projects::users_lines`] keeps the body and 4 bytes
+    /// per login.
     pub async fn users(&self, project: impl Into<ProjectId>) -> Result<Vec<String>, Error> {
-        let project = project.into();
         self.client
-            .send(read("getprojectusers").form("projectid", project.to_string()))
+            .send(users_request(project.into()))
             .await?
             .lines()
+    }
+
+    /// `getprojectusers` as [`Lines`]: the same logins as [`Projects::users`], kept as the
+    /// body plus 4 bytes per login and decoded when read.
+    pub async fn users_lines(&self, project: impl Into<ProjectId>) -> Result<Lines, Error> {
+        let req = users_request(project.into());
+        self.client.send(req).await?.lazy_lines()
     }
 
     /// `getprojectgroups`: the body is undocumented (probably one unitlogin per line).
@@ -181,4 +190,9 @@ impl Projects<'_> {
             .await?
             .table(self.client.row_policy())
     }
+}
+
+/// `getprojectusers` for `project`.
+fn users_request(project: ProjectId) -> Request {
+    read("getprojectusers").form("projectid", project.to_string())
 }

@@ -33,8 +33,8 @@ impl Users<'_> {
     /// inactive users; `All` sends no parameter).
     ///
     /// Memory: one `String` per login (24 bytes plus its own allocation, however short the
-    /// login): 8.6× the body for 3 M logins of 8 characters, 25× for one-character logins. For
-    /// large lists use [`Users::list_lines`], which keeps the body and 4 bytes per login.
+    /// login): 6.6× the body for 3 M logins of 8 characters, 20–29× for one-character logins.
+    /// For large lists use [`Users::list_lines`], which keeps the body and 4 bytes per login.
     pub async fn list(&self, filter: ActiveFilter) -> Result<Vec<String>, Error> {
         self.client
             .send(with_active(read("getusers"), filter))
@@ -43,8 +43,8 @@ impl Users<'_> {
     }
 
     /// `getusers` as [`Lines`]: the same logins as [`Users::list`], kept as the body plus 4
-    /// bytes per login and decoded when read: at most 3× the body for the narrowest list,
-    /// about 1.4× for real logins (`docs/benchmarks.md`, "ppms" (c)).
+    /// bytes per login and decoded when read: about 3× the body for the narrowest list (`a\n`
+    /// repeated), 1.4× for logins of 8 characters (`docs/benchmarks.md`, "ppms" (c)).
     pub async fn list_lines(&self, filter: ActiveFilter) -> Result<Lines, Error> {
         self.client
             .send(with_active(read("getusers"), filter))

@@ -44,6 +44,12 @@ fn blocking_get_list_and_not_found() {
             .len(),
         10
     );
+    let logins = client.users().list(ppms::ActiveFilter::Active).unwrap();
+    let lines = client
+        .users()
+        .list_lines(ppms::ActiveFilter::Active)
+        .unwrap();
+    assert_eq!(lines.into_vec(), logins);
     let systems = client.systems().list().unwrap();
     let names: Vec<_> = systems.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Confocal 1", "Sorter 2"]);

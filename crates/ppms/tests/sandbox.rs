@@ -232,3 +232,67 @@ async fn table_calls_give_the_rows_of_their_parsed_twins() {
         tracking(unpaid)
     );
 }
+
+/// Fetches `cassette` with a `*_lines` call and with its `Vec<String>` twin: the same values
+/// (at least one), or the same error.
+macro_rules! same_values {
+    ($cassette:expr, $group:ident, $lines:ident, $vec:ident ( $($arg:expr),* )) => {{
+        let sb = serve($cassette, None).await;
+        let c = client(&sb);
+        let lines = c.$group().$lines($($arg),*).await;
+        let vec = c.$group().$vec($($arg),*).await;
+        match (lines, vec) {
+            (Ok(lines), Ok(vec)) => {
+                assert!(!lines.is_empty(), "{}", $cassette);
+                assert_eq!(lines.into_vec(), vec, "{}", $cassette);
+            }
+            (Err(lines), Err(vec)) => assert_eq!(lines.to_string(), vec.to_string()),
+            (lines, vec) => panic!("{}: {lines:?} against {vec:?}", $cassette),
+        }
+    }};
+}
+
+/// Each `*_lines` call gives, through the whole stack, the values of its `Vec<String>` twin on
+/// the recorded bodies, and the same error for an error body.
+#[tokio::test]
+async fn line_calls_give_the_values_of_their_vec_twins() {
+    use ppms::ActiveFilter;
+    same_values!(
+        "ppms/getusers_all.json",
+        users,
+        list_lines,
+        list(ActiveFilter::All)
+    );
+    same_values!(
+        "ppms/getusers_active.json",
+        users,
+        list_lines,
+        list(ActiveFilter::Active)
+    );
+    same_values!(
+        "ppms/getusers_not_authorized.json",
+        users,
+        list_lines,
+        list(ActiveFilter::All)
+    );
+    same_values!("ppms/getadmins.json", users, admins_lines, admins());
+    same_values!(
+        "ppms/getgroups.json",
+        groups,
+        list_lines,
+        list(ActiveFilter::All)
+    );
+    same_values!(
+        "ppms/getgroupusers.json",
+        groups,
+        members_lines,
+        members("doe_lab", ActiveFilter::All)
+    );
+    same_values!(
+        "ppms/getprojectusers.json",
+        projects,
+        users_lines,
+        users(42)
+    );
+    same_values!("ppms/getinvoicelist.json", invoices, list_lines, list());
+}

@@ -102,9 +102,14 @@ fn narrow_systems_body(rows: usize) -> String {
     body
 }
 
-/// A client built as the README shows, with an in-process transport answering `body` from its
-/// own buffer (so the body is counted once, outside the measure), and a runtime to call it on.
-fn client_answering(body: &bytes::Bytes) -> (ppms::Client, tokio::runtime::Runtime) {
+/// Peak heap bytes of `call` on a client built as the README shows, with an in-process
+/// transport answering `body` from its own buffer (so the body is counted once, outside the
+/// measure), and of `read` on what the call returns; and what `read` returns.
+fn call_peak<L, R>(
+    body: &bytes::Bytes,
+    call: impl AsyncFnOnce(&ppms::Client) -> Result<L, ppms::Error>,
+    read: impl FnOnce(L) -> R,
+) -> (usize, R) {
     let answer = body.clone();
     let transport =
         ppms::testing::ScriptedTransport::new(move |_| Ok(ppms::testing::ok(answer.clone())));
@@ -117,20 +122,24 @@ fn client_answering(body: &bytes::Bytes) -> (ppms::Client, tokio::runtime::Runti
         .enable_all()
         .build()
         .unwrap();
-    (client, rt)
-}
-
-/// Peak heap bytes of `systems().list_table()` through [`client_answering`], and of reading
-/// every row of the table it returns.
-fn table_call_peak(body: &bytes::Bytes) -> (usize, usize) {
-    let (client, rt) = client_answering(body);
     let profiler = dhat::Profiler::builder().testing().build();
-    let table = rt.block_on(client.systems().list_table()).unwrap();
-    let read = table.iter().count();
+    let out = read(rt.block_on(call(&client)).unwrap());
     let peak = dhat::HeapStats::get().max_bytes;
     drop(profiler);
-    assert_eq!(read, table.len());
-    (peak, table.len())
+    (peak, out)
+}
+
+/// Peak heap bytes of `systems().list_table()` and of reading every row of the table it
+/// returns; and the number of rows.
+fn table_call_peak(body: &bytes::Bytes) -> (usize, usize) {
+    call_peak(
+        body,
+        async |c| c.systems().list_table().await,
+        |table| {
+            assert_eq!(table.iter().count(), table.len());
+            table.len()
+        },
+    )
 }
 
 #[test]
@@ -170,19 +179,18 @@ fn narrow_rows_as_a_table_stay_within_four_times_the_body() {
     }
 }
 
-/// Peak heap bytes of `users().list_lines(ActiveFilter::All)` through [`client_answering`],
-/// and of reading every value of the list it returns; and the number of values.
+/// Peak heap bytes of `users().list_lines(ActiveFilter::All)` and of reading every value of
+/// the list it returns; and the number of values.
 fn lines_call_peak(body: &bytes::Bytes) -> (usize, usize) {
-    let (client, rt) = client_answering(body);
-    let profiler = dhat::Profiler::builder().testing().build();
-    let lines = rt
-        .block_on(client.users().list_lines(ppms::ActiveFilter::All))
-        .unwrap();
-    let read = lines.iter().filter(|l| l.as_str() == "a").count();
-    let peak = dhat::HeapStats::get().max_bytes;
-    drop(profiler);
-    assert_eq!(read, lines.len());
-    (peak, lines.len())
+    call_peak(
+        body,
+        async |c| c.users().list_lines(ppms::ActiveFilter::All).await,
+        |lines| {
+            let read = lines.iter().filter(|l| l.as_str() == "a").count();
+            assert_eq!(read, lines.len());
+            lines.len()
+        },
+    )
 }
 
 #[test]

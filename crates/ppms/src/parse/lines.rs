@@ -18,8 +18,8 @@ use super::{ParseError, value};
 /// dropped. This parser cannot fail; it returns a `Result` like every other parser.
 ///
 /// **Memory**: one `String` per value (24 bytes plus its own allocation, however short the
-/// line): 3 M one-character logins take more than 20× their body. [`Lines`] reads the same
-/// values from the body kept whole, plus 4 bytes per value.
+/// line): one-character logins take 20–29× their body. [`Lines`] reads the same values from
+/// the body kept whole, plus 4 bytes per value.
 pub fn parse_lines(body: &str) -> Result<Vec<String>, ParseError> {
     Ok(line_values(body).map(|(_, v)| v.into_owned()).collect())
 }
@@ -54,9 +54,11 @@ fn line_value(line: &str) -> Option<Cow<'_, str>> {
 ///
 /// **Memory**: the body, plus 4 bytes per value (8 for a body past 4 GiB), reserved exactly
 /// (the scan counts the values first): at most 3× the body for the narrowest list (`a\n`
-/// repeated), about 1.4× for real logins. A `Vec<String>` ([`parse_lines`], `users().list()`)
-/// costs 24 bytes plus an allocation per value instead. Use [`Lines::into_vec`] (or `collect`)
-/// for the values you keep.
+/// repeated), 1.4× for logins of 8 characters. A `Vec<String>` ([`parse_lines`],
+/// `users().list()`) costs 24 bytes plus an allocation per value instead: 6.6× and 29× for the
+/// same bodies (`docs/benchmarks.md`, "ppms" (c)). Use [`Lines::into_vec`] (or `collect`) for
+/// the values you keep. The cost moves to access: each read decodes its line again (an
+/// iteration reads the body once more); the scan reads the body twice (once to count).
 ///
 /// ```
 /// use ppms::parse::Lines;
