@@ -221,3 +221,27 @@ fn one_character_logins_as_lines_stay_within_four_times_the_body() {
         );
     }
 }
+
+#[test]
+fn one_digit_project_ids_stay_within_four_times_the_body() {
+    let _alone = PROFILER.lock().unwrap_or_else(|e| e.into_inner());
+    // `getuserprojects` keeps one `u32` per line: 2x a body of one-digit ids (`7\n`), if the
+    // ids are kept in exactly the room they need (a doubling `Vec` can hold twice its ids, and
+    // holds both its old and new buffers while it grows)
+    for ids in [300_000, 262_145] {
+        let body = bytes::Bytes::from("7\n".repeat(ids));
+        let (peak, len) = call_peak(
+            &body,
+            async |c| c.projects().of_user("jdoe").await,
+            |ids| ids.len(),
+        );
+        assert_eq!(len, ids);
+        assert!(
+            peak <= 3 * body.len(),
+            "{ids} ids: the call took {peak} bytes at peak for a {} byte body ({:.2}x with the \
+             body, at most 4x allowed)",
+            body.len(),
+            (body.len() + peak) as f64 / body.len() as f64,
+        );
+    }
+}
