@@ -19,7 +19,7 @@
 //!
 //! SQLite runs one node (one process per file); Postgres runs two on one schema.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -467,7 +467,7 @@ async fn soak(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     progress.set_message(title.clone());
-    let mut accepted: HashMap<usize, bool> = HashMap::new();
+    let mut accepted = BTreeSet::new();
     let mut not_accepted = 0;
     let mut next_kill = 0;
     for (step, &i) in plan.iter().enumerate() {
@@ -489,8 +489,8 @@ async fn soak(
             }
         }
         if submit(&http, &mut fleet, &mut rng, i, args.tenants).await? {
-            accepted.insert(i, true);
-        } else if !accepted.contains_key(&i) {
+            accepted.insert(i);
+        } else if !accepted.contains(&i) {
             not_accepted += 1;
         }
         progress.inc(1);
@@ -518,10 +518,8 @@ async fn soak(
     let mut lost = Vec::new();
     let mut outcome_unknown = 0;
     let mut failed_by_code = BTreeMap::new();
-    let mut completed: HashMap<String, bool> = HashMap::new();
-    let mut indices: Vec<usize> = accepted.keys().copied().collect();
-    indices.sort_unstable();
-    for &i in &indices {
+    let mut completed = HashSet::new();
+    for &i in &accepted {
         let tenant = tenant_name(i % args.tenants);
         let id = unique_id(i);
         let line = store
@@ -530,7 +528,7 @@ async fn soak(
             .map_err(|e| anyhow::anyhow!("get_line: {e}"))?;
         match line {
             Some(l) if l.status == Status::Completed => {
-                completed.insert(format!("{tenant}/{id}"), true);
+                completed.insert(format!("{tenant}/{id}"));
             }
             Some(l) if l.status == Status::Failed && l.reason_code.is_some() => {
                 let code = l.reason_code.unwrap_or_default();
@@ -576,11 +574,11 @@ async fn soak(
         if *n > 1 {
             duplicates += 1;
         }
-        if !completed.contains_key(key) {
+        if !completed.contains(key) {
             billed_not_completed += 1;
         }
     }
-    for key in completed.keys() {
+    for key in &completed {
         if !at_erp.contains_key(key) {
             lost.push(format!("{key} (completed, no order at the ERP)"));
         }

@@ -124,7 +124,7 @@ pub async fn sqlite_to_postgres(
     .await?;
     let audit = copy_paged(src, &mut tx, "audit", AUDIT, |_| {}).await?;
     // a handful of rows: one page, ordered by name
-    let rows = read_all(src, "relay_tenants", TENANTS).await?;
+    let rows = read_rows(src, "relay_tenants", TENANTS, None).await?;
     let report = CopyReport {
         lines,
         tenant_states: write_rows(&mut tx, "relay_tenants", TENANTS, rows).await?,
@@ -155,7 +155,7 @@ async fn copy_paged(
     let mut copied = 0;
     let mut after = i64::MIN;
     loop {
-        let rows = read_page(src, table, columns, after).await?;
+        let rows = read_rows(src, table, columns, Some(after)).await?;
         let Some(last) = rows.last() else {
             return Ok(copied);
         };
@@ -171,40 +171,25 @@ fn column_list(columns: &[(&str, Kind)]) -> String {
     columns.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
 }
 
-/// The rows of `table` whose first column (its key) is above `after`, at most [`BATCH`].
-async fn read_page(
+/// The rows of `table` in the order of its first column (its key): with `after`, those whose
+/// key is above it, at most [`BATCH`]; without, all of them.
+async fn read_rows(
     src: &sqlx::SqlitePool,
     table: &str,
     columns: &[(&str, Kind)],
-    after: i64,
+    after: Option<i64>,
 ) -> StoreResult<Vec<Vec<Value>>> {
     let key = columns[0].0;
-    let sql = format!(
-        "SELECT {} FROM {table} WHERE {key} > ?1 ORDER BY {key} LIMIT {BATCH}",
-        column_list(columns)
-    );
-    let rows = sqlx::query(&sql)
-        .bind(after)
-        .fetch_all(src)
-        .await
-        .map_err(failed("sqlite"))?;
-    rows.iter().map(|r| decode(r, columns)).collect()
-}
-
-async fn read_all(
-    src: &sqlx::SqlitePool,
-    table: &str,
-    columns: &[(&str, Kind)],
-) -> StoreResult<Vec<Vec<Value>>> {
-    let sql = format!(
-        "SELECT {} FROM {table} ORDER BY {}",
-        column_list(columns),
-        columns[0].0
-    );
-    let rows = sqlx::query(&sql)
-        .fetch_all(src)
-        .await
-        .map_err(failed("sqlite"))?;
+    let page = match after {
+        Some(_) => format!("WHERE {key} > ?1 ORDER BY {key} LIMIT {BATCH}"),
+        None => format!("ORDER BY {key}"),
+    };
+    let sql = format!("SELECT {} FROM {table} {page}", column_list(columns));
+    let mut query = sqlx::query(&sql);
+    if let Some(after) = after {
+        query = query.bind(after);
+    }
+    let rows = query.fetch_all(src).await.map_err(failed("sqlite"))?;
     rows.iter().map(|r| decode(r, columns)).collect()
 }
 

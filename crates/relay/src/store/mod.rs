@@ -220,9 +220,9 @@ pub async fn open(
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let mut o = postgres::PgOptions::new(url);
         o.schema = config.schema.clone();
-        o.max_connections = config
-            .max_connections
-            .unwrap_or(crate::config::POOL_FOR_REQUESTS);
+        if let Some(n) = config.max_connections {
+            o.max_connections = n;
+        }
         Ok(postgres::PgStore::open(o).await?)
     } else {
         Err(StoreError::Config(

@@ -46,12 +46,12 @@ pub struct PgOptions {
 }
 
 impl PgOptions {
-    /// Options for `url`: default schema, 10 connections.
+    /// Options for `url`: default schema, [`POOL_FOR_REQUESTS`](crate::config::POOL_FOR_REQUESTS) connections (a relay sizes its pool with [`Config::pool_size`](crate::config::Config::pool_size)).
     pub fn new(url: impl Into<String>) -> Self {
         PgOptions {
             url: url.into(),
             schema: None,
-            max_connections: 10,
+            max_connections: crate::config::POOL_FOR_REQUESTS,
         }
     }
 }
