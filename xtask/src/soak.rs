@@ -197,7 +197,7 @@ impl Fleet<'_> {
             .context("the relay did not start within 60 s")??
             .context("the relay exited before listening (see its log)")?;
         let url = first
-            .strip_prefix("relay listening on ")
+            .strip_prefix(billing_relay::LISTENING)
             .with_context(|| format!("unexpected first line {first:?}"))?
             .to_owned();
         Ok((child, url))

@@ -49,4 +49,4 @@ pub mod store;
 pub mod supervisor;
 pub mod worker;
 
-pub use relay::{Relay, RelayBuilder, STOP_SYNC_EVERY, StartError};
+pub use relay::{LISTENING, Relay, RelayBuilder, STOP_SYNC_EVERY, StartError};

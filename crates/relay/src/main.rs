@@ -201,7 +201,7 @@ async fn serve(path: PathBuf, grace: Duration) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     // on standard output, for supervisors and tests: the address actually bound
-    println!("relay listening on {}", relay.url());
+    println!("{}{}", billing_relay::LISTENING, relay.url());
     shutdown_signal().await;
     tracing::info!("shutting down: no new claims, waiting up to {grace:?} for pushes in flight");
     relay.shutdown(grace).await;

@@ -300,6 +300,11 @@ async fn stop_background(purger: JoinHandle<()>, stop_sync: Option<JoinHandle<()
     }
 }
 
+/// What `relay serve` prints as its first line on standard output, followed by the URL it
+/// serves (`relay listening on http://127.0.0.1:8080`): tools that start the binary on port 0
+/// read the address from it.
+pub const LISTENING: &str = "relay listening on ";
+
 /// How often a node on a shared store reads the operators' stops made through other nodes.
 pub const STOP_SYNC_EVERY: Duration = Duration::from_secs(5);
 

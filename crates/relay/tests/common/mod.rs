@@ -260,7 +260,7 @@ pub async fn spawn_relay(
         .unwrap()
         .expect("the relay exited before listening");
     let url = first
-        .strip_prefix("relay listening on ")
+        .strip_prefix(billing_relay::LISTENING)
         .expect("the first line names the address")
         .to_owned();
     (child, url)
