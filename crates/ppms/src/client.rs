@@ -593,12 +593,14 @@ impl Received {
     /// The bytes of `part`, a slice of this response's body, sharing the body's buffer.
     fn shared(&self, part: &str) -> bytes::Bytes {
         let body = &self.response.body;
-        let start = part.as_ptr().addr().wrapping_sub(body.as_ptr().addr());
-        let range = start..start.wrapping_add(part.len());
-        match body.get(range.clone()) {
-            Some(s) if s.as_ptr() == part.as_ptr() => body.slice(range),
+        let (whole, part) = (body.as_ptr_range(), part.as_bytes());
+        let within = whole.start <= part.as_ptr() && part.as_ptr_range().end <= whole.end;
+        if within {
+            // `Bytes::slice_ref` panics on a slice from elsewhere: checked just above
+            body.slice_ref(part)
+        } else {
             // `part` always comes from the body; a copy keeps this right if that ever changes
-            _ => bytes::Bytes::copy_from_slice(part.as_bytes()),
+            bytes::Bytes::copy_from_slice(part)
         }
     }
 
